@@ -1,0 +1,9 @@
+namespace LivePoll.Contracts;
+
+/// <summary>
+/// What the server pushes to a connected client. Each method name is the event name a client
+/// listens for (<see cref="ClientEvents"/> holds the same names as constants).
+/// </summary>
+public interface ILiveClient
+{
+}

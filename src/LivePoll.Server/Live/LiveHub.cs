@@ -1,0 +1,14 @@
+using LivePoll.Contracts;
+using Microsoft.AspNetCore.SignalR;
+
+namespace LivePoll.Server.Live;
+
+/// <summary>
+/// The one SignalR hub every page and client connects to (at <see cref="HubPaths.Live"/>).
+/// Hub method names are the constants of <see cref="HubMethods"/>.
+/// </summary>
+public sealed class LiveHub(NodeInfo node) : Hub<ILiveClient>
+{
+    [HubMethodName(HubMethods.GetServerInfo)]
+    public ServerInfo GetServerInfo() => node.Describe();
+}

@@ -1,0 +1,51 @@
+using LivePoll.Contracts;
+using LivePoll.Server.Diagnostics;
+using LivePoll.Server.Live;
+using LivePoll.Server.Storage;
+using Prometheus;
+using Scalar.AspNetCore;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Errors: every failure an HTTP client sees is a ProblemDetails document, never a stack trace.
+builder.Services.AddProblemDetails();
+
+// Store: one Redis connection (or an embedded Garnet when none is configured), keys from one place.
+builder.Services.AddLivePollStore();
+
+// Live: the SignalR hub, JSON and MessagePack, fanned out across nodes by the Redis backplane.
+builder.Services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section);
+builder.Services.AddSingleton<NodeInfo>();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSignalR()
+    .AddMessagePackProtocol()
+    .AddStoreBackplane();
+
+// Diagnostics: LivePoll's own meter beside ASP.NET Core's and SignalR's, all exported at /metrics.
+builder.Services.AddMetrics();
+builder.Services.AddSingleton<LivePollMetrics>();
+LivePollMetrics.StartPrometheusExport();
+
+// API description: /openapi/v1.json and a browsable reference at /docs.
+builder.Services.AddOpenApi();
+
+// Shutdown: give open connections a moment to close; the store (and Garnet) stop after the host.
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
+app.MapHealthChecks("/health/live", new() { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
+app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });
+app.MapMetrics("/metrics");
+app.MapOpenApi();
+app.MapScalarApiReference("/docs", o => o.WithTitle("LivePoll API"));
+
+app.MapHub<LiveHub>(HubPaths.Live);
+
+app.Run();
+
+/// <summary>The entry point; public so that tests can host the real application.</summary>
+public partial class Program;

@@ -1,0 +1,56 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace LivePoll.Server.Storage;
+
+internal static class StoreServiceCollectionExtensions
+{
+    /// <summary>The store: options, the embedded Garnet when needed, the one multiplexer, keys and readiness.</summary>
+    public static IServiceCollection AddLivePollStore(this IServiceCollection services)
+    {
+        services.AddOptions<StoreOptions>()
+            .BindConfiguration(StoreOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddSingleton(sp => StoreConnection.Create(
+            sp.GetRequiredService<IOptions<StoreOptions>>(), sp.GetRequiredService<ILogger<StoreConnection>>()));
+        services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Multiplexer);
+        services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<StoreOptions>>().Value.KeyPrefix));
+
+        // Connect (and start Garnet) as the host starts, not on the first request.
+        services.AddHostedService<StoreWarmup>();
+
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
+        return services;
+    }
+
+    /// <summary>
+    /// The SignalR Redis backplane on the same store settings as <see cref="StoreConnection"/>, with its own
+    /// channel prefix so its traffic never mixes with LivePoll's own channels.
+    /// </summary>
+    public static ISignalRServerBuilder AddStoreBackplane(this ISignalRServerBuilder signalR)
+    {
+        signalR.AddStackExchangeRedis();
+        signalR.Services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>()
+            .Configure<StoreConnection, IOptions<StoreOptions>>((backplane, store, options) =>
+            {
+                backplane.Configuration = store.Settings.Clone();
+                backplane.Configuration.ClientName = store.Settings.ClientName + "-backplane";
+                backplane.Configuration.ChannelPrefix = RedisChannel.Literal(options.Value.BackplaneChannelPrefix + ":");
+            });
+        return signalR;
+    }
+
+    private sealed class StoreWarmup(IServiceProvider services) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            services.GetRequiredService<StoreConnection>();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
