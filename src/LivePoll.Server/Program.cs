@@ -27,7 +27,13 @@ builder.Services.AddSingleton<LivePollMetrics>();
 LivePollMetrics.StartPrometheusExport();
 
 // API description: /openapi/v1.json and a browsable reference at /docs.
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+{
+    document.Info.Title = "LivePoll API";
+    document.Info.Description = "Live polls and a live news feed for newsrooms. Live updates are pushed over the SignalR hub at "
+        + HubPaths.Live + " (JSON or MessagePack); the README lists its methods and events.";
+    return Task.CompletedTask;
+}));
 
 // Shutdown: give open connections a moment to close; the store (and Garnet) stop after the host.
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));

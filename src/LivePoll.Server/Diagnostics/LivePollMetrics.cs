@@ -11,6 +11,8 @@ public sealed class LivePollMetrics
 {
     public const string MeterName = "LivePoll";
 
+    private static int _exportStarted;
+
     private readonly Histogram<double> _storeLatency;
 
     public LivePollMetrics(IMeterFactory meterFactory)
@@ -26,6 +28,12 @@ public sealed class LivePollMetrics
     /// </summary>
     public static void StartPrometheusExport()
     {
+        // Once per process: tests host several apps in one process, and a second adapter would count twice.
+        if (Interlocked.Exchange(ref _exportStarted, 1) == 1)
+        {
+            return;
+        }
+
         // prometheus-net's own adapter starts only at the first scrape and loses what was measured before,
         // so it is suppressed and ours starts now, for the life of the process.
         Prometheus.Metrics.SuppressDefaultMetrics(new Prometheus.SuppressDefaultMetricOptions { SuppressMeters = true });

@@ -69,11 +69,6 @@ public sealed class StoreConnection : IAsyncDisposable
         settings.AsyncTimeout = o.CommandTimeoutMs;
         settings.ClientName ??= $"livepoll-{Environment.MachineName}-{Environment.ProcessId}";
         settings.ChannelPrefix = RedisChannel.Literal(o.KeyPrefix + ":");
-        if (embedded is not null)
-        {
-            // Garnet answers INFO only to admins; StackExchange.Redis copes, but needs no probing of its role.
-            settings.CommandMap = CommandMap.Create(new HashSet<string> { "INFO" }, available: false);
-        }
 
         var connection = new StoreConnection(settings, embedded, logger);
         if (embedded is null)

@@ -1,0 +1,111 @@
+using System.Net;
+using LivePoll.Contracts;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace LivePoll.Tests.Infrastructure;
+
+public enum WireProtocol
+{
+    Json,
+    MessagePack,
+}
+
+/// <summary>
+/// The real LivePoll application on Kestrel at 127.0.0.1 on a free port, so that real HTTP and SignalR
+/// clients (WebSockets included) talk to it as they would in production.
+/// </summary>
+public sealed class LivePollServer : IAsyncDisposable
+{
+    private readonly Factory _factory;
+
+    private LivePollServer(Factory factory, Uri baseAddress)
+    {
+        _factory = factory;
+        BaseAddress = baseAddress;
+        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeoutExtensions.Default };
+    }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Http { get; }
+
+    public IServiceProvider Services => _factory.Services;
+
+    /// <summary>
+    /// Starts the server with <paramref name="redisConfiguration"/> as <c>Redis:Configuration</c> (empty: the
+    /// embedded Garnet) and any further settings.
+    /// </summary>
+    public static async Task<LivePollServer> StartAsync(string redisConfiguration, IDictionary<string, string?>? settings = null)
+    {
+        var all = new Dictionary<string, string?>
+        {
+            ["Redis:Configuration"] = redisConfiguration,
+            ["Redis:KeyPrefix"] = TestPrefix.New(),
+            ["Redis:ConnectTimeoutMs"] = "1000",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var factory = new Factory(all);
+        factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        try
+        {
+            await Task.Run(factory.StartServer).DefaultTimeout();
+        }
+        catch
+        {
+            await factory.DisposeAsync();
+            throw;
+        }
+
+        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new LivePollServer(factory, new Uri(address));
+    }
+
+    /// <summary>A SignalR client on the live hub over WebSockets, not yet started.</summary>
+    public HubConnection CreateHubConnection(WireProtocol protocol = WireProtocol.Json)
+    {
+        var builder = new HubConnectionBuilder()
+            .WithUrl(new Uri(BaseAddress, HubPaths.Live), Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets)
+            .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        if (protocol == WireProtocol.MessagePack)
+        {
+            builder.AddMessagePackProtocol();
+        }
+        return builder.Build();
+    }
+
+    /// <summary>A started hub connection.</summary>
+    public async Task<HubConnection> ConnectAsync(WireProtocol protocol = WireProtocol.Json)
+    {
+        var connection = CreateHubConnection(protocol);
+        await connection.StartAsync().DefaultTimeout();
+        return connection;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await _factory.DisposeAsync();
+    }
+
+    private sealed class Factory(IDictionary<string, string?> settings) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+            builder.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+        }
+    }
+}

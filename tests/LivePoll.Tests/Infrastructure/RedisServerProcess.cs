@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using LivePoll.Server.Storage;
+using StackExchange.Redis;
+
+namespace LivePoll.Tests.Infrastructure;
+
+/// <summary>
+/// A real <c>redis-server</c> (Debian's) on a free loopback port, in a temporary directory, without
+/// persistence unless asked. Killed and cleaned up on dispose, also when a test failed.
+/// </summary>
+public sealed class RedisServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _directory;
+
+    private RedisServerProcess(Process process, string directory, int port)
+    {
+        _process = process;
+        _directory = directory;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string Configuration => $"127.0.0.1:{Port}";
+
+    /// <summary>Starts redis-server on <paramref name="port"/> (0: a free one) and waits until it answers PING.</summary>
+    public static async Task<RedisServerProcess> StartAsync(int port = 0, bool appendOnly = false, string? directory = null)
+    {
+        var executable = FindRedisServer();
+        port = port == 0 ? EmbeddedGarnet.FreeLoopbackPort() : port;
+        directory ??= Directory.CreateTempSubdirectory("livepoll-redis-").FullName;
+        var info = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = directory,
+        };
+        foreach (var arg in new[]
+        {
+            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--bind", "127.0.0.1",
+            "--dir", directory,
+            "--save", "",
+            "--appendonly", appendOnly ? "yes" : "no",
+            "--appendfsync", "always",
+            "--daemonize", "no",
+            "--protected-mode", "yes",
+        })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {executable}.");
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var server = new RedisServerProcess(process, directory, port);
+        try
+        {
+            await TimeoutExtensions.WaitUntilAsync(async () =>
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"redis-server exited with {process.ExitCode}: {output}");
+                }
+                try
+                {
+                    await using var probe = await ConnectionMultiplexer.ConnectAsync($"{server.Configuration},connectTimeout=500");
+                    return probe.IsConnected && (await probe.GetDatabase().PingAsync()) >= TimeSpan.Zero;
+                }
+                catch (RedisConnectionException)
+                {
+                    return false;
+                }
+            }, $"redis-server answers on port {port}", TimeSpan.FromSeconds(15));
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+        return server;
+    }
+
+    /// <summary>Kills the server at once (SIGKILL), as a crash would; the data directory stays.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().DefaultTimeout();
+        }
+    }
+
+    public string DataDirectory => _directory;
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp directory is harmless.
+        }
+    }
+
+    private static string FindRedisServer()
+    {
+        foreach (var candidate in new[] { Environment.GetEnvironmentVariable("REDIS_SERVER"), "/usr/bin/redis-server", "/usr/local/bin/redis-server" })
+        {
+            if (!string.IsNullOrEmpty(candidate) && File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        throw new InvalidOperationException(
+            "redis-server was not found. Install it (Debian/Ubuntu: sudo apt-get install redis-server) or run ./test.sh, which installs it.");
+    }
+}
