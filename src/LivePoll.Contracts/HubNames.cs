@@ -12,9 +12,23 @@ public static class HubMethods
 {
     /// <summary>Returns a <see cref="ServerInfo"/>: which node answered, its version and its clock.</summary>
     public const string GetServerInfo = nameof(GetServerInfo);
+
+    /// <summary>
+    /// <c>SubscribePoll(pollId)</c>: returns the poll's current <see cref="PollSnapshot"/> at once, then sends
+    /// <see cref="ClientEvents.PollSnapshot"/> as votes arrive (coalesced) and when it opens or closes.
+    /// </summary>
+    public const string SubscribePoll = nameof(SubscribePoll);
+
+    /// <summary><c>UnsubscribePoll(pollId)</c>: stops the poll's snapshots for this connection.</summary>
+    public const string UnsubscribePoll = nameof(UnsubscribePoll);
+
+    /// <summary><c>Vote(VoteRequest)</c>: returns a <see cref="VoteResult"/> once the store has answered.</summary>
+    public const string Vote = nameof(Vote);
 }
 
 /// <summary>Names of the events the server sends to clients; each matches a method of <see cref="ILiveClient"/>.</summary>
 public static class ClientEvents
 {
+    /// <summary>A <see cref="Contracts.PollSnapshot"/> of a subscribed poll: new counts, or a state change.</summary>
+    public const string PollSnapshot = nameof(ILiveClient.PollSnapshot);
 }

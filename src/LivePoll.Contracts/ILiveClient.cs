@@ -6,4 +6,6 @@ namespace LivePoll.Contracts;
 /// </summary>
 public interface ILiveClient
 {
+    /// <summary>The newest counts or state of a poll this connection subscribed to.</summary>
+    Task PollSnapshot(PollSnapshot snapshot);
 }

@@ -1,6 +1,8 @@
 using LivePoll.Contracts;
 using LivePoll.Server.Diagnostics;
 using LivePoll.Server.Live;
+using LivePoll.Server.Newsroom;
+using LivePoll.Server.Polls;
 using LivePoll.Server.Storage;
 using Prometheus;
 using Scalar.AspNetCore;
@@ -9,6 +11,8 @@ var builder = WebApplication.CreateBuilder(args);
 
 // Errors: every failure an HTTP client sees is a ProblemDetails document, never a stack trace.
 builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<BadRequestHandler>();
+builder.Services.ConfigureHttpJsonOptions(o => WireFormats.Configure(o.SerializerOptions));
 
 // Store: one Redis connection (or an embedded Garnet when none is configured), keys from one place.
 builder.Services.AddLivePollStore();
@@ -18,8 +22,12 @@ builder.Services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section
 builder.Services.AddSingleton<NodeInfo>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSignalR()
-    .AddMessagePackProtocol()
+    .AddJsonProtocol(o => WireFormats.Configure(o.PayloadSerializerOptions))
+    .AddMessagePackProtocol(o => o.SerializerOptions = WireFormats.MessagePack)
     .AddStoreBackplane();
+
+// Polls: atomic votes, signed voter ids, coalesced live results, scheduled opening and closing.
+builder.Services.AddPolls();
 
 // Diagnostics: LivePoll's own meter beside ASP.NET Core's and SignalR's, all exported at /metrics.
 builder.Services.AddMetrics();
@@ -49,6 +57,11 @@ app.MapMetrics("/metrics");
 app.MapOpenApi();
 app.MapScalarApiReference("/docs", o => o.WithTitle("LivePoll API"));
 
+app.UseVoters();
+
+app.MapPolls();
+app.MapNewsroomGroup()
+    .MapNewsroomPolls();
 app.MapHub<LiveHub>(HubPaths.Live);
 
 app.Run();

@@ -14,12 +14,16 @@ public sealed class LivePollMetrics
     private static int _exportStarted;
 
     private readonly Histogram<double> _storeLatency;
+    private readonly Counter<long> _votes;
+    private readonly Counter<long> _snapshots;
 
     public LivePollMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
         _storeLatency = meter.CreateHistogram<double>(
             "store.latency", unit: "s", description: "Round-trip time of store operations, by operation.");
+        _votes = meter.CreateCounter<long>("votes", description: "Votes answered, by outcome and transport.");
+        _snapshots = meter.CreateCounter<long>("snapshots.sent", description: "Poll snapshots sent to subscriber groups, by reason.");
     }
 
     /// <summary>
@@ -46,6 +50,12 @@ public sealed class LivePollMetrics
 
     // 50 µs to about 13 s, doubling.
     private static readonly double[] LatencyBuckets = Prometheus.Histogram.ExponentialBuckets(0.00005, 2, 19);
+
+    public void RecordVote(Contracts.VoteOutcome outcome, string transport) =>
+        _votes.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()), new KeyValuePair<string, object?>("transport", transport));
+
+    public void RecordSnapshotsSent(int count, string reason) =>
+        _snapshots.Add(count, new KeyValuePair<string, object?>("reason", reason));
 
     public void RecordStoreLatency(TimeSpan elapsed, string operation) =>
         _storeLatency.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("operation", operation));

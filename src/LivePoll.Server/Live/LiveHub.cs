@@ -5,9 +5,10 @@ namespace LivePoll.Server.Live;
 
 /// <summary>
 /// The one SignalR hub every page and client connects to (at <see cref="HubPaths.Live"/>).
-/// Hub method names are the constants of <see cref="HubMethods"/>.
+/// Hub method names are the constants of <see cref="HubMethods"/>. Each capability adds its methods in a
+/// part of its own folder (Polls/LiveHub.Polls.cs), with its services injected per method.
 /// </summary>
-public sealed class LiveHub(NodeInfo node) : Hub<ILiveClient>
+public sealed partial class LiveHub(NodeInfo node) : Hub<ILiveClient>
 {
     [HubMethodName(HubMethods.GetServerInfo)]
     public ServerInfo GetServerInfo() => node.Describe();

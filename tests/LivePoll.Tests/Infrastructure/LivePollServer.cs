@@ -71,22 +71,28 @@ public sealed class LivePollServer : IAsyncDisposable
     }
 
     /// <summary>A SignalR client on the live hub over WebSockets, not yet started.</summary>
-    public HubConnection CreateHubConnection(WireProtocol protocol = WireProtocol.Json)
+    /// <param name="voterToken">Sent as <c>?voter=</c>; without it the server makes a new voter for the connection.</param>
+    public HubConnection CreateHubConnection(WireProtocol protocol = WireProtocol.Json, string? voterToken = null)
     {
+        var url = new Uri(BaseAddress, HubPaths.Live + (voterToken is null ? "" : "?voter=" + Uri.EscapeDataString(voterToken)));
         var builder = new HubConnectionBuilder()
-            .WithUrl(new Uri(BaseAddress, HubPaths.Live), Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets)
+            .WithUrl(url, Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets)
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         if (protocol == WireProtocol.MessagePack)
         {
-            builder.AddMessagePackProtocol();
+            builder.AddMessagePackProtocol(o => o.SerializerOptions = WireFormats.MessagePack);
+        }
+        else
+        {
+            builder.AddJsonProtocol(o => WireFormats.Configure(o.PayloadSerializerOptions));
         }
         return builder.Build();
     }
 
     /// <summary>A started hub connection.</summary>
-    public async Task<HubConnection> ConnectAsync(WireProtocol protocol = WireProtocol.Json)
+    public async Task<HubConnection> ConnectAsync(WireProtocol protocol = WireProtocol.Json, string? voterToken = null)
     {
-        var connection = CreateHubConnection(protocol);
+        var connection = CreateHubConnection(protocol, voterToken);
         await connection.StartAsync().DefaultTimeout();
         return connection;
     }

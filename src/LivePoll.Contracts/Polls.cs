@@ -1,0 +1,192 @@
+using MessagePack;
+
+namespace LivePoll.Contracts;
+
+/// <summary>Who may see a poll's counts. Enums travel as their names ("AfterVote") in JSON and MessagePack alike.</summary>
+public enum ResultVisibility
+{
+    /// <summary>Everyone, at all times.</summary>
+    Always,
+
+    /// <summary>A reader once they have voted in this poll; everyone once it is closed.</summary>
+    AfterVote,
+
+    /// <summary>Everyone, once the poll is closed.</summary>
+    AfterClose,
+
+    /// <summary>Only the newsroom.</summary>
+    NewsroomOnly,
+}
+
+/// <summary>Where a poll is in its life.</summary>
+public enum PollState
+{
+    /// <summary>Created with an opening time still ahead; takes no votes yet.</summary>
+    Scheduled,
+
+    /// <summary>Takes votes.</summary>
+    Open,
+
+    /// <summary>Takes no votes; may be reopened by the newsroom.</summary>
+    Closed,
+}
+
+/// <summary>What happened to a vote. Only <see cref="Accepted"/> and <see cref="Changed"/> changed a count.</summary>
+public enum VoteOutcome
+{
+    /// <summary>Counted; the answer carries the poll version it produced.</summary>
+    Accepted,
+
+    /// <summary>The voter had voted before and the poll allows changing: the vote moved atomically.</summary>
+    Changed,
+
+    /// <summary>The voter had voted in this poll before; nothing changed. The answer carries their earlier choice.</summary>
+    AlreadyVoted,
+
+    /// <summary>The poll is closed (or not open yet); nothing changed.</summary>
+    PollClosed,
+
+    /// <summary>No poll has this id.</summary>
+    UnknownPoll,
+
+    /// <summary>An option id is not one of the poll's options, or an option was named twice.</summary>
+    UnknownOption,
+
+    /// <summary>More options than the poll allows, or none.</summary>
+    InvalidChoiceCount,
+
+    /// <summary>The voter id is missing, forged or tampered with.</summary>
+    InvalidVoter,
+}
+
+/// <summary>One answer of a poll as readers see it.</summary>
+[MessagePackObject]
+public sealed record PollOptionView
+{
+    /// <summary>Stable id, used to vote.</summary>
+    [Key("id")] public required string Id { get; init; }
+
+    [Key("text")] public required string Text { get; init; }
+
+    /// <summary>Votes for this option, or null where the poll hides its results from this reader.</summary>
+    [Key("count")] public long? Count { get; init; }
+}
+
+/// <summary>
+/// A poll with its current counts as one reader may see them; also the live event <see cref="ClientEvents.PollSnapshot"/>.
+/// A client keeps the snapshot with the highest <see cref="Version"/> and drops older ones.
+/// </summary>
+[MessagePackObject]
+public sealed record PollSnapshot
+{
+    [Key("pollId")] public required string PollId { get; init; }
+
+    [Key("question")] public required string Question { get; init; }
+
+    [Key("state")] public required PollState State { get; init; }
+
+    /// <summary>Grows by one with every counted or moved vote and every state change; never decreases.</summary>
+    [Key("version")] public required long Version { get; init; }
+
+    /// <summary>The options in their display order (numbered 1, 2, 3… on the page).</summary>
+    [Key("options")] public required IReadOnlyList<PollOptionView> Options { get; init; }
+
+    /// <summary>How many voters took part, or null where results are hidden from this reader.</summary>
+    [Key("totalVoters")] public long? TotalVoters { get; init; }
+
+    /// <summary>Whether the counts are shown to this reader; false where the poll's visibility hides them.</summary>
+    [Key("resultsVisible")] public required bool ResultsVisible { get; init; }
+
+    [Key("resultVisibility")] public required ResultVisibility ResultVisibility { get; init; }
+
+    /// <summary>1 for a single-choice poll; otherwise how many options a voter may pick.</summary>
+    [Key("maxChoices")] public required int MaxChoices { get; init; }
+
+    [Key("allowVoteChange")] public required bool AllowVoteChange { get; init; }
+
+    /// <summary>When the poll opens by itself (UTC), if scheduled.</summary>
+    [Key("opensAt")] public DateTime? OpensAt { get; init; }
+
+    /// <summary>When the poll closes by itself (UTC), if scheduled.</summary>
+    [Key("closesAt")] public DateTime? ClosesAt { get; init; }
+
+    /// <summary>The option ids this reader chose, or null when they have not voted (or the snapshot is a broadcast).</summary>
+    [Key("yourChoices")] public IReadOnlyList<string>? YourChoices { get; init; }
+}
+
+/// <summary>A vote: one option id, or several where the poll allows multiple choice.</summary>
+[MessagePackObject]
+public sealed record VoteRequest
+{
+    [Key("pollId")] public string? PollId { get; init; }
+
+    [Key("optionIds")] public IReadOnlyList<string>? OptionIds { get; init; }
+}
+
+/// <summary>Exactly what happened to a vote; acknowledged only after the store answered.</summary>
+[MessagePackObject]
+public sealed record VoteResult
+{
+    [Key("outcome")] public required VoteOutcome Outcome { get; init; }
+
+    [Key("pollId")] public required string PollId { get; init; }
+
+    /// <summary>The voter's choice now in force: the new one, or the earlier one for <see cref="VoteOutcome.AlreadyVoted"/>.</summary>
+    [Key("choices")] public IReadOnlyList<string>? Choices { get; init; }
+
+    /// <summary>For <see cref="VoteOutcome.Changed"/>: the choice the vote moved away from.</summary>
+    [Key("previousChoices")] public IReadOnlyList<string>? PreviousChoices { get; init; }
+
+    /// <summary>The poll version this vote produced (Accepted, Changed); a snapshot with this version or higher includes it.</summary>
+    [Key("version")] public long? Version { get; init; }
+
+    /// <summary>A sentence for a person.</summary>
+    [Key("message")] public required string Message { get; init; }
+}
+
+/// <summary>A signed voter token for clients without cookies (load tools, apps).</summary>
+[MessagePackObject]
+public sealed record VoterToken
+{
+    /// <summary>Send as the <c>X-Voter-Token</c> header over HTTP, or <c>?voter=</c> on the hub URL.</summary>
+    [Key("token")] public required string Token { get; init; }
+
+    [Key("voterId")] public required string VoterId { get; init; }
+}
+
+/// <summary>A new poll, as the newsroom creates it.</summary>
+[MessagePackObject]
+public sealed record CreatePollRequest
+{
+    /// <summary>The question, 1 to 500 characters.</summary>
+    [Key("question")] public string? Question { get; init; }
+
+    /// <summary>2 to 10 options in display order. An option without an id gets "1", "2", … by position.</summary>
+    [Key("options")] public IReadOnlyList<CreatePollOption>? Options { get; init; }
+
+    /// <summary>1 (the default) for single choice; up to the number of options for multiple choice.</summary>
+    [Key("maxChoices")] public int? MaxChoices { get; init; }
+
+    /// <summary>Whether a voter may change their vote (default false); the change moves the vote atomically.</summary>
+    [Key("allowVoteChange")] public bool? AllowVoteChange { get; init; }
+
+    /// <summary>Default <see cref="Contracts.ResultVisibility.Always"/>.</summary>
+    [Key("resultVisibility")] public ResultVisibility? ResultVisibility { get; init; }
+
+    /// <summary>Opens by itself at this time (UTC); without it the poll opens at once.</summary>
+    [Key("opensAt")] public DateTime? OpensAt { get; init; }
+
+    /// <summary>Closes by itself at this time (UTC); without it the poll stays open until closed.</summary>
+    [Key("closesAt")] public DateTime? ClosesAt { get; init; }
+}
+
+/// <summary>One option of a new poll.</summary>
+[MessagePackObject]
+public sealed record CreatePollOption
+{
+    /// <summary>Optional stable id: 1-16 of a-z, 0-9, '-'.</summary>
+    [Key("id")] public string? Id { get; init; }
+
+    /// <summary>The option's text, 1 to 300 characters.</summary>
+    [Key("text")] public string? Text { get; init; }
+}

@@ -1,0 +1,11 @@
+namespace LivePoll.Server.Newsroom;
+
+internal static class NewsroomApi
+{
+    /// <summary>
+    /// The route group of every newsroom endpoint (<c>/api/newsroom</c>). Capabilities add their newsroom
+    /// endpoints to it, so what guards the newsroom is attached here, once.
+    /// </summary>
+    public static RouteGroupBuilder MapNewsroomGroup(this IEndpointRouteBuilder app) =>
+        app.MapGroup("/api/newsroom").WithTags("Newsroom");
+}

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using LivePoll.Contracts;
+using LivePoll.Server.Diagnostics;
+using LivePoll.Server.Storage;
+using StackExchange.Redis;
+
+namespace LivePoll.Server.Polls;
+
+/// <summary>
+/// Polls in the store. Every change to counts is one atomic script (<see cref="PollScripts"/>); a vote is
+/// answered only after the store has answered, so an acknowledged vote is a counted vote.
+/// </summary>
+public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, LivePollMetrics metrics)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private IDatabase Db => redis.GetDatabase();
+
+    public async Task<string> NextIdAsync() =>
+        (await Db.StringIncrementAsync(keys.PollSequence)).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Stores a new poll. <paramref name="initialCounts"/> seeds counts (demo data only; never from a request).</summary>
+    public async Task CreateAsync(PollDefinition poll, IReadOnlyDictionary<string, long>? initialCounts = null)
+    {
+        var counts = poll.Options
+            .Select(o => new HashEntry(o.Id, initialCounts?.GetValueOrDefault(o.Id) ?? 0))
+            .Append(new HashEntry("_total", initialCounts?.Values.Sum() ?? 0))
+            .Append(new HashEntry("_version", 0))
+            .ToArray();
+        var state = poll.OpensAt is { } opens && opens > poll.CreatedAt ? "scheduled" : "open";
+        HashEntry[] meta =
+        [
+            new("state", state),
+            new("opensAt", state == "scheduled" ? UnixMs(poll.OpensAt!.Value) : ""),
+            new("closesAt", poll.ClosesAt is { } c ? UnixMs(c) : ""),
+            new("maxChoices", poll.MaxChoices),
+            new("allowChange", poll.AllowVoteChange ? "1" : "0"),
+            new("def", JsonSerializer.Serialize(poll, Json)),
+        ];
+
+        // Counts first, meta last: a poll exists for votes once its meta hash does.
+        await Db.HashSetAsync(keys.PollCounts(poll.Id), counts);
+        await Db.HashSetAsync(keys.PollMeta(poll.Id), meta);
+        await Db.SortedSetAddAsync(keys.PollIndex, poll.Id, UnixMsNumber(poll.CreatedAt));
+        if (state == "scheduled")
+        {
+            await Db.SortedSetAddAsync(keys.PollSchedule, $"open:{poll.Id}", UnixMsNumber(poll.OpensAt!.Value));
+        }
+        if (poll.ClosesAt is { } closes)
+        {
+            await Db.SortedSetAddAsync(keys.PollSchedule, $"close:{poll.Id}", UnixMsNumber(closes));
+        }
+    }
+
+    /// <summary>The poll as it stands now, or null when no poll has this id.</summary>
+    public async Task<Poll?> GetAsync(string pollId, DateTime now)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var metaTask = Db.HashGetAllAsync(keys.PollMeta(pollId));
+        var countsTask = Db.HashGetAllAsync(keys.PollCounts(pollId));
+        var meta = (await metaTask).ToDictionary(e => e.Name.ToString(), e => e.Value.ToString());
+        var counts = (await countsTask).ToDictionary(e => e.Name.ToString(), e => (long)e.Value);
+        metrics.RecordStoreLatency(Stopwatch.GetElapsedTime(started), "poll.read");
+        if (!meta.TryGetValue("def", out var json))
+        {
+            return null;
+        }
+
+        var definition = JsonSerializer.Deserialize<PollDefinition>(json, Json)!;
+        var opensAt = FromUnixMs(meta.GetValueOrDefault("opensAt"));
+        var closesAt = FromUnixMs(meta.GetValueOrDefault("closesAt"));
+        var state = meta.GetValueOrDefault("state") switch
+        {
+            "closed" => PollState.Closed,
+            "scheduled" when opensAt is null || opensAt > now => PollState.Scheduled,
+            _ => PollState.Open,
+        };
+        if (state != PollState.Closed && closesAt <= now)
+        {
+            state = PollState.Closed;
+        }
+        return new Poll(definition, state, opensAt, closesAt, counts,
+            counts.GetValueOrDefault("_total"), counts.GetValueOrDefault("_version"));
+    }
+
+    /// <summary>Every poll, newest first.</summary>
+    public async Task<IReadOnlyList<Poll>> ListAsync(DateTime now, int limit = 100)
+    {
+        var ids = await Db.SortedSetRangeByRankAsync(keys.PollIndex, 0, limit - 1, Order.Descending);
+        var polls = await Task.WhenAll(ids.Select(id => GetAsync(id.ToString(), now)));
+        return polls.OfType<Poll>().ToList();
+    }
+
+    /// <summary>The option ids this voter chose in this poll, or null when they have not voted.</summary>
+    public async Task<IReadOnlyList<string>?> GetChoicesAsync(string pollId, string voterId)
+    {
+        var choices = await Db.HashGetAsync(keys.PollVoters(pollId), voterId);
+        return choices.IsNullOrEmpty ? null : Split(choices.ToString());
+    }
+
+    /// <summary>Counts one vote atomically; see <see cref="PollScripts.Vote"/> for the checks.</summary>
+    public async Task<VoteResult> VoteAsync(string pollId, string voterId, IReadOnlyList<string> optionIds, DateTime now)
+    {
+        var args = new RedisValue[optionIds.Count + 2];
+        args[0] = voterId;
+        args[1] = UnixMsNumber(now);
+        for (var i = 0; i < optionIds.Count; i++)
+        {
+            args[i + 2] = optionIds[i];
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(
+            PollScripts.Vote, [keys.PollMeta(pollId), keys.PollCounts(pollId), keys.PollVoters(pollId)], args))!;
+        metrics.RecordStoreLatency(Stopwatch.GetElapsedTime(started), "vote");
+
+        var outcome = Enum.Parse<VoteOutcome>(reply[0].ToString());
+        var choices = reply[1].ToString();
+        var previous = reply[2].ToString();
+        return VoteResults.Create(outcome, pollId,
+            choices: choices.Length > 0 ? Split(choices) : null,
+            previous: previous.Length > 0 ? Split(previous) : null,
+            version: outcome is VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted ? (long)reply[3] : null);
+    }
+
+    /// <summary>Opens or closes a poll by the newsroom's hand; false when no poll has this id.</summary>
+    public async Task<bool> SetOpenAsync(string pollId, bool open, DateTime now)
+    {
+        var version = (long)await Db.ScriptEvaluateAsync(
+            PollScripts.SetState, [keys.PollMeta(pollId), keys.PollCounts(pollId)], [open ? "open" : "close", UnixMsNumber(now)]);
+        if (version >= 0 && !open)
+        {
+            await Db.SortedSetRemoveAsync(keys.PollSchedule, $"close:{pollId}");
+        }
+        if (version >= 0 && open)
+        {
+            await Db.SortedSetRemoveAsync(keys.PollSchedule, $"open:{pollId}");
+        }
+        return version >= 0;
+    }
+
+    /// <summary>
+    /// Applies scheduled openings and closings that are due. Returns the polls this call changed: when
+    /// several nodes race, each change is reported by exactly one of them.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ApplyDueScheduleAsync(DateTime now)
+    {
+        var due = await Db.SortedSetRangeByScoreAsync(keys.PollSchedule, double.NegativeInfinity, UnixMsNumber(now), take: 100);
+        var changed = new List<string>();
+        foreach (var entry in due)
+        {
+            var text = entry.ToString();
+            var separator = text.IndexOf(':');
+            var (kind, pollId) = (text[..separator], text[(separator + 1)..]);
+            var applied = (long)await Db.ScriptEvaluateAsync(
+                PollScripts.ApplySchedule, [keys.PollMeta(pollId), keys.PollCounts(pollId)], [kind, UnixMsNumber(now)]);
+            await Db.SortedSetRemoveAsync(keys.PollSchedule, entry);
+            if (applied == 1)
+            {
+                changed.Add(pollId);
+            }
+        }
+        return changed;
+    }
+
+    private static string[] Split(string choices) => choices.Split(',', StringSplitOptions.RemoveEmptyEntries);
+
+    private static long UnixMsNumber(DateTime time) => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
+
+    private static string UnixMs(DateTime time) => UnixMsNumber(time).ToString(CultureInfo.InvariantCulture);
+
+    private static DateTime? FromUnixMs(string? value) =>
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms)
+            ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime
+            : null;
+}
+
+/// <summary>Vote results with the sentence a person reads.</summary>
+public static class VoteResults
+{
+    public static VoteResult Create(VoteOutcome outcome, string pollId, IReadOnlyList<string>? choices = null,
+        IReadOnlyList<string>? previous = null, long? version = null) => new()
+    {
+        Outcome = outcome,
+        PollId = pollId,
+        Choices = choices,
+        PreviousChoices = previous,
+        Version = version,
+        Message = outcome switch
+        {
+            VoteOutcome.Accepted => "Your vote was counted.",
+            VoteOutcome.Changed => "Your vote was changed.",
+            VoteOutcome.AlreadyVoted => $"You have already voted in this poll (your choice: {string.Join(", ", choices ?? [])}).",
+            VoteOutcome.PollClosed => "This poll is not taking votes: it is closed or not open yet.",
+            VoteOutcome.UnknownPoll => $"There is no poll with id '{pollId}'.",
+            VoteOutcome.UnknownOption => "Choose among this poll's options, each at most once.",
+            VoteOutcome.InvalidChoiceCount => "Choose at least one option, and no more than this poll allows.",
+            VoteOutcome.InvalidVoter => "Your voter id is missing or invalid. Reload the page, or get a new token from POST /api/voters.",
+            _ => outcome.ToString(),
+        },
+    };
+}

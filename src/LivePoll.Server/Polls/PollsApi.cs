@@ -1,0 +1,144 @@
+using LivePoll.Contracts;
+using LivePoll.Server.Diagnostics;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace LivePoll.Server.Polls;
+
+internal static class PollsApi
+{
+    /// <summary>Reader endpoints: voter tokens, a poll with its counts (where visible), voting.</summary>
+    public static RouteGroupBuilder MapPolls(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api").WithTags("Polls");
+
+        group.MapPost("/voters", async (VoterTokens tokens) =>
+            {
+                var (voterId, token) = await tokens.IssueAsync();
+                return TypedResults.Created((string?)null, new VoterToken { Token = token, VoterId = voterId });
+            })
+            .WithSummary("Get a signed voter token")
+            .WithDescription("For clients without cookies (apps, load tools): send the token as the X-Voter-Token header, "
+                + "or as ?voter= on the hub URL. Browsers need none: they get an HttpOnly cookie (lp_voter) on their first poll request.");
+
+        group.MapGet("/polls/{pollId}", GetPoll)
+            .WithSummary("Read a poll with its current counts")
+            .WithDescription("Counts (and totalVoters) are null where the poll's resultVisibility hides them from this voter. "
+                + "yourChoices lists this voter's choice once they voted.");
+
+        group.MapPost("/polls/{pollId}/votes", Vote)
+            .WithSummary("Vote in a poll")
+            .WithDescription("Counted atomically, at most once per voter. 200 with outcome Accepted, Changed or AlreadyVoted "
+                + "(a retry of a vote answers AlreadyVoted and counts nothing); 404 UnknownPoll; 409 PollClosed; "
+                + "400 UnknownOption or InvalidChoiceCount; 401 InvalidVoter (forged or tampered token). Errors are ProblemDetails "
+                + "with the outcome in their 'outcome' member.");
+        return group;
+    }
+
+    /// <summary>Newsroom endpoints for polls, on the newsroom group.</summary>
+    public static RouteGroupBuilder MapNewsroomPolls(this RouteGroupBuilder newsroom)
+    {
+        var group = newsroom.MapGroup("/polls");
+        group.MapGet("/", ListPolls).WithSummary("List polls, newest first, with counts");
+        group.MapPost("/", CreatePoll).WithSummary("Create a poll")
+            .WithDescription("Opens at once, or at opensAt; closes at closesAt if given. Option ids default to 1, 2, 3… by position.");
+        group.MapGet("/{pollId}", GetPollForNewsroom).WithSummary("Read a poll with counts, whatever its visibility");
+        group.MapPost("/{pollId}/open", (string pollId, PollStore store, PollBroadcaster broadcaster, TimeProvider clock) =>
+                SetOpen(pollId, true, store, broadcaster, clock))
+            .WithSummary("Open a poll now (also before its scheduled opening)");
+        group.MapPost("/{pollId}/reopen", (string pollId, PollStore store, PollBroadcaster broadcaster, TimeProvider clock) =>
+                SetOpen(pollId, true, store, broadcaster, clock))
+            .WithSummary("Reopen a closed poll");
+        group.MapPost("/{pollId}/close", (string pollId, PollStore store, PollBroadcaster broadcaster, TimeProvider clock) =>
+                SetOpen(pollId, false, store, broadcaster, clock))
+            .WithSummary("Close a poll now");
+        return group;
+    }
+
+    private static async Task<Results<Ok<PollSnapshot>, ProblemHttpResult>> GetPoll(
+        string pollId, HttpContext context, PollStore store, TimeProvider clock)
+    {
+        if (!PollRequests.IsValidId(pollId) || await store.GetAsync(pollId, clock.GetUtcNow().UtcDateTime) is not { } poll)
+        {
+            return UnknownPoll(pollId);
+        }
+        var voter = VoterMiddleware.Get(context);
+        var choices = voter.IsValid ? await store.GetChoicesAsync(pollId, voter.Id!) : null;
+        return TypedResults.Ok(poll.ToSnapshot(poll.ResultsVisibleTo(choices is not null, newsroom: false), choices));
+    }
+
+    private static async Task<Results<Ok<VoteResult>, ProblemHttpResult>> Vote(
+        string pollId, [FromBody] VoteRequest request, HttpContext context, PollStore store,
+        PollBroadcaster broadcaster, LivePollMetrics metrics, TimeProvider clock)
+    {
+        if (!PollRequests.IsValidId(pollId))
+        {
+            return UnknownPoll(pollId);
+        }
+        if (PollRequests.ValidOptionIds(request.OptionIds) is not { } optionIds)
+        {
+            return Problem(StatusCodes.Status400BadRequest, VoteOutcome.UnknownOption, "Invalid vote", PollRequests.OptionIdsMessage);
+        }
+
+        var voter = VoterMiddleware.Get(context);
+        var result = voter.IsValid
+            ? await store.VoteAsync(pollId, voter.Id!, optionIds, clock.GetUtcNow().UtcDateTime)
+            : VoteResults.Create(VoteOutcome.InvalidVoter, pollId);
+        metrics.RecordVote(result.Outcome, "http");
+        if (result.Outcome is VoteOutcome.Accepted or VoteOutcome.Changed)
+        {
+            broadcaster.MarkDirty(pollId);
+        }
+
+        return result.Outcome switch
+        {
+            VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted => TypedResults.Ok(result),
+            VoteOutcome.UnknownPoll => Problem(StatusCodes.Status404NotFound, result.Outcome, "Unknown poll", result.Message),
+            VoteOutcome.PollClosed => Problem(StatusCodes.Status409Conflict, result.Outcome, "Poll closed", result.Message),
+            VoteOutcome.InvalidVoter => Problem(StatusCodes.Status401Unauthorized, result.Outcome, "Invalid voter", result.Message),
+            _ => Problem(StatusCodes.Status400BadRequest, result.Outcome, "Invalid vote", result.Message),
+        };
+    }
+
+    private static async Task<Ok<List<PollSnapshot>>> ListPolls(PollStore store, TimeProvider clock) =>
+        TypedResults.Ok((await store.ListAsync(clock.GetUtcNow().UtcDateTime)).Select(p => p.ToSnapshot(resultsVisible: true)).ToList());
+
+    private static async Task<Results<Ok<PollSnapshot>, ProblemHttpResult>> GetPollForNewsroom(string pollId, PollStore store, TimeProvider clock) =>
+        PollRequests.IsValidId(pollId) && await store.GetAsync(pollId, clock.GetUtcNow().UtcDateTime) is { } poll
+            ? TypedResults.Ok(poll.ToSnapshot(resultsVisible: true))
+            : UnknownPoll(pollId);
+
+    private static async Task<Results<Created<PollSnapshot>, ValidationProblem>> CreatePoll(
+        [FromBody] CreatePollRequest request, PollStore store, TimeProvider clock)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var (errors, definition) = PollRequests.Validate(request, "new", now);
+        if (definition is null)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The poll is not valid");
+        }
+        definition = definition with { Id = await store.NextIdAsync() };
+        await store.CreateAsync(definition);
+        var poll = (await store.GetAsync(definition.Id, now))!;
+        return TypedResults.Created($"/api/polls/{poll.Id}", poll.ToSnapshot(resultsVisible: true));
+    }
+
+    private static async Task<Results<Ok<PollSnapshot>, ProblemHttpResult>> SetOpen(
+        string pollId, bool open, PollStore store, PollBroadcaster broadcaster, TimeProvider clock)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (!PollRequests.IsValidId(pollId) || !await store.SetOpenAsync(pollId, open, now))
+        {
+            return UnknownPoll(pollId);
+        }
+        await broadcaster.PublishStateChangeAsync(pollId);
+        return TypedResults.Ok((await store.GetAsync(pollId, now))!.ToSnapshot(resultsVisible: true));
+    }
+
+    private static ProblemHttpResult UnknownPoll(string pollId) =>
+        Problem(StatusCodes.Status404NotFound, VoteOutcome.UnknownPoll, "Unknown poll", VoteResults.Create(VoteOutcome.UnknownPoll, pollId).Message);
+
+    private static ProblemHttpResult Problem(int status, VoteOutcome outcome, string title, string detail) =>
+        TypedResults.Problem(detail, statusCode: status, title: title,
+            extensions: new Dictionary<string, object?> { ["outcome"] = outcome.ToString() });
+}

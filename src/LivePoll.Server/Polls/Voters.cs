@@ -1,0 +1,58 @@
+namespace LivePoll.Server.Polls;
+
+/// <summary>Who is voting on this request: a valid voter id, nobody yet, or a token that failed its check.</summary>
+public readonly record struct Voter(string? Id, bool Invalid)
+{
+    public bool IsValid => Id is not null;
+}
+
+/// <summary>
+/// Resolves the voter of each poll and hub request (token header, <c>?voter=</c>, or cookie) and gives a
+/// browser without one a signed cookie, so a reader can vote without signing in.
+/// </summary>
+public sealed class VoterMiddleware(RequestDelegate next, VoterTokens tokens)
+{
+    private static readonly object ItemKey = new();
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        context.Items[ItemKey] = await ResolveAsync(context);
+        await next(context);
+    }
+
+    /// <summary>The voter the middleware resolved for this request.</summary>
+    public static Voter Get(HttpContext? context) =>
+        context?.Items.TryGetValue(ItemKey, out var voter) == true ? (Voter)voter! : new Voter(null, Invalid: false);
+
+    private async Task<Voter> ResolveAsync(HttpContext context)
+    {
+        var request = context.Request;
+        string? explicitToken = request.Headers[VoterTokens.HeaderName];
+        if (string.IsNullOrEmpty(explicitToken))
+        {
+            explicitToken = request.Query[VoterTokens.QueryName];
+        }
+        if (!string.IsNullOrEmpty(explicitToken))
+        {
+            var id = await tokens.ValidateAsync(explicitToken);
+            return new Voter(id, Invalid: id is null);
+        }
+
+        if (request.Cookies.TryGetValue(VoterTokens.CookieName, out var cookie))
+        {
+            var id = await tokens.ValidateAsync(cookie);
+            if (id is not null || !HttpMethods.IsGet(request.Method))
+            {
+                return new Voter(id, Invalid: id is null);
+            }
+            // A spoilt cookie on a page load: replace it, so the reader can vote again after a reload.
+        }
+
+        var (voterId, token) = await tokens.IssueAsync();
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            context.Response.Cookies.Append(VoterTokens.CookieName, token, tokens.CookieOptions(request));
+        }
+        return new Voter(voterId, Invalid: false);
+    }
+}
