@@ -121,6 +121,12 @@ public sealed record VoteRequest
     [Key("pollId")] public string? PollId { get; init; }
 
     [Key("optionIds")] public IReadOnlyList<string>? OptionIds { get; init; }
+
+    /// <summary>
+    /// Optional, hub only: vote as this signed voter instead of the connection's own voter, so one
+    /// connection can carry many voters (a load tool, a kiosk relay). Checked like any token.
+    /// </summary>
+    [Key("voterToken")] public string? VoterToken { get; init; }
 }
 
 /// <summary>Exactly what happened to a vote; acknowledged only after the store answered.</summary>

@@ -38,13 +38,15 @@ public sealed partial class LiveHub
 
     [HubMethodName(HubMethods.Vote)]
     public async Task<VoteResult> Vote(VoteRequest request, PollStore polls, PollBroadcaster broadcaster,
-        LivePollMetrics metrics, TimeProvider clock)
+        VoterTokens tokens, LivePollMetrics metrics, TimeProvider clock)
     {
         var pollId = request?.PollId ?? throw new HubException("Send a vote as { pollId, optionIds: [...] }.");
         PollRequests.EnsureValidId(pollId);
         var optionIds = PollRequests.ValidOptionIds(request.OptionIds) ?? throw new HubException(PollRequests.OptionIdsMessage);
 
-        var voter = VoterMiddleware.Get(Context.GetHttpContext());
+        var voter = request.VoterToken is null
+            ? VoterMiddleware.Get(Context.GetHttpContext())
+            : await tokens.ValidateVoterAsync(request.VoterToken);
         var result = voter.IsValid
             ? await polls.VoteAsync(pollId, voter.Id!, optionIds, clock.GetUtcNow().UtcDateTime)
             : VoteResults.Create(VoteOutcome.InvalidVoter, pollId);
@@ -55,7 +57,9 @@ public sealed partial class LiveHub
         }
 
         // A reader who could not see the results until they voted now may.
-        if (result.Outcome is VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted && BlindPolls.Contains(pollId))
+        if (request.VoterToken is null
+            && result.Outcome is VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted
+            && BlindPolls.Contains(pollId))
         {
             var poll = await polls.GetAsync(pollId, clock.GetUtcNow().UtcDateTime);
             if (poll is not null && poll.ResultsVisibleTo(voted: true, newsroom: false))

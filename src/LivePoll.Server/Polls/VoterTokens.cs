@@ -59,6 +59,13 @@ public sealed class VoterTokens(IOptions<VoterOptions> options, IConnectionMulti
         return CryptographicOperations.FixedTimeEquals(expected, actual) ? parts[1] : null;
     }
 
+    /// <summary>The voter a token names, or an invalid voter when the token fails its check.</summary>
+    public async Task<Voter> ValidateVoterAsync(string? token)
+    {
+        var id = await ValidateAsync(token);
+        return new Voter(id, Invalid: id is null);
+    }
+
     public CookieOptions CookieOptions(HttpRequest request) => new()
     {
         HttpOnly = true,

@@ -34,8 +34,7 @@ public sealed class VoterMiddleware(RequestDelegate next, VoterTokens tokens)
         }
         if (!string.IsNullOrEmpty(explicitToken))
         {
-            var id = await tokens.ValidateAsync(explicitToken);
-            return new Voter(id, Invalid: id is null);
+            return await tokens.ValidateVoterAsync(explicitToken);
         }
 
         if (request.Cookies.TryGetValue(VoterTokens.CookieName, out var cookie))
