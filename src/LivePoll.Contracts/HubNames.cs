@@ -24,6 +24,13 @@ public static class HubMethods
 
     /// <summary><c>Vote(VoteRequest)</c>: returns a <see cref="VoteResult"/> once the store has answered.</summary>
     public const string Vote = nameof(Vote);
+
+    /// <summary>
+    /// <c>SubscribeFeed(afterSequence)</c>: returns a <see cref="FeedCatchUp"/> with every change after
+    /// <c>afterSequence</c> (null: none, just the current sequence), then sends each later change once, in
+    /// order, as <see cref="ClientEvents.FeedEvent"/>.
+    /// </summary>
+    public const string SubscribeFeed = nameof(SubscribeFeed);
 }
 
 /// <summary>Names of the events the server sends to clients; each matches a method of <see cref="ILiveClient"/>.</summary>
@@ -31,4 +38,7 @@ public static class ClientEvents
 {
     /// <summary>A <see cref="Contracts.PollSnapshot"/> of a subscribed poll: new counts, or a state change.</summary>
     public const string PollSnapshot = nameof(ILiveClient.PollSnapshot);
+
+    /// <summary>A <see cref="Contracts.FeedEvent"/>: an article published, corrected, retracted, pinned or unpinned.</summary>
+    public const string FeedEvent = nameof(ILiveClient.FeedEvent);
 }

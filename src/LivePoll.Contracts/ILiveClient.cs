@@ -8,4 +8,7 @@ public interface ILiveClient
 {
     /// <summary>The newest counts or state of a poll this connection subscribed to.</summary>
     Task PollSnapshot(PollSnapshot snapshot);
+
+    /// <summary>A change to the feed, to connections that called SubscribeFeed; in sequence order, each once.</summary>
+    Task FeedEvent(FeedEvent feedEvent);
 }

@@ -1,5 +1,6 @@
 using LivePoll.Contracts;
 using LivePoll.Server.Diagnostics;
+using LivePoll.Server.Feed;
 using LivePoll.Server.Live;
 using LivePoll.Server.Newsroom;
 using LivePoll.Server.Polls;
@@ -28,6 +29,9 @@ builder.Services.AddSignalR()
 
 // Polls: atomic votes, signed voter ids, coalesced live results, scheduled opening and closing.
 builder.Services.AddPolls();
+
+// Feed: publish, correct, retract, pin; every change numbered and delivered once, in order, with catch-up.
+builder.Services.AddFeed();
 
 // Diagnostics: LivePoll's own meter beside ASP.NET Core's and SignalR's, all exported at /metrics.
 builder.Services.AddMetrics();
@@ -60,8 +64,10 @@ app.MapScalarApiReference("/docs", o => o.WithTitle("LivePoll API"));
 app.UseVoters();
 
 app.MapPolls();
-app.MapNewsroomGroup()
-    .MapNewsroomPolls();
+app.MapFeed();
+var newsroom = app.MapNewsroomGroup();
+newsroom.MapNewsroomPolls();
+newsroom.MapNewsroomFeed();
 app.MapHub<LiveHub>(HubPaths.Live);
 
 app.Run();

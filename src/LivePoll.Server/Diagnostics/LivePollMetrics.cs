@@ -16,6 +16,7 @@ public sealed class LivePollMetrics
     private readonly Histogram<double> _storeLatency;
     private readonly Counter<long> _votes;
     private readonly Counter<long> _snapshots;
+    private readonly Counter<long> _feedEvents;
 
     public LivePollMetrics(IMeterFactory meterFactory)
     {
@@ -23,6 +24,7 @@ public sealed class LivePollMetrics
         _storeLatency = meter.CreateHistogram<double>(
             "store.latency", unit: "s", description: "Round-trip time of store operations, by operation.");
         _votes = meter.CreateCounter<long>("votes", description: "Votes answered, by outcome and transport.");
+        _feedEvents = meter.CreateCounter<long>("feed.events", description: "Feed changes recorded, by kind.");
         _snapshots = meter.CreateCounter<long>("snapshots.sent", description: "Poll snapshots sent to subscriber groups, by reason.");
     }
 
@@ -53,6 +55,9 @@ public sealed class LivePollMetrics
 
     public void RecordVote(Contracts.VoteOutcome outcome, string transport) =>
         _votes.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()), new KeyValuePair<string, object?>("transport", transport));
+
+    public void RecordFeedEvent(Contracts.FeedEventKind kind) =>
+        _feedEvents.Add(1, new KeyValuePair<string, object?>("kind", kind.ToString()));
 
     public void RecordSnapshotsSent(int count, string reason) =>
         _snapshots.Add(count, new KeyValuePair<string, object?>("reason", reason));

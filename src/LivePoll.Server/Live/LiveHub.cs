@@ -8,7 +8,7 @@ namespace LivePoll.Server.Live;
 /// Hub method names are the constants of <see cref="HubMethods"/>. Each capability adds its methods in a
 /// part of its own folder (Polls/LiveHub.Polls.cs), with its services injected per method.
 /// </summary>
-public sealed partial class LiveHub(NodeInfo node) : Hub<ILiveClient>
+public sealed partial class LiveHub(NodeInfo node, Feed.FeedRelay feedRelay) : Hub<ILiveClient>
 {
     [HubMethodName(HubMethods.GetServerInfo)]
     public ServerInfo GetServerInfo() => node.Describe();

@@ -35,6 +35,36 @@ public sealed class RedisKeys(string prefix)
     /// <summary>The key that signs voter ids, shared by every node when none is configured.</summary>
     public RedisKey VoterSigningKey => $"{Prefix}:voters:signing-key";
 
+    // The feed lives on one hash slot ({feed}): publishing is one script that numbers the change, logs it
+    // and updates the article together, so readers never see a gap in the sequence.
+
+    /// <summary>Counter of feed changes: the feed sequence number.</summary>
+    public RedisKey FeedSequence => $"{Prefix}:{{feed}}:seq";
+
+    /// <summary>Sorted set of feed events (JSON) by sequence number: what catch-up reads.</summary>
+    public RedisKey FeedLog => $"{Prefix}:{{feed}}:log";
+
+    /// <summary>Hash of articles: id → JSON of the article as it stands.</summary>
+    public RedisKey FeedArticles => $"{Prefix}:{{feed}}:articles";
+
+    /// <summary>Sorted set of articles in the feed (published, corrected) by the sequence they were published at.</summary>
+    public RedisKey FeedIndex => $"{Prefix}:{{feed}}:index";
+
+    /// <summary>Sorted set of scheduled articles by publishing time.</summary>
+    public RedisKey FeedSchedule => $"{Prefix}:{{feed}}:schedule";
+
+    /// <summary>Counter that numbers new articles.</summary>
+    public RedisKey ArticleSequence => $"{Prefix}:{{feed}}:article-seq";
+
+    /// <summary>Hash of tips: id → JSON.</summary>
+    public RedisKey Tips => $"{Prefix}:{{tips}}:all";
+
+    /// <summary>Sorted set of tip ids by arrival time.</summary>
+    public RedisKey TipIndex => $"{Prefix}:{{tips}}:index";
+
+    /// <summary>Counter that numbers tips.</summary>
+    public RedisKey TipSequence => $"{Prefix}:{{tips}}:seq";
+
     /// <summary>A pub/sub channel of LivePoll's own (not the SignalR backplane's).</summary>
     public RedisChannel Channel(string name) => RedisChannel.Literal($"{Prefix}:ch:{name}");
 }

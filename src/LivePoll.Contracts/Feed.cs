@@ -1,0 +1,195 @@
+using MessagePack;
+
+namespace LivePoll.Contracts;
+
+/// <summary>Where an article is in its life.</summary>
+public enum ArticleState
+{
+    /// <summary>Written, not in the feed (e.g. a tip promoted by an editor).</summary>
+    Draft,
+
+    /// <summary>Appears in the feed by itself at <see cref="ArticleView.PublishAt"/>.</summary>
+    Scheduled,
+
+    Published,
+
+    /// <summary>Published and since corrected; <see cref="ArticleView.CorrectionNote"/> says what changed.</summary>
+    Corrected,
+
+    /// <summary>Withdrawn from the feed.</summary>
+    Retracted,
+}
+
+/// <summary>What a feed event did to an article.</summary>
+public enum FeedEventKind
+{
+    Published,
+    Corrected,
+    Retracted,
+    Pinned,
+    Unpinned,
+}
+
+/// <summary>An article as readers see it. <see cref="Body"/> is sanitised HTML: safe to insert into a page.</summary>
+[MessagePackObject]
+public sealed record ArticleView
+{
+    [Key("id")] public required string Id { get; init; }
+
+    /// <summary>The feed sequence number at which it was published; orders the feed. 0 while not published.</summary>
+    [Key("sequence")] public required long Sequence { get; init; }
+
+    [Key("state")] public required ArticleState State { get; init; }
+
+    [Key("title")] public required string Title { get; init; }
+
+    [Key("lead")] public string? Lead { get; init; }
+
+    /// <summary>Rich text as HTML, sanitised with HtmlSanitizer's default allow-list.</summary>
+    [Key("body")] public required string Body { get; init; }
+
+    [Key("imageUrl")] public string? ImageUrl { get; init; }
+
+    /// <summary>Photo credit, e.g. "polisia.kz" (shown as "Сурет: polisia.kz").</summary>
+    [Key("imageCredit")] public string? ImageCredit { get; init; }
+
+    [Key("sourceName")] public string? SourceName { get; init; }
+
+    [Key("sourceUrl")] public string? SourceUrl { get; init; }
+
+    [Key("tags")] public required IReadOnlyList<string> Tags { get; init; }
+
+    /// <summary>kk, ru or en.</summary>
+    [Key("language")] public required string Language { get; init; }
+
+    [Key("pinned")] public required bool Pinned { get; init; }
+
+    [Key("keyEvent")] public required bool KeyEvent { get; init; }
+
+    /// <summary>When it appeared in the feed (UTC); null while a draft or scheduled.</summary>
+    [Key("publishedAt")] public DateTime? PublishedAt { get; init; }
+
+    /// <summary>When it appears by itself (UTC), for a scheduled article.</summary>
+    [Key("publishAt")] public DateTime? PublishAt { get; init; }
+
+    [Key("updatedAt")] public required DateTime UpdatedAt { get; init; }
+
+    /// <summary>The latest correction's note, for a corrected article.</summary>
+    [Key("correctionNote")] public string? CorrectionNote { get; init; }
+
+    /// <summary>Every correction, oldest first.</summary>
+    [Key("corrections")] public required IReadOnlyList<Correction> Corrections { get; init; }
+
+    /// <summary>Credit to the reader whose tip this came from, when they agreed to be named.</summary>
+    [Key("tipCredit")] public string? TipCredit { get; init; }
+
+    /// <summary>The article's stable public URL.</summary>
+    [Key("url")] public required string Url { get; init; }
+
+    /// <summary>Share links by target: facebook, x, telegram, whatsapp, vk, email.</summary>
+    [Key("share")] public required IReadOnlyDictionary<string, string> Share { get; init; }
+}
+
+/// <summary>One correction of an article.</summary>
+[MessagePackObject]
+public sealed record Correction
+{
+    [Key("at")] public required DateTime At { get; init; }
+
+    [Key("note")] public required string Note { get; init; }
+}
+
+/// <summary>
+/// One change to the feed, live event <see cref="ClientEvents.FeedEvent"/>. Sequence numbers grow by one per
+/// change across the whole feed; a client that saw N asks for everything after N when it reconnects.
+/// </summary>
+[MessagePackObject]
+public sealed record FeedEvent
+{
+    [Key("sequence")] public required long Sequence { get; init; }
+
+    [Key("kind")] public required FeedEventKind Kind { get; init; }
+
+    [Key("at")] public required DateTime At { get; init; }
+
+    /// <summary>The article as it stood after this change.</summary>
+    [Key("article")] public required ArticleView Article { get; init; }
+}
+
+/// <summary>The feed changes after a sequence number, oldest first.</summary>
+[MessagePackObject]
+public sealed record FeedCatchUp
+{
+    [Key("events")] public required IReadOnlyList<FeedEvent> Events { get; init; }
+
+    /// <summary>The newest sequence number covered; live events follow from the one after it.</summary>
+    [Key("lastSequence")] public required long LastSequence { get; init; }
+
+    /// <summary>False when there were more changes than one answer holds: reload the feed page instead.</summary>
+    [Key("complete")] public required bool Complete { get; init; }
+}
+
+/// <summary>A page of the feed, newest first, grouped by day in the newsroom's time zone.</summary>
+public sealed record FeedPage
+{
+    public required IReadOnlyList<FeedDay> Days { get; init; }
+
+    /// <summary>Pinned articles (first page only).</summary>
+    public required IReadOnlyList<ArticleView> Pinned { get; init; }
+
+    /// <summary>Pass as <c>before</c> for the next (older) page; null on the last page.</summary>
+    public long? NextBefore { get; init; }
+
+    /// <summary>The newest feed sequence number when this page was read: subscribe with it to get later changes.</summary>
+    public required long LastSequence { get; init; }
+}
+
+/// <summary>One day of the feed, labelled in the requested language ("Бүгін", "Кеше", "03 желтоқсан").</summary>
+public sealed record FeedDay
+{
+    /// <summary>The day in the newsroom's time zone, yyyy-MM-dd.</summary>
+    public required string Date { get; init; }
+
+    public required string Label { get; init; }
+
+    public required IReadOnlyList<ArticleView> Items { get; init; }
+}
+
+/// <summary>An article as the newsroom writes it: to publish now, at a time, or keep as a draft.</summary>
+public sealed record ArticleInput
+{
+    public string? Title { get; init; }
+    public string? Lead { get; init; }
+    public string? Body { get; init; }
+    public string? ImageUrl { get; init; }
+    public string? ImageCredit { get; init; }
+    public string? SourceName { get; init; }
+    public string? SourceUrl { get; init; }
+    public IReadOnlyList<string>? Tags { get; init; }
+
+    /// <summary>kk (default), ru or en.</summary>
+    public string? Language { get; init; }
+    public bool? Pinned { get; init; }
+    public bool? KeyEvent { get; init; }
+
+    /// <summary>Publish at this time (UTC) instead of now.</summary>
+    public DateTime? PublishAt { get; init; }
+
+    /// <summary>Keep as a draft; publish later.</summary>
+    public bool? Draft { get; init; }
+}
+
+/// <summary>A correction: the fields that change (others stay) and a short note readers see.</summary>
+public sealed record CorrectionInput
+{
+    public string? Title { get; init; }
+    public string? Lead { get; init; }
+    public string? Body { get; init; }
+    public string? ImageUrl { get; init; }
+    public string? ImageCredit { get; init; }
+    public string? SourceName { get; init; }
+    public string? SourceUrl { get; init; }
+
+    /// <summary>Required: what was corrected, 1 to 300 characters.</summary>
+    public string? Note { get; init; }
+}

@@ -1,0 +1,32 @@
+using LivePoll.Contracts;
+
+namespace LivePoll.Server.Feed;
+
+/// <summary>An article as stored (JSON in the feed's article hash). Its feed sequence lives in the feed index.</summary>
+public sealed record Article
+{
+    public required string Id { get; init; }
+    public required ArticleState State { get; init; }
+    public required string Title { get; init; }
+    public string? Lead { get; init; }
+    public required string Body { get; init; }
+    public string? ImageUrl { get; init; }
+    public string? ImageCredit { get; init; }
+    public string? SourceName { get; init; }
+    public string? SourceUrl { get; init; }
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    public required string Language { get; init; }
+    public bool Pinned { get; init; }
+    public bool KeyEvent { get; init; }
+    public DateTime? PublishedAt { get; init; }
+    public DateTime? PublishAt { get; init; }
+    public required DateTime UpdatedAt { get; init; }
+    public IReadOnlyList<Correction> Corrections { get; init; } = [];
+    public string? TipCredit { get; init; }
+
+    /// <summary>Whether readers find it in the feed.</summary>
+    public bool InFeed => State is ArticleState.Published or ArticleState.Corrected;
+}
+
+/// <summary>A feed event as stored in the log; its sequence number is its score there.</summary>
+public sealed record StoredFeedEvent(FeedEventKind Kind, DateTime At, Article Article, long ArticleSequence, string Nonce);

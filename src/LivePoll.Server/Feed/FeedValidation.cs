@@ -1,0 +1,67 @@
+using LivePoll.Contracts;
+
+namespace LivePoll.Server.Feed;
+
+/// <summary>Checks of newsroom input about articles, with messages an editor can act on.</summary>
+internal static class FeedValidation
+{
+    public static Dictionary<string, string[]> Validate(ArticleInput input, DateTime now)
+    {
+        var errors = new Dictionary<string, string[]>();
+        Text(errors, "title", input.Title, 300, required: true);
+        Text(errors, "lead", input.Lead, 1_000);
+        Text(errors, "body", input.Body, 100_000);
+        Url(errors, "imageUrl", input.ImageUrl);
+        Text(errors, "imageCredit", input.ImageCredit, 200);
+        Text(errors, "sourceName", input.SourceName, 200);
+        Url(errors, "sourceUrl", input.SourceUrl);
+        if (input.Tags is { } tags && (tags.Count > 20 || tags.Any(t => t is null || t.Length > 50)))
+        {
+            errors["tags"] = ["At most 20 tags of up to 50 characters."];
+        }
+        if (input.Language is { } language && !FeedDays.Languages.Contains(language))
+        {
+            errors["language"] = ["language is kk, ru or en."];
+        }
+        if (input.PublishAt is { } at && input.Draft == true)
+        {
+            errors["publishAt"] = ["A draft has no publishing time; leave out draft or publishAt."];
+        }
+        return errors;
+    }
+
+    public static Dictionary<string, string[]> Validate(CorrectionInput input)
+    {
+        var errors = new Dictionary<string, string[]>();
+        Text(errors, "note", input.Note, 300, required: true);
+        Text(errors, "title", input.Title, 300);
+        Text(errors, "lead", input.Lead, 1_000);
+        Text(errors, "body", input.Body, 100_000);
+        Url(errors, "imageUrl", input.ImageUrl);
+        Text(errors, "imageCredit", input.ImageCredit, 200);
+        Text(errors, "sourceName", input.SourceName, 200);
+        Url(errors, "sourceUrl", input.SourceUrl);
+        return errors;
+    }
+
+    private static void Text(Dictionary<string, string[]> errors, string field, string? value, int max, bool required = false)
+    {
+        if (required && string.IsNullOrWhiteSpace(value))
+        {
+            errors[field] = [$"{field} is required (1 to {max} characters)."];
+        }
+        else if (value is not null && value.Length > max)
+        {
+            errors[field] = [$"{field} is at most {max} characters."];
+        }
+    }
+
+    private static void Url(Dictionary<string, string[]> errors, string field, string? value)
+    {
+        if (!string.IsNullOrWhiteSpace(value)
+            && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)))
+        {
+            errors[field] = [$"{field} must be an absolute http(s) URL."];
+        }
+    }
+}
