@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -41,7 +42,8 @@ public sealed class LivePollServer : IAsyncDisposable
     /// Starts the server with <paramref name="redisConfiguration"/> as <c>Redis:Configuration</c> (empty: the
     /// embedded Garnet) and any further settings.
     /// </summary>
-    public static async Task<LivePollServer> StartAsync(string redisConfiguration, IDictionary<string, string?>? settings = null)
+    public static async Task<LivePollServer> StartAsync(string redisConfiguration, IDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var all = new Dictionary<string, string?>
         {
@@ -54,7 +56,7 @@ public sealed class LivePollServer : IAsyncDisposable
             all[key] = value;
         }
 
-        var factory = new Factory(all);
+        var factory = new Factory(all, services);
         factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         try
         {
@@ -103,13 +105,17 @@ public sealed class LivePollServer : IAsyncDisposable
         await _factory.DisposeAsync();
     }
 
-    private sealed class Factory(IDictionary<string, string?> settings) : WebApplicationFactory<Program>
+    private sealed class Factory(IDictionary<string, string?> settings, Action<IServiceCollection>? services) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             foreach (var (key, value) in settings)
             {
                 builder.UseSetting(key, value);
+            }
+            if (services is not null)
+            {
+                builder.ConfigureTestServices(services);
             }
             builder.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         }
