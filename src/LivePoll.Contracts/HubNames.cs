@@ -31,6 +31,12 @@ public static class HubMethods
     /// order, as <see cref="ClientEvents.FeedEvent"/>.
     /// </summary>
     public const string SubscribeFeed = nameof(SubscribeFeed);
+
+    /// <summary>
+    /// <c>JoinNewsroom()</c>, newsroom accounts only (editor or screen): returns the unhandled tips, newest
+    /// first, then sends <see cref="ClientEvents.TipReceived"/> and <see cref="ClientEvents.TipUpdated"/>.
+    /// </summary>
+    public const string JoinNewsroom = nameof(JoinNewsroom);
 }
 
 /// <summary>Names of the events the server sends to clients; each matches a method of <see cref="ILiveClient"/>.</summary>
@@ -41,4 +47,10 @@ public static class ClientEvents
 
     /// <summary>A <see cref="Contracts.FeedEvent"/>: an article published, corrected, retracted, pinned or unpinned.</summary>
     public const string FeedEvent = nameof(ILiveClient.FeedEvent);
+
+    /// <summary>A new <see cref="Tip"/>, to newsroom connections only.</summary>
+    public const string TipReceived = nameof(ILiveClient.TipReceived);
+
+    /// <summary>A <see cref="Tip"/> marked handled or promoted, to newsroom connections only.</summary>
+    public const string TipUpdated = nameof(ILiveClient.TipUpdated);
 }

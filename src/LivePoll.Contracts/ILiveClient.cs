@@ -11,4 +11,10 @@ public interface ILiveClient
 
     /// <summary>A change to the feed, to connections that called SubscribeFeed; in sequence order, each once.</summary>
     Task FeedEvent(FeedEvent feedEvent);
+
+    /// <summary>A reader sent a tip; newsroom connections only.</summary>
+    Task TipReceived(Tip tip);
+
+    /// <summary>A tip was marked handled or promoted; newsroom connections only.</summary>
+    Task TipUpdated(Tip tip);
 }

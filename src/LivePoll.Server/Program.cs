@@ -5,8 +5,15 @@ using LivePoll.Server.Live;
 using LivePoll.Server.Newsroom;
 using LivePoll.Server.Polls;
 using LivePoll.Server.Storage;
+using LivePoll.Server.Tips;
 using Prometheus;
 using Scalar.AspNetCore;
+
+// Commands: print a new newsroom API key with its hash, or the hash of a key, for Newsroom:ApiKeys.
+if (NewsroomCommands.TryRun(args))
+{
+    return;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -27,11 +34,17 @@ builder.Services.AddSignalR()
     .AddMessagePackProtocol(o => o.SerializerOptions = WireFormats.MessagePack)
     .AddStoreBackplane();
 
+// Newsroom: API keys (by hash) with editor and screen roles guard every newsroom endpoint and hub method.
+builder.Services.AddNewsroomAuth();
+
 // Polls: atomic votes, signed voter ids, coalesced live results, scheduled opening and closing.
 builder.Services.AddPolls();
 
 // Feed: publish, correct, retract, pin; every change numbered and delivered once, in order, with catch-up.
 builder.Services.AddFeed();
+
+// Tips: readers' news tips, stored and pushed to newsroom connections only.
+builder.Services.AddSingleton<TipStore>();
 
 // Diagnostics: LivePoll's own meter beside ASP.NET Core's and SignalR's, all exported at /metrics.
 builder.Services.AddMetrics();
@@ -61,13 +74,17 @@ app.MapMetrics("/metrics");
 app.MapOpenApi();
 app.MapScalarApiReference("/docs", o => o.WithTitle("LivePoll API"));
 
+app.UseAuthentication();
+app.UseAuthorization();
 app.UseVoters();
 
 app.MapPolls();
 app.MapFeed();
+app.MapTips();
 var newsroom = app.MapNewsroomGroup();
 newsroom.MapNewsroomPolls();
 newsroom.MapNewsroomFeed();
+newsroom.MapNewsroomTips();
 app.MapHub<LiveHub>(HubPaths.Live);
 
 app.Run();

@@ -34,12 +34,18 @@ internal static class FeedApi
             .WithSummary("Every article, drafts and scheduled included, newest change first");
         group.MapPost("/", Create)
             .WithSummary("Publish an article now, at publishAt, or keep it as a draft")
-            .WithDescription("The body is sanitised (HtmlSanitizer's default allow-list): scripts, event handlers and javascript: links are removed.");
-        group.MapPost("/{articleId}/publish", PublishNow).WithSummary("Publish a draft or scheduled article now");
-        group.MapPost("/{articleId}/corrections", Correct).WithSummary("Correct a published article; note is required and shown to readers");
-        group.MapPost("/{articleId}/retract", Retract).WithSummary("Retract an article from the feed");
-        group.MapPost("/{articleId}/pin", (string articleId, FeedService feed) => Pin(articleId, true, feed)).WithSummary("Pin an article");
-        group.MapPost("/{articleId}/unpin", (string articleId, FeedService feed) => Pin(articleId, false, feed)).WithSummary("Unpin an article");
+            .WithDescription("The body is sanitised (HtmlSanitizer's default allow-list): scripts, event handlers and javascript: links are removed.")
+            .EditorsOnly();
+        group.MapPost("/{articleId}/publish", PublishNow).WithSummary("Publish a draft or scheduled article now")
+            .EditorsOnly();
+        group.MapPost("/{articleId}/corrections", Correct).WithSummary("Correct a published article; note is required and shown to readers")
+            .EditorsOnly();
+        group.MapPost("/{articleId}/retract", Retract).WithSummary("Retract an article from the feed")
+            .EditorsOnly();
+        group.MapPost("/{articleId}/pin", (string articleId, FeedService feed) => Pin(articleId, true, feed)).WithSummary("Pin an article")
+            .EditorsOnly();
+        group.MapPost("/{articleId}/unpin", (string articleId, FeedService feed) => Pin(articleId, false, feed)).WithSummary("Unpin an article")
+            .EditorsOnly();
         return group;
     }
 

@@ -10,4 +10,7 @@ public sealed class NewsroomOptions
 
     /// <summary>The public site's address, for article permalinks and share links.</summary>
     public string PublicBaseUrl { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>API keys of the newsroom, by hash: <c>Newsroom:ApiKeys:0:Name</c>, <c>:Role</c>, <c>:KeyHash</c>.</summary>
+    public List<NewsroomApiKey> ApiKeys { get; set; } = [];
 }

@@ -1,5 +1,6 @@
 using LivePoll.Contracts;
 using LivePoll.Server.Diagnostics;
+using LivePoll.Server.Newsroom;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -45,17 +46,21 @@ internal static class PollsApi
         var group = newsroom.MapGroup("/polls");
         group.MapGet("/", ListPolls).WithSummary("List polls, newest first, with counts");
         group.MapPost("/", CreatePoll).WithSummary("Create a poll")
-            .WithDescription("Opens at once, or at opensAt; closes at closesAt if given. Option ids default to 1, 2, 3… by position.");
+            .WithDescription("Opens at once, or at opensAt; closes at closesAt if given. Option ids default to 1, 2, 3… by position.")
+            .EditorsOnly();
         group.MapGet("/{pollId}", GetPollForNewsroom).WithSummary("Read a poll with counts, whatever its visibility");
         group.MapPost("/{pollId}/open", (string pollId, PollStore store, PollBroadcaster broadcaster, TimeProvider clock) =>
                 SetOpen(pollId, true, store, broadcaster, clock))
-            .WithSummary("Open a poll now (also before its scheduled opening)");
+            .WithSummary("Open a poll now (also before its scheduled opening)")
+            .EditorsOnly();
         group.MapPost("/{pollId}/reopen", (string pollId, PollStore store, PollBroadcaster broadcaster, TimeProvider clock) =>
                 SetOpen(pollId, true, store, broadcaster, clock))
-            .WithSummary("Reopen a closed poll");
+            .WithSummary("Reopen a closed poll")
+            .EditorsOnly();
         group.MapPost("/{pollId}/close", (string pollId, PollStore store, PollBroadcaster broadcaster, TimeProvider clock) =>
                 SetOpen(pollId, false, store, broadcaster, clock))
-            .WithSummary("Close a poll now");
+            .WithSummary("Close a poll now")
+            .EditorsOnly();
         return group;
     }
 

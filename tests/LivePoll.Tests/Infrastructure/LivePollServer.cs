@@ -25,16 +25,39 @@ public sealed class LivePollServer : IAsyncDisposable
 {
     private readonly Factory _factory;
 
+    /// <summary>The newsroom API keys every test server is configured with (as hashes, like production).</summary>
+    public const string EditorKey = "lpk_test-editor-key";
+    public const string ScreenKey = "lpk_test-screen-key";
+
     private LivePollServer(Factory factory, Uri baseAddress)
     {
         _factory = factory;
         BaseAddress = baseAddress;
-        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeoutExtensions.Default };
+        Http = CreateClient(EditorKey);
+        Anonymous = CreateClient(null);
+        Screen = CreateClient(ScreenKey);
     }
 
     public Uri BaseAddress { get; }
 
+    /// <summary>An HTTP client signed in as a newsroom editor (reader endpoints ignore that).</summary>
     public HttpClient Http { get; }
+
+    /// <summary>An HTTP client with no newsroom key: a reader.</summary>
+    public HttpClient Anonymous { get; }
+
+    /// <summary>An HTTP client signed in with the screen role.</summary>
+    public HttpClient Screen { get; }
+
+    private HttpClient CreateClient(string? apiKey)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeoutExtensions.Default };
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", apiKey);
+        }
+        return client;
+    }
 
     public IServiceProvider Services => _factory.Services;
 
@@ -50,6 +73,12 @@ public sealed class LivePollServer : IAsyncDisposable
             ["Redis:Configuration"] = redisConfiguration,
             ["Redis:KeyPrefix"] = TestPrefix.New(),
             ["Redis:ConnectTimeoutMs"] = "1000",
+            ["Newsroom:ApiKeys:0:Name"] = "test editor",
+            ["Newsroom:ApiKeys:0:Role"] = "editor",
+            ["Newsroom:ApiKeys:0:KeyHash"] = LivePoll.Server.Newsroom.ApiKeyAuthenticationHandler.HashKey(EditorKey),
+            ["Newsroom:ApiKeys:1:Name"] = "test screen",
+            ["Newsroom:ApiKeys:1:Role"] = "screen",
+            ["Newsroom:ApiKeys:1:KeyHash"] = LivePoll.Server.Newsroom.ApiKeyAuthenticationHandler.HashKey(ScreenKey),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -74,11 +103,13 @@ public sealed class LivePollServer : IAsyncDisposable
 
     /// <summary>A SignalR client on the live hub over WebSockets, not yet started.</summary>
     /// <param name="voterToken">Sent as <c>?voter=</c>; without it the server makes a new voter for the connection.</param>
-    public HubConnection CreateHubConnection(WireProtocol protocol = WireProtocol.Json, string? voterToken = null)
+    /// <param name="apiKey">A newsroom API key, sent the way SignalR clients send access tokens.</param>
+    public HubConnection CreateHubConnection(WireProtocol protocol = WireProtocol.Json, string? voterToken = null, string? apiKey = null)
     {
         var url = new Uri(BaseAddress, HubPaths.Live + (voterToken is null ? "" : "?voter=" + Uri.EscapeDataString(voterToken)));
         var builder = new HubConnectionBuilder()
-            .WithUrl(url, Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets)
+            .WithUrl(url, Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets,
+                o => o.AccessTokenProvider = apiKey is null ? null : () => Task.FromResult<string?>(apiKey))
             .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         if (protocol == WireProtocol.MessagePack)
         {
@@ -92,9 +123,9 @@ public sealed class LivePollServer : IAsyncDisposable
     }
 
     /// <summary>A started hub connection.</summary>
-    public async Task<HubConnection> ConnectAsync(WireProtocol protocol = WireProtocol.Json, string? voterToken = null)
+    public async Task<HubConnection> ConnectAsync(WireProtocol protocol = WireProtocol.Json, string? voterToken = null, string? apiKey = null)
     {
-        var connection = CreateHubConnection(protocol, voterToken);
+        var connection = CreateHubConnection(protocol, voterToken, apiKey);
         await connection.StartAsync().DefaultTimeout();
         return connection;
     }
@@ -102,6 +133,8 @@ public sealed class LivePollServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
+        Anonymous.Dispose();
+        Screen.Dispose();
         await _factory.DisposeAsync();
     }
 

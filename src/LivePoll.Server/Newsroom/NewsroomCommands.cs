@@ -1,0 +1,24 @@
+namespace LivePoll.Server.Newsroom;
+
+/// <summary>Command-line helpers of the server that print configuration values instead of starting it.</summary>
+internal static class NewsroomCommands
+{
+    public static bool TryRun(string[] args)
+    {
+        switch (args)
+        {
+            case ["--hash-key", var key]:
+                Console.WriteLine(ApiKeyAuthenticationHandler.HashKey(key));
+                return true;
+            case ["--new-key", ..]:
+                var newKey = ApiKeyAuthenticationHandler.NewKey();
+                Console.WriteLine($"key:  {newKey}");
+                Console.WriteLine($"hash: {ApiKeyAuthenticationHandler.HashKey(newKey)}");
+                Console.WriteLine("Give the key to the client; configure only the hash, e.g.");
+                Console.WriteLine($"  Newsroom__ApiKeys__0__Name=cms Newsroom__ApiKeys__0__Role=editor Newsroom__ApiKeys__0__KeyHash={ApiKeyAuthenticationHandler.HashKey(newKey)}");
+                return true;
+            default:
+                return false;
+        }
+    }
+}

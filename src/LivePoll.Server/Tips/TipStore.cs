@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Text.Json;
+using LivePoll.Contracts;
+using LivePoll.Server.Feed;
+using LivePoll.Server.Storage;
+using StackExchange.Redis;
+
+namespace LivePoll.Server.Tips;
+
+/// <summary>Readers' tips in the store: never readable by readers, only by the newsroom.</summary>
+public sealed class TipStore(IConnectionMultiplexer redis, RedisKeys keys)
+{
+    private IDatabase Db => redis.GetDatabase();
+
+    public async Task<Tip> AddAsync(TipInput input, DateTime now)
+    {
+        var tip = new Tip
+        {
+            Id = "t" + (await Db.StringIncrementAsync(keys.TipSequence)).ToString(CultureInfo.InvariantCulture),
+            Text = input.Text!.Trim(),
+            Name = string.IsNullOrWhiteSpace(input.Name) ? null : input.Name.Trim(),
+            Contact = string.IsNullOrWhiteSpace(input.Contact) ? null : input.Contact.Trim(),
+            Link = string.IsNullOrWhiteSpace(input.Link) ? null : input.Link.Trim(),
+            CreditConsent = input.CreditConsent ?? false,
+            ReceivedAt = now,
+            Handled = false,
+        };
+        await SaveAsync(tip);
+        await Db.SortedSetAddAsync(keys.TipIndex, tip.Id, new DateTimeOffset(now).ToUnixTimeMilliseconds());
+        return tip;
+    }
+
+    public async Task SaveAsync(Tip tip) => await Db.HashSetAsync(keys.Tips, tip.Id, JsonSerializer.Serialize(tip, FeedStore.Json));
+
+    public async Task<Tip?> GetAsync(string id)
+    {
+        var json = await Db.HashGetAsync(keys.Tips, id);
+        return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize<Tip>(json.ToString(), FeedStore.Json);
+    }
+
+    /// <summary>The newest tips first; <paramref name="handled"/> filters when given.</summary>
+    public async Task<IReadOnlyList<Tip>> ListAsync(bool? handled, int limit)
+    {
+        var ids = await Db.SortedSetRangeByRankAsync(keys.TipIndex, 0, 999, Order.Descending);
+        if (ids.Length == 0)
+        {
+            return [];
+        }
+        var values = await Db.HashGetAsync(keys.Tips, ids);
+        return values.Where(v => !v.IsNullOrEmpty)
+            .Select(v => JsonSerializer.Deserialize<Tip>(v.ToString(), FeedStore.Json)!)
+            .Where(t => handled is null || t.Handled == handled)
+            .Take(limit)
+            .ToList();
+    }
+}
