@@ -12,7 +12,7 @@ using Scalar.AspNetCore;
 // Commands: print a new newsroom API key with its hash, or the hash of a key, for Newsroom:ApiKeys.
 if (NewsroomCommands.TryRun(args))
 {
-    return;
+    return 0;
 }
 
 var builder = WebApplication.CreateBuilder(args);
@@ -87,7 +87,17 @@ newsroom.MapNewsroomFeed();
 newsroom.MapNewsroomTips();
 app.MapHub<LiveHub>(HubPaths.Live);
 
-app.Run();
+try
+{
+    app.Run();
+    return 0;
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
+{
+    // A setting is wrong or missing: say which and why, without a stack trace, and exit non-zero.
+    Console.Error.WriteLine("LivePoll cannot start: " + string.Join(" ", invalid.Failures));
+    return 1;
+}
 
 /// <summary>The entry point; public so that tests can host the real application.</summary>
 public partial class Program;
