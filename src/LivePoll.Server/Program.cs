@@ -1,4 +1,5 @@
 using LivePoll.Contracts;
+using LivePoll.Server.Abuse;
 using LivePoll.Server.Diagnostics;
 using LivePoll.Server.Feed;
 using LivePoll.Server.Live;
@@ -37,6 +38,10 @@ builder.Services.AddSignalR()
 // Newsroom: API keys (by hash) with editor and screen roles guard every newsroom endpoint and hub method.
 builder.Services.AddNewsroomAuth();
 
+// Abuse limits: votes and tips rate-limited over HTTP and the hub, connections per IP capped, message and
+// body sizes bounded, pages only from allowed origins.
+builder.Services.AddAbuseLimits();
+
 // Polls: atomic votes, signed voter ids, coalesced live results, scheduled opening and closing.
 builder.Services.AddPolls();
 
@@ -65,6 +70,7 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSe
 
 var app = builder.Build();
 
+app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 
@@ -74,8 +80,10 @@ app.MapMetrics("/metrics");
 app.MapOpenApi();
 app.MapScalarApiReference("/docs", o => o.WithTitle("LivePoll API"));
 
+app.UseCors(AbuseServiceCollectionExtensions.CorsPolicy);
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseHubDoor();
 app.UseVoters();
 
 app.MapPolls();

@@ -34,6 +34,9 @@ public sealed class NewsroomApiKey
 
     /// <summary>SHA-256 of the key, hex; <c>--hash-key KEY</c> prints it.</summary>
     public string KeyHash { get; set; } = "";
+
+    /// <summary>Clients with this key skip the vote, tip and connection limits (a load tool); everyone else keeps them.</summary>
+    public bool ExemptFromLimits { get; set; }
 }
 
 /// <summary>
@@ -70,6 +73,10 @@ public sealed class ApiKeyAuthenticationHandler(
             {
                 var identity = new ClaimsIdentity(
                     [new Claim(ClaimTypes.Name, configured.Name), new Claim(ClaimTypes.Role, configured.Role)], SchemeName);
+                if (configured.ExemptFromLimits)
+                {
+                    identity.AddClaim(new Claim(Abuse.AbuseLimiter.ExemptClaim, "true"));
+                }
                 return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
             }
         }

@@ -1,4 +1,5 @@
 using LivePoll.Contracts;
+using LivePoll.Server.Abuse;
 using LivePoll.Server.Diagnostics;
 using LivePoll.Server.Newsroom;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -28,6 +29,8 @@ internal static class PollsApi
                 + "yourChoices lists this voter's choice once they voted.");
 
         group.MapPost("/polls/{pollId}/votes", Vote)
+            .VoteRateLimited()
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -35,7 +38,8 @@ internal static class PollsApi
             .WithSummary("Vote in a poll")
             .WithDescription("Counted atomically, at most once per voter. 200 with outcome Accepted, Changed or AlreadyVoted "
                 + "(a retry of a vote answers AlreadyVoted and counts nothing); 404 UnknownPoll; 409 PollClosed; "
-                + "400 UnknownOption or InvalidChoiceCount; 401 InvalidVoter (forged or tampered token). Errors are ProblemDetails "
+                + "400 UnknownOption or InvalidChoiceCount; 401 InvalidVoter (forged or tampered token); 429 over the rate limit "
+                + "(Retry-After says when to try again; the vote was not counted). Errors are ProblemDetails "
                 + "with the outcome in their 'outcome' member.");
         return group;
     }

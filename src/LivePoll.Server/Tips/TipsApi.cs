@@ -1,5 +1,6 @@
 using System.Net;
 using LivePoll.Contracts;
+using LivePoll.Server.Abuse;
 using LivePoll.Server.Feed;
 using LivePoll.Server.Live;
 using LivePoll.Server.Newsroom;
@@ -19,7 +20,12 @@ internal static class TipsApi
     public static RouteGroupBuilder MapTips(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api").WithTags("Tips");
+        var maxBody = app.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<AbuseOptions>>().Value.MaxTipBodyBytes;
         group.MapPost("/tips", Submit)
+            .TipRateLimited()
+            .WithMetadata(new RequestSizeLimitAttribute(maxBody))
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Send the newsroom a news tip")
             .WithDescription($"text is required (up to {MaxTextLength} characters); name, contact and link are optional; creditConsent "
                 + "lets an editor credit the tipster by name. Tips go to the newsroom only; readers never see them.");

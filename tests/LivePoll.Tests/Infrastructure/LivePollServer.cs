@@ -29,6 +29,9 @@ public sealed class LivePollServer : IAsyncDisposable
     public const string EditorKey = "lpk_test-editor-key";
     public const string ScreenKey = "lpk_test-screen-key";
 
+    /// <summary>A key exempt from the abuse limits, as a load tool would have.</summary>
+    public const string LoadToolKey = "lpk_test-load-tool-key";
+
     private LivePollServer(Factory factory, Uri baseAddress)
     {
         _factory = factory;
@@ -36,6 +39,7 @@ public sealed class LivePollServer : IAsyncDisposable
         Http = CreateClient(EditorKey);
         Anonymous = CreateClient(null);
         Screen = CreateClient(ScreenKey);
+        LoadTool = CreateClient(LoadToolKey);
     }
 
     public Uri BaseAddress { get; }
@@ -48,6 +52,9 @@ public sealed class LivePollServer : IAsyncDisposable
 
     /// <summary>An HTTP client signed in with the screen role.</summary>
     public HttpClient Screen { get; }
+
+    /// <summary>An HTTP client with a key exempt from the vote and tip limits.</summary>
+    public HttpClient LoadTool { get; }
 
     private HttpClient CreateClient(string? apiKey)
     {
@@ -79,6 +86,10 @@ public sealed class LivePollServer : IAsyncDisposable
             ["Newsroom:ApiKeys:1:Name"] = "test screen",
             ["Newsroom:ApiKeys:1:Role"] = "screen",
             ["Newsroom:ApiKeys:1:KeyHash"] = LivePoll.Server.Newsroom.ApiKeyAuthenticationHandler.HashKey(ScreenKey),
+            ["Newsroom:ApiKeys:2:Name"] = "test load tool",
+            ["Newsroom:ApiKeys:2:Role"] = "screen",
+            ["Newsroom:ApiKeys:2:KeyHash"] = LivePoll.Server.Newsroom.ApiKeyAuthenticationHandler.HashKey(LoadToolKey),
+            ["Newsroom:ApiKeys:2:ExemptFromLimits"] = "true",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -135,6 +146,7 @@ public sealed class LivePollServer : IAsyncDisposable
         Http.Dispose();
         Anonymous.Dispose();
         Screen.Dispose();
+        LoadTool.Dispose();
         await _factory.DisposeAsync();
     }
 

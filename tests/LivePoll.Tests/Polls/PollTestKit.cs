@@ -46,8 +46,13 @@ public static class PollTestKit
         (await server.Services.GetRequiredService<VoterTokens>().IssueAsync().DefaultTimeout()).Token;
 
     /// <summary>Votes over HTTP; returns the status and the vote result or the problem's outcome.</summary>
+    public static Task<(int Status, VoteOutcome Outcome, VoteResult? Result)> VoteHttpAsync(
+        this LivePollServer server, string pollId, string? voterToken, params string[] optionIds) =>
+        server.VoteHttpAsync(server.Http, pollId, voterToken, optionIds);
+
+    /// <summary>Votes over HTTP through <paramref name="client"/> (e.g. the load tool's exempt client).</summary>
     public static async Task<(int Status, VoteOutcome Outcome, VoteResult? Result)> VoteHttpAsync(
-        this LivePollServer server, string pollId, string? voterToken, params string[] optionIds)
+        this LivePollServer server, HttpClient client, string pollId, string? voterToken, params string[] optionIds)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{pollId}/votes")
         {
@@ -57,7 +62,7 @@ public static class PollTestKit
         {
             request.Headers.Add(VoterTokens.HeaderName, voterToken);
         }
-        using var response = await server.Http.SendAsync(request).DefaultTimeout();
+        using var response = await client.SendAsync(request).DefaultTimeout();
         var body = await response.Content.ReadAsStringAsync();
         using var document = JsonDocument.Parse(body);
         var outcome = Enum.Parse<VoteOutcome>(document.RootElement.GetProperty("outcome").GetString()!);

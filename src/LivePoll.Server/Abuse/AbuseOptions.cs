@@ -1,0 +1,46 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace LivePoll.Server.Abuse;
+
+/// <summary>Limits that keep one client from hurting the rest (section <c>Limits</c>).</summary>
+public sealed class AbuseOptions
+{
+    public const string Section = "Limits";
+
+    /// <summary>Off only for a closed test rig; prefer an exempt API key (Newsroom:ApiKeys:N:ExemptFromLimits) for load tests.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Votes per client IP per minute (over hub and HTTP together). Generous: a newsroom's audience may share a NAT.</summary>
+    [Range(1, 1_000_000)]
+    public int VotesPerIpPerMinute { get; set; } = 600;
+
+    /// <summary>Votes per voter per minute, retries included.</summary>
+    [Range(1, 10_000)]
+    public int VotesPerVoterPerMinute { get; set; } = 20;
+
+    /// <summary>Tips per client IP per hour.</summary>
+    [Range(1, 100_000)]
+    public int TipsPerIpPerHour { get; set; } = 20;
+
+    /// <summary>Open hub connections per client IP.</summary>
+    [Range(1, 1_000_000)]
+    public int ConnectionsPerIp { get; set; } = 100;
+
+    /// <summary>Largest hub message a client may send, in bytes; a larger one closes that connection.</summary>
+    [Range(1_024, 1_048_576)]
+    public int MaxHubMessageBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Largest HTTP request body, in bytes (articles included).</summary>
+    [Range(1_024, 104_857_600)]
+    public long MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Largest tip request body, in bytes.</summary>
+    [Range(1_024, 1_048_576)]
+    public long MaxTipBodyBytes { get; set; } = 32 * 1024;
+
+    /// <summary>
+    /// Origins (e.g. https://news.example.kz) whose pages may call the API (CORS) and open hub connections.
+    /// The server's own origin is always allowed; clients that send no Origin (apps, tools) are not affected.
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+}
