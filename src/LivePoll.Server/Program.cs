@@ -89,6 +89,7 @@ app.UseVoters();
 app.MapPolls();
 app.MapFeed();
 app.MapTips();
+app.MapNewsroomSession();
 var newsroom = app.MapNewsroomGroup();
 newsroom.MapNewsroomPolls();
 newsroom.MapNewsroomFeed();

@@ -14,6 +14,26 @@ public static class NewsroomRoles
     public const string Screen = "screen";
 }
 
+/// <summary>The authentication schemes of the newsroom.</summary>
+public static class NewsroomSchemes
+{
+    /// <summary>Picks the API key scheme for requests with a key, the cookie otherwise.</summary>
+    public const string Newsroom = "Newsroom";
+
+    public const string Cookie = "NewsroomCookie";
+}
+
+/// <summary>Password hashing for newsroom accounts: ASP.NET Core Identity's salted PBKDF2.</summary>
+public static class Passwords
+{
+    private static readonly Microsoft.AspNetCore.Identity.PasswordHasher<NewsroomAccount> Hasher = new();
+
+    public static string Hash(string password) => Hasher.HashPassword(null!, password);
+
+    public static bool Verify(NewsroomAccount account, string password) =>
+        Hasher.VerifyHashedPassword(account, account.PasswordHash, password) != Microsoft.AspNetCore.Identity.PasswordVerificationResult.Failed;
+}
+
 /// <summary>Authorization policies of newsroom endpoints and hub methods.</summary>
 public static class NewsroomPolicies
 {
@@ -96,7 +116,11 @@ public sealed class ApiKeyAuthenticationHandler(
 /// </summary>
 public sealed class FirstRunKey
 {
+    public const string AccountName = "editor";
+
     public string Key { get; } = ApiKeyAuthenticationHandler.NewKey();
+
+    public string Password { get; } = ApiKeyAuthenticationHandler.NewKey()[4..20];
 
     public bool Used { get; set; }
 }
@@ -106,9 +130,10 @@ internal sealed class FirstRunKeyAnnouncer(FirstRunKey firstRun, IOptions<Newsro
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (options.Value.ApiKeys.Count > 0 && firstRun.Used)
+        // Reading the options runs the PostConfigure that makes the first-run editor.
+        if (options.Value.Accounts.Count > 0 && firstRun.Used)
         {
-            NewsroomLog.FirstRunKey(logger, firstRun.Key);
+            NewsroomLog.FirstRunKey(logger, FirstRunKey.AccountName, firstRun.Password, firstRun.Key);
         }
         return Task.CompletedTask;
     }
@@ -118,9 +143,10 @@ internal sealed class FirstRunKeyAnnouncer(FirstRunKey firstRun, IOptions<Newsro
 
 internal static partial class NewsroomLog
 {
-    [LoggerMessage(4001, LogLevel.Warning, "No newsroom API key is configured, so this Development server made a first-run editor key: {Key} "
-        + "(send it as 'Authorization: Bearer <key>'). It is shown once and lasts until the server stops; configure Newsroom:ApiKeys to keep one.")]
-    public static partial void FirstRunKey(ILogger logger, string key);
+    [LoggerMessage(4001, LogLevel.Warning, "No newsroom account or API key is configured, so this Development server made a first-run editor: "
+        + "sign in as '{Account}' with password '{Password}', or send 'Authorization: Bearer {Key}'. Shown once, valid until the server stops; "
+        + "configure Newsroom:Accounts and Newsroom:ApiKeys to keep them.")]
+    public static partial void FirstRunKey(ILogger logger, string account, string password, string key);
 }
 
 internal static class NewsroomAuthExtensions
@@ -131,23 +157,44 @@ internal static class NewsroomAuthExtensions
         services.AddOptions<NewsroomOptions>()
             .PostConfigure<IHostEnvironment, FirstRunKey>((o, environment, firstRun) =>
             {
-                if (o.ApiKeys.Count == 0 && environment.IsDevelopment())
+                if (o.ApiKeys.Count == 0 && o.Accounts.Count == 0 && environment.IsDevelopment())
                 {
                     firstRun.Used = true;
                     o.ApiKeys.Add(new NewsroomApiKey { Name = "first-run editor", Role = NewsroomRoles.Editor, KeyHash = ApiKeyAuthenticationHandler.HashKey(firstRun.Key) });
+                    o.Accounts.Add(new NewsroomAccount { Name = FirstRunKey.AccountName, Role = NewsroomRoles.Editor, PasswordHash = Passwords.Hash(firstRun.Password) });
                 }
             })
-            .Validate(o => o.ApiKeys.Count > 0,
-                "No newsroom API key is configured (Newsroom:ApiKeys). Outside Development LivePoll will not start without one: "
-                + "make a key with 'dotnet run --project src/LivePoll.Server -- --new-key' and configure its hash, name and role.")
+            .Validate(o => o.ApiKeys.Count > 0 || o.Accounts.Count > 0,
+                "No newsroom account or API key is configured (Newsroom:Accounts, Newsroom:ApiKeys). Outside Development LivePoll will not "
+                + "start without one: make a password hash with '--hash-password PASSWORD' or a key with '--new-key' and configure it with a name and role.")
+            .Validate(o => o.Accounts.All(a => a.Name.Length > 0 && a.PasswordHash.Length > 0 && a.Role is NewsroomRoles.Editor or NewsroomRoles.Screen),
+                "Each Newsroom:Accounts entry needs Name, Role ('editor' or 'screen') and PasswordHash (from --hash-password).")
             .Validate(o => o.ApiKeys.All(k => k.KeyHash.Length == 64 && k.KeyHash.All(Uri.IsHexDigit)),
                 "Each Newsroom:ApiKeys entry needs KeyHash: the 64 hex digits that --hash-key prints.")
             .Validate(o => o.ApiKeys.All(k => k.Role is NewsroomRoles.Editor or NewsroomRoles.Screen),
                 "Each Newsroom:ApiKeys entry needs Role 'editor' or 'screen'.");
         services.AddHostedService<FirstRunKeyAnnouncer>();
 
-        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        // API keys for automation, a cookie for browsers; a request with a key is judged by the key.
+        services.AddAuthentication(NewsroomSchemes.Newsroom)
+            .AddPolicyScheme(NewsroomSchemes.Newsroom, "API key or sign-in cookie", o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                || (context.Request.Path.StartsWithSegments(Contracts.HubPaths.Live) && context.Request.Query.ContainsKey("access_token"))
+                    ? ApiKeyAuthenticationHandler.SchemeName
+                    : NewsroomSchemes.Cookie)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddCookie(NewsroomSchemes.Cookie, o =>
+            {
+                o.Cookie.Name = "lp_newsroom";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(12);
+                o.SlidingExpiration = true;
+                // An API answers 401 and 403; it does not redirect to a sign-in page.
+                o.Events.OnRedirectToLogin = c => { c.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
+                o.Events.OnRedirectToAccessDenied = c => { c.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };
+            });
         services.AddAuthorizationBuilder()
             .AddPolicy(NewsroomPolicies.Read, p => p.RequireRole(NewsroomRoles.Editor, NewsroomRoles.Screen))
             .AddPolicy(NewsroomPolicies.Edit, p => p.RequireRole(NewsroomRoles.Editor));

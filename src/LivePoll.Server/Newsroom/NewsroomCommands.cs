@@ -7,6 +7,9 @@ internal static class NewsroomCommands
     {
         switch (args)
         {
+            case ["--hash-password", var password]:
+                Console.WriteLine(Passwords.Hash(password));
+                return true;
             case ["--hash-key", var key]:
                 Console.WriteLine(ApiKeyAuthenticationHandler.HashKey(key));
                 return true;

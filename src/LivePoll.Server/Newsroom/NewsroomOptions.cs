@@ -13,4 +13,19 @@ public sealed class NewsroomOptions
 
     /// <summary>API keys of the newsroom, by hash: <c>Newsroom:ApiKeys:0:Name</c>, <c>:Role</c>, <c>:KeyHash</c>.</summary>
     public List<NewsroomApiKey> ApiKeys { get; set; } = [];
+
+    /// <summary>Accounts that sign in from a browser (desk, screen): <c>Newsroom:Accounts:0:Name</c>, <c>:Role</c>, <c>:PasswordHash</c>.</summary>
+    public List<NewsroomAccount> Accounts { get; set; } = [];
+}
+
+/// <summary>A newsroom account for browser sign-in; only a salted PBKDF2 hash of its password is configured.</summary>
+public sealed class NewsroomAccount
+{
+    public string Name { get; set; } = "";
+
+    /// <summary><c>editor</c> or <c>screen</c>.</summary>
+    public string Role { get; set; } = NewsroomRoles.Editor;
+
+    /// <summary>What <c>--hash-password PASSWORD</c> prints (ASP.NET Core Identity's PBKDF2 format).</summary>
+    public string PasswordHash { get; set; } = "";
 }

@@ -29,6 +29,11 @@ public sealed class LivePollServer : IAsyncDisposable
     public const string EditorKey = "lpk_test-editor-key";
     public const string ScreenKey = "lpk_test-screen-key";
 
+    /// <summary>Browser sign-in accounts of every test server: name and password.</summary>
+    public const string EditorAccount = "desk", ScreenAccount = "wall", AccountPassword = "correct horse battery staple";
+
+    private static readonly string AccountPasswordHash = LivePoll.Server.Newsroom.Passwords.Hash(AccountPassword);
+
     /// <summary>A key exempt from the abuse limits, as a load tool would have.</summary>
     public const string LoadToolKey = "lpk_test-load-tool-key";
 
@@ -90,6 +95,12 @@ public sealed class LivePollServer : IAsyncDisposable
             ["Newsroom:ApiKeys:2:Role"] = "screen",
             ["Newsroom:ApiKeys:2:KeyHash"] = LivePoll.Server.Newsroom.ApiKeyAuthenticationHandler.HashKey(LoadToolKey),
             ["Newsroom:ApiKeys:2:ExemptFromLimits"] = "true",
+            ["Newsroom:Accounts:0:Name"] = EditorAccount,
+            ["Newsroom:Accounts:0:Role"] = "editor",
+            ["Newsroom:Accounts:0:PasswordHash"] = AccountPasswordHash,
+            ["Newsroom:Accounts:1:Name"] = ScreenAccount,
+            ["Newsroom:Accounts:1:Role"] = "screen",
+            ["Newsroom:Accounts:1:PasswordHash"] = AccountPasswordHash,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -1,0 +1,47 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace LivePoll.Server.Newsroom;
+
+/// <summary>Sign-in for the newsroom's browser pages (desk, screen): a cookie for a name and password.</summary>
+internal static class SessionApi
+{
+    public static RouteGroupBuilder MapNewsroomSession(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/session").WithTags("Newsroom");
+        group.MapPost("/", SignIn)
+            .WithSummary("Sign in to the newsroom")
+            .WithDescription("Body { name, password }. Sets the HttpOnly lp_newsroom cookie (SameSite=Strict) the desk and screen pages use.");
+        group.MapGet("/", (ClaimsPrincipal user) => user.Identity?.IsAuthenticated == true
+                ? Results.Ok(new SessionInfo(user.Identity.Name!, user.FindFirstValue(ClaimTypes.Role)!))
+                : Results.Problem("Not signed in.", statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in"))
+            .WithSummary("Who is signed in");
+        group.MapDelete("/", async (HttpContext context) =>
+            {
+                await context.SignOutAsync(NewsroomSchemes.Cookie);
+                return TypedResults.NoContent();
+            })
+            .WithSummary("Sign out");
+        return group;
+    }
+
+    private static async Task<Results<Ok<SessionInfo>, ProblemHttpResult>> SignIn(
+        SignInRequest request, HttpContext context, IOptionsMonitor<NewsroomOptions> options)
+    {
+        var account = options.CurrentValue.Accounts.FirstOrDefault(a => string.Equals(a.Name, request.Name, StringComparison.Ordinal));
+        // The same answer for an unknown name and a wrong password, so names cannot be probed.
+        if (account is null || string.IsNullOrEmpty(request.Password) || request.Password.Length > 1024 || !Passwords.Verify(account, request.Password))
+        {
+            return TypedResults.Problem("The name or password is not right.", statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed");
+        }
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, account.Name), new Claim(ClaimTypes.Role, account.Role)], NewsroomSchemes.Cookie);
+        await context.SignInAsync(NewsroomSchemes.Cookie, new ClaimsPrincipal(identity));
+        return TypedResults.Ok(new SessionInfo(account.Name, account.Role));
+    }
+}
+
+public sealed record SignInRequest(string? Name, string? Password);
+
+public sealed record SessionInfo(string Name, string Role);
