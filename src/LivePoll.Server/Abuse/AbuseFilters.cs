@@ -25,7 +25,7 @@ internal static class RateLimitEndpoints
         {
             var http = context.HttpContext;
             var limiter = http.RequestServices.GetRequiredService<AbuseLimiter>();
-            if (limiter.AppliesTo(http.User) && limiter.TryTip(http.Connection.RemoteIpAddress) is { } wait)
+            if (limiter.AppliesTo(http.User) && limiter.TryTip(http.Connection.RemoteIpAddress, VoterMiddleware.Get(http).Id) is { } wait)
             {
                 return TooMany(http, wait, "Too many tips from your network: please try again later.");
             }

@@ -15,9 +15,10 @@ public sealed class AbuseLimiter(IOptions<AbuseOptions> options)
     /// <summary>A claim on API keys configured with ExemptFromLimits: load tools and trusted relays.</summary>
     public const string ExemptClaim = "livepoll:exempt";
 
-    private readonly PartitionedRateLimiter<string> _votesPerIp = PerMinute(options.Value.VotesPerIpPerMinute, TimeSpan.FromMinutes(1));
-    private readonly PartitionedRateLimiter<string> _votesPerVoter = PerMinute(options.Value.VotesPerVoterPerMinute, TimeSpan.FromMinutes(1));
-    private readonly PartitionedRateLimiter<string> _tipsPerIp = PerMinute(options.Value.TipsPerIpPerHour, TimeSpan.FromHours(1));
+    private readonly PartitionedRateLimiter<string> _votesPerIp = Limiter(options.Value.VotesPerIpPerMinute, TimeSpan.FromMinutes(1));
+    private readonly PartitionedRateLimiter<string> _votesPerVoter = Limiter(options.Value.VotesPerVoterPerMinute, TimeSpan.FromMinutes(1));
+    private readonly PartitionedRateLimiter<string> _tipsPerIp = Limiter(options.Value.TipsPerIpPerHour, TimeSpan.FromHours(1));
+    private readonly PartitionedRateLimiter<string> _tipsPerVoter = Limiter(options.Value.TipsPerVoterPerHour, TimeSpan.FromHours(1));
     private readonly ConcurrentDictionary<string, int> _connections = new();
 
     public bool AppliesTo(ClaimsPrincipal? user) => options.Value.Enabled && user?.HasClaim(ExemptClaim, "true") != true;
@@ -38,10 +39,19 @@ public sealed class AbuseLimiter(IOptions<AbuseOptions> options)
         return byVoter.IsAcquired ? null : RetryAfter(byVoter);
     }
 
-    public TimeSpan? TryTip(IPAddress? ip)
+    public TimeSpan? TryTip(IPAddress? ip, string? voterId)
     {
-        using var lease = _tipsPerIp.AttemptAcquire(Key(ip));
-        return lease.IsAcquired ? null : RetryAfter(lease);
+        using var byIp = _tipsPerIp.AttemptAcquire(Key(ip));
+        if (!byIp.IsAcquired)
+        {
+            return RetryAfter(byIp);
+        }
+        if (voterId is null)
+        {
+            return null;
+        }
+        using var byVoter = _tipsPerVoter.AttemptAcquire(voterId);
+        return byVoter.IsAcquired ? null : RetryAfter(byVoter);
     }
 
     /// <summary>Counts a new connection from <paramref name="ip"/>; false (not counted) when the IP is at its cap.</summary>
@@ -70,7 +80,7 @@ public sealed class AbuseLimiter(IOptions<AbuseOptions> options)
     private static TimeSpan RetryAfter(RateLimitLease lease) =>
         lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
 
-    private static PartitionedRateLimiter<string> PerMinute(int permits, TimeSpan window) =>
+    private static PartitionedRateLimiter<string> Limiter(int permits, TimeSpan window) =>
         PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
         {
             PermitLimit = permits,

@@ -22,6 +22,10 @@ public sealed class AbuseOptions
     [Range(1, 100_000)]
     public int TipsPerIpPerHour { get; set; } = 20;
 
+    /// <summary>Tips per voter (browser cookie or voter token) per hour.</summary>
+    [Range(1, 100_000)]
+    public int TipsPerVoterPerHour { get; set; } = 5;
+
     /// <summary>Open hub connections per client IP.</summary>
     [Range(1, 1_000_000)]
     public int ConnectionsPerIp { get; set; } = 100;

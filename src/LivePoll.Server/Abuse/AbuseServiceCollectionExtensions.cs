@@ -31,7 +31,17 @@ internal static class AbuseServiceCollectionExtensions
 
         // Behind a load balancer the client's address is in X-Forwarded-For; trusted from loopback by default
         // (add your balancer's address under ForwardedHeaders:KnownProxies / KnownNetworks).
-        services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto);
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IConfiguration>((o, configuration) =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var proxy in configuration.GetSection("ForwardedHeaders:KnownProxies").Get<string[]>() ?? [])
+            {
+                o.KnownProxies.Add(System.Net.IPAddress.TryParse(proxy, out var address)
+                    ? address
+                    : throw new OptionsValidationException("ForwardedHeaders", typeof(ForwardedHeadersOptions),
+                        [$"ForwardedHeaders:KnownProxies has '{proxy}', which is not an IP address."]));
+            }
+        });
         return services;
     }
 

@@ -23,6 +23,7 @@ public sealed class AbuseLimitTests(RedisStoreFixture store) : IClassFixture<Red
         ["Limits:VotesPerIpPerMinute"] = "5",
         ["Limits:VotesPerVoterPerMinute"] = "3",
         ["Limits:TipsPerIpPerHour"] = "2",
+        ["Limits:TipsPerVoterPerHour"] = "2",
         ["Limits:ConnectionsPerIp"] = "3",
         ["Limits:MaxHubMessageBytes"] = "2048",
         ["Limits:MaxTipBodyBytes"] = "4096",
@@ -196,6 +197,19 @@ public sealed class AbuseLimitTests(RedisStoreFixture store) : IClassFixture<Red
             statuses.Add(response.StatusCode);
         }
         Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], statuses);
+
+        // One voter (browser cookie or token) is limited across addresses too.
+        var voter = await _server.NewVoterAsync();
+        var byVoter = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var tip = new HttpRequestMessage(HttpMethod.Post, "/api/tips") { Content = JsonContent.Create(new TipInput { Text = $"voter tip {i}" }) };
+            tip.Headers.Add("X-Forwarded-For", $"203.0.113.{90 + i}");
+            tip.Headers.Add("X-Voter-Token", voter);
+            using var response = await _server.Anonymous.SendAsync(tip).DefaultTimeout();
+            byVoter.Add(response.StatusCode);
+        }
+        Assert.Equal([HttpStatusCode.Accepted, HttpStatusCode.Accepted, HttpStatusCode.TooManyRequests], byVoter);
     }
 
     [Fact]
