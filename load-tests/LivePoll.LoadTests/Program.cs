@@ -1,0 +1,26 @@
+using Spectre.Console.Cli;
+
+namespace LivePoll.LoadTests;
+
+/// <summary>The load tool's command line: surge, feed and soak.</summary>
+internal static class LoadTool
+{
+    public static Task<int> Main(string[] args)
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("livepoll-load");
+            config.AddCommand<SurgeCommand>("surge")
+                .WithDescription("Readers subscribed to a poll while voters vote at a target rate (open model); checks every acknowledged vote is counted once.")
+                .WithExample("surge", "--target-url", "http://127.0.0.1:5080", "--api-key", "lpk_…", "--readers", "1000", "--voters", "50000", "--rate", "5000", "--hold", "60");
+            config.AddCommand<FeedCommand>("feed")
+                .WithDescription("Readers on the live feed while articles are published; checks every reader gets every article exactly once.")
+                .WithExample("feed", "--target-url", "http://127.0.0.1:5080", "--api-key", "lpk_…", "--readers", "1000", "--articles", "100");
+            config.AddCommand<SoakCommand>("soak")
+                .WithDescription("A steady mix for a long time with reader churn and server memory samples.")
+                .WithExample("soak", "--target-url", "http://127.0.0.1:5080", "--api-key", "lpk_…", "--duration", "600");
+        });
+        return app.RunAsync(args);
+    }
+}

@@ -1,0 +1,65 @@
+using LivePoll.LoadTests.Measurement;
+
+namespace LivePoll.LoadTests.Reporting;
+
+/// <summary>Everything a run found, as written to report.json, report.md and report.html.</summary>
+public sealed record RunReport
+{
+    public required string Scenario { get; init; }
+    public DateTime StartedAt { get; init; } = DateTime.UtcNow;
+    public required IReadOnlyDictionary<string, string> Settings { get; init; }
+    public double SetupSeconds { get; init; }
+    public double RunSeconds { get; init; }
+    public long Sent { get; init; }
+    public long Acknowledged { get; init; }
+    public long Failed { get; init; }
+    public long NotSent { get; init; }
+    public IReadOnlyDictionary<string, long> Outcomes { get; init; } = new Dictionary<string, long>();
+    public LatencySummary? AckLatency { get; init; }
+    public LatencySummary? VoteToReaderLatency { get; init; }
+    public LatencySummary? PublishToDeliveryLatency { get; init; }
+    public double SnapshotsPerReaderPerSecond { get; init; }
+    public long PeakAcknowledgedPerSecond { get; init; }
+    public double HoldAcknowledgedPerSecond { get; init; }
+    public long Connects { get; init; }
+    public long Disconnects { get; init; }
+    public long Reconnects { get; init; }
+    public long Errors { get; init; }
+    public IReadOnlyDictionary<string, long> ErrorKinds { get; init; } = new Dictionary<string, long>();
+    public IReadOnlyList<TimelinePoint> Timeline { get; init; } = [];
+    public IReadOnlyList<MemorySample> Memory { get; init; } = [];
+    public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
+    public required Verdict Verdict { get; init; }
+}
+
+/// <summary>Server memory at one moment of a soak, from its /metrics.</summary>
+public sealed record MemorySample(double Second, double WorkingSetMb, double ManagedHeapMb);
+
+/// <summary>Whether the run's correctness checks held, and what each check found.</summary>
+public sealed record Verdict(bool Passed, IReadOnlyList<string> Checks);
+
+public static class Verdicts
+{
+    /// <summary>
+    /// Votes: every acknowledged vote is counted (none lost), and nothing beyond them is counted except, at
+    /// most, votes whose answer never came back (they may have been counted before the answer was lost).
+    /// </summary>
+    public static Verdict Votes(long acknowledgedAccepted, long counted, long unanswered)
+    {
+        var lost = acknowledgedAccepted - counted;
+        var extra = counted - acknowledgedAccepted;
+        var checks = new List<string>
+        {
+            $"server counted {counted} new votes; {acknowledgedAccepted} were acknowledged as Accepted; {unanswered} got no answer",
+        };
+        if (lost > 0)
+        {
+            checks.Add($"FAIL: {lost} acknowledged votes are missing from the count");
+        }
+        if (extra > unanswered)
+        {
+            checks.Add($"FAIL: {extra - unanswered} votes counted beyond the acknowledged and unanswered ones (counted twice?)");
+        }
+        return new Verdict(lost <= 0 && extra <= unanswered, checks);
+    }
+}

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using LivePoll.Contracts;
+using LivePoll.LoadTests.Measurement;
+using LivePoll.LoadTests.Reporting;
+
+namespace LivePoll.LoadTests.Scenarios;
+
+public sealed record FeedRunOptions
+{
+    public int Readers { get; init; } = 100;
+    public int Articles { get; init; } = 100;
+
+    /// <summary>Articles published per second.</summary>
+    public double PublishRate { get; init; } = 10;
+
+    /// <summary>How long to wait, after the last publication, for every reader to have every article.</summary>
+    public TimeSpan DeliveryWait { get; init; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>
+/// R readers on the live feed while K articles are published with a newsroom API key: every reader must
+/// receive every article exactly once. Measures publish-to-delivery latency (from the start of the publish
+/// request to the reader holding the article).
+/// </summary>
+public sealed class FeedScenario(Target target, FeedRunOptions options, IProgressSink progress)
+{
+    public async Task<RunReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var meter = new RunMeter(TimeSpan.FromSeconds(options.Articles / Math.Max(0.1, options.PublishRate)) + options.DeliveryWait);
+        var tag = $"[load {Guid.NewGuid():N}]"[..15] + "]";
+        var setup = Stopwatch.StartNew();
+        progress.Status($"connecting {options.Readers} feed readers");
+        var readers = new FeedReader[options.Readers];
+        await Parallel.ForAsync(0, options.Readers, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
+            async (i, ct) => readers[i] = await FeedReader.StartAsync(target, i, tag, meter, ct));
+        var setupSeconds = setup.Elapsed.TotalSeconds;
+
+        progress.Status($"publishing {options.Articles} articles");
+        var published = await PublishAsync(target, tag, options.Articles, options.PublishRate, meter, progress, cancellationToken);
+        var clock = Stopwatch.StartNew();
+        var ids = published.Keys.ToList();
+        while (clock.Elapsed < options.DeliveryWait && !readers.All(r => r.Has(ids)))
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+
+        var report = Summarize(readers, published, meter);
+        foreach (var reader in readers)
+        {
+            await reader.Connection!.DisposeAsync();
+        }
+        return report with
+        {
+            Scenario = "feed",
+            Settings = new Dictionary<string, string>
+            {
+                ["targets"] = string.Join(" ", target.Urls),
+                ["protocol"] = target.Protocol.ToString(),
+                ["readers"] = options.Readers.ToString(),
+                ["articles"] = options.Articles.ToString(),
+                ["publish rate"] = $"{options.PublishRate}/s",
+            },
+            SetupSeconds = Math.Round(setupSeconds, 2),
+            RunSeconds = Math.Round(meter.ElapsedSeconds - setupSeconds, 2),
+        };
+    }
+
+    /// <summary>Publishes <paramref name="count"/> articles at <paramref name="rate"/> per second; returns id → request start.</summary>
+    internal static async Task<Dictionary<string, long>> PublishAsync(Target target, string tag, int count, double rate, RunMeter meter,
+        IProgressSink progress, CancellationToken cancellationToken)
+    {
+        var published = new Dictionary<string, long>();
+        var clock = Stopwatch.StartNew();
+        using var ticker = progress.Start(meter, TimeSpan.FromSeconds(count / Math.Max(0.1, rate)));
+        var tasks = new List<Task>();
+        for (var i = 0; i < count; i++)
+        {
+            var due = TimeSpan.FromSeconds(i / rate);
+            if (due > clock.Elapsed)
+            {
+                await Task.Delay(due - clock.Elapsed, cancellationToken);
+            }
+            var n = i;
+            tasks.Add(Task.Run(async () =>
+            {
+                var started = Latency.Now;
+                try
+                {
+                    using var response = await target.Http.PostAsJsonAsync("/api/newsroom/articles",
+                        new ArticleInput { Title = $"{tag} article {n}", Lead = "Load test", Body = $"<p>Article {n} of a load test.</p>" }, Target.Json, cancellationToken);
+                    await Target.EnsureAsync(response, "publish an article (needs an editor API key: --api-key)");
+                    var article = (await response.Content.ReadFromJsonAsync<ArticleView>(Target.Json, cancellationToken))!;
+                    lock (published)
+                    {
+                        published[article.Id] = started;
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    meter.Error(ex);
+                }
+            }, cancellationToken));
+        }
+        await Task.WhenAll(tasks);
+        return published;
+    }
+
+    internal static RunReport Summarize(IReadOnlyList<FeedReader> readers, IReadOnlyDictionary<string, long> published, RunMeter meter)
+    {
+        long missing = 0, duplicates = 0, incomplete = 0;
+        foreach (var reader in readers)
+        {
+            var (articles, dupes, firstAt) = reader.Received();
+            duplicates += dupes;
+            var lacking = published.Keys.Count(id => !firstAt.ContainsKey(id));
+            missing += lacking;
+            incomplete += lacking > 0 ? 1 : 0;
+            foreach (var (id, at) in firstAt)
+            {
+                if (published.TryGetValue(id, out var started))
+                {
+                    meter.PublishToDelivery.Record(started, Math.Max(started, at));
+                }
+            }
+        }
+        var checks = new List<string> { $"{published.Count} articles published; {readers.Count} readers" };
+        if (missing > 0)
+        {
+            checks.Add($"FAIL: {incomplete} readers lack articles ({missing} deliveries missing)");
+        }
+        if (duplicates > 0)
+        {
+            checks.Add($"FAIL: {duplicates} articles delivered more than once");
+        }
+        if (missing == 0 && duplicates == 0)
+        {
+            checks.Add("every reader received every article exactly once");
+        }
+        return new RunReport
+        {
+            Scenario = "feed",
+            Settings = new Dictionary<string, string>(),
+            PublishToDeliveryLatency = meter.PublishToDelivery.Summarize(),
+            Connects = meter.Connects,
+            Disconnects = meter.Disconnects,
+            Reconnects = meter.Reconnects,
+            Errors = meter.Errors,
+            ErrorKinds = new Dictionary<string, long>(meter.ErrorKinds),
+            Extra = new Dictionary<string, string> { ["deliveries"] = $"{readers.Count * (long)published.Count - missing:N0} of {readers.Count * (long)published.Count:N0}" },
+            Verdict = new Verdict(missing == 0 && duplicates == 0 && published.Count > 0, checks),
+        };
+    }
+}

@@ -1,0 +1,243 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using LivePoll.Contracts;
+using LivePoll.LoadTests.Measurement;
+using LivePoll.LoadTests.Reporting;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace LivePoll.LoadTests.Scenarios;
+
+/// <summary>What a surge does: how many readers and voters, how fast, over what.</summary>
+public sealed record SurgeOptions
+{
+    public int Readers { get; init; } = 100;
+    public int Voters { get; init; } = 10_000;
+    public RateProfile Profile { get; init; } = new(1_000, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(5));
+    public Transport Transport { get; init; } = Transport.Hub;
+
+    /// <summary>Hub connections that carry the votes (each vote names its voter by token).</summary>
+    public int VoteConnections { get; init; } = 16;
+
+    /// <summary>Vote in this poll; null: create a 3-option poll (needs an editor key).</summary>
+    public string? PollId { get; init; }
+
+    /// <summary>Votes in flight beyond this are not sent and counted as not sent: the client, not the server, is the limit.</summary>
+    public int MaxInFlight { get; init; } = 50_000;
+
+    /// <summary>Runs just before the verdict reads the counts; tests use it to prove a wrong count fails the run.</summary>
+    public Func<string, Task>? BeforeVerdict { get; init; }
+}
+
+/// <summary>
+/// R readers subscribed to one poll while V voters vote at a target rate (open model) over the hub or HTTP.
+/// Measures acknowledgement latency, vote-to-reader latency and snapshots per reader, then checks that the
+/// server counted exactly the acknowledged votes.
+/// </summary>
+public sealed class SurgeScenario(Target target, SurgeOptions options, IProgressSink progress)
+{
+    private const int AckSamples = 20_000, ReaderSamples = 200;
+
+    public async Task<RunReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var meter = new RunMeter(options.Profile.Duration);
+        var setup = Stopwatch.StartNew();
+        progress.Status("creating the poll and getting voter tokens");
+        var pollId = options.PollId ?? (await target.CreatePollAsync(3, cancellationToken)).PollId;
+        var initial = await target.ReadPollAsync(pollId, cancellationToken);
+        var optionIds = initial.Options.Select(o => o.Id).ToArray();
+        var tokens = await target.VoterTokensAsync(options.Voters, cancellationToken);
+
+        progress.Status($"connecting {options.Readers} readers");
+        var readers = new PollReader[options.Readers];
+        await Parallel.ForAsync(0, options.Readers, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
+            async (i, ct) => readers[i] = await PollReader.StartAsync(target, i, pollId, meter, ct));
+        var voteConnections = options.Transport == Transport.Hub
+            ? await Task.WhenAll(Enumerable.Range(0, options.VoteConnections).Select(i => target.ConnectAsync(i, meter, cancellationToken)))
+            : [];
+        var setupSeconds = setup.Elapsed.TotalSeconds;
+
+        progress.Status("voting");
+        var acks = new ConcurrentQueue<(long Version, long At)>();
+        var sampleEvery = Math.Max(1, options.Profile.Total / AckSamples);
+        var inFlight = 0L;
+        long sent = 0;
+        var clock = Stopwatch.StartNew();
+        var pending = new ConcurrentDictionary<Task, byte>();
+        using (var ticker = progress.Start(meter, options.Profile.Duration))
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var elapsed = clock.Elapsed;
+                var due = options.Profile.DueBy(elapsed);
+                for (; sent < due; sent++)
+                {
+                    if (Interlocked.Read(ref inFlight) >= options.MaxInFlight)
+                    {
+                        Interlocked.Increment(ref meter.NotSent);
+                        continue;
+                    }
+                    var n = sent;
+                    var request = new VoteRequest
+                    {
+                        PollId = pollId,
+                        OptionIds = [optionIds[(int)(n % optionIds.Length)]],
+                        VoterToken = tokens[n % tokens.Length],
+                    };
+                    Interlocked.Increment(ref inFlight);
+                    var task = VoteAsync(request, n, voteConnections, meter, acks, sampleEvery, cancellationToken)
+                        .ContinueWith(_ => Interlocked.Decrement(ref inFlight), TaskScheduler.Default);
+                    pending[task] = 0;
+                    _ = task.ContinueWith(t => pending.TryRemove(t, out _), TaskScheduler.Default);
+                }
+                if (elapsed >= options.Profile.Duration)
+                {
+                    break;
+                }
+                await Task.Delay(1, cancellationToken);
+            }
+            progress.Status("waiting for the last answers");
+            await Task.WhenAny(Task.WhenAll(pending.Keys), Task.Delay(TimeSpan.FromSeconds(30), cancellationToken));
+            // Give the last coalesced snapshots time to reach every reader.
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+        }
+        var runSeconds = clock.Elapsed.TotalSeconds;
+
+        // Vote-to-reader: for sampled acknowledgements, when did sampled readers first hold that version?
+        var sampledReaders = readers.Where((_, i) => i % Math.Max(1, readers.Length / ReaderSamples) == 0).ToArray();
+        long neverDelivered = 0;
+        foreach (var (version, at) in acks)
+        {
+            foreach (var reader in sampledReaders)
+            {
+                if (reader.FirstHolding(version) is { } heldAt)
+                {
+                    meter.VoteToReader.Record(at, Math.Max(at, heldAt));
+                }
+                else
+                {
+                    neverDelivered++;
+                }
+            }
+        }
+
+        if (options.BeforeVerdict is not null)
+        {
+            await options.BeforeVerdict(pollId);
+        }
+        var final = await target.ReadPollAsync(pollId, cancellationToken);
+        var accepted = meter.Outcomes.GetValueOrDefault(nameof(VoteOutcome.Accepted));
+        var counted = (final.TotalVoters ?? 0) - (initial.TotalVoters ?? 0);
+        var verdict = Verdicts.Votes(accepted, counted, unanswered: meter.Sent - meter.Acknowledged);
+        if (neverDelivered > 0)
+        {
+            verdict = verdict with { Checks = [.. verdict.Checks, $"{neverDelivered} sampled (vote, reader) pairs never saw the vote's version"] };
+        }
+
+        foreach (var reader in readers)
+        {
+            await reader.Connection.DisposeAsync();
+        }
+        foreach (var connection in voteConnections)
+        {
+            await connection.DisposeAsync();
+        }
+
+        return new RunReport
+        {
+            Scenario = "surge",
+            Settings = new Dictionary<string, string>
+            {
+                ["targets"] = string.Join(" ", target.Urls),
+                ["transport"] = options.Transport.ToString(),
+                ["protocol"] = target.Protocol.ToString(),
+                ["readers"] = options.Readers.ToString(),
+                ["voters"] = options.Voters.ToString(),
+                ["rate"] = $"{options.Profile.Rate}/s",
+                ["profile"] = $"ramp-up {options.Profile.RampUp.TotalSeconds} s, hold {options.Profile.Hold.TotalSeconds} s, ramp-down {options.Profile.RampDown.TotalSeconds} s",
+                ["poll"] = pollId,
+            },
+            SetupSeconds = Math.Round(setupSeconds, 2),
+            RunSeconds = Math.Round(runSeconds, 2),
+            Sent = meter.Sent,
+            Acknowledged = meter.Acknowledged,
+            Failed = meter.Failed,
+            NotSent = meter.NotSent,
+            Outcomes = new Dictionary<string, long>(meter.Outcomes),
+            AckLatency = meter.AckLatency.Summarize(),
+            VoteToReaderLatency = meter.VoteToReader.Summarize(),
+            SnapshotsPerReaderPerSecond = readers.Length == 0 ? 0 : Math.Round(meter.Snapshots / (double)readers.Length / runSeconds, 2),
+            PeakAcknowledgedPerSecond = meter.Timeline((int)Math.Ceiling(runSeconds)).Select(p => p.Acknowledged).DefaultIfEmpty().Max(),
+            HoldAcknowledgedPerSecond = HoldRate(meter, options.Profile),
+            Connects = meter.Connects,
+            Disconnects = meter.Disconnects,
+            Reconnects = meter.Reconnects,
+            Errors = meter.Errors,
+            ErrorKinds = new Dictionary<string, long>(meter.ErrorKinds),
+            Timeline = meter.Timeline((int)Math.Ceiling(runSeconds)),
+            Verdict = verdict,
+        };
+    }
+
+    private async Task VoteAsync(VoteRequest request, long n, HubConnection[] connections, RunMeter meter,
+        ConcurrentQueue<(long, long)> acks, long sampleEvery, CancellationToken cancellationToken)
+    {
+        var started = Latency.Now;
+        meter.VoteSent();
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(TimeSpan.FromSeconds(30));
+            VoteResult result;
+            if (options.Transport == Transport.Hub)
+            {
+                result = await connections[n % connections.Length].InvokeAsync<VoteResult>(HubMethods.Vote, request, timeout.Token);
+            }
+            else
+            {
+                using var message = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{request.PollId}/votes")
+                {
+                    Content = JsonContent.Create(new VoteRequest { OptionIds = request.OptionIds }, options: Target.Json),
+                };
+                message.Headers.Add("X-Voter-Token", request.VoterToken);
+                using var response = await target.Http.SendAsync(message, timeout.Token);
+                if ((int)response.StatusCode is 429 or >= 500)
+                {
+                    throw new HttpRequestException($"HTTP {(int)response.StatusCode}");
+                }
+                var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Target.Json, timeout.Token);
+                result = VoteFromBody(body, request.PollId!);
+            }
+            var ended = Latency.Now;
+            meter.VoteAnswered(result.Outcome.ToString(), started, ended);
+            if (result.Outcome == VoteOutcome.Accepted && result.Version is { } version && n % sampleEvery == 0)
+            {
+                acks.Enqueue((version, ended));
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            meter.VoteFailed(ex);
+        }
+    }
+
+    private static VoteResult VoteFromBody(System.Text.Json.JsonElement body, string pollId)
+    {
+        var outcome = Enum.Parse<VoteOutcome>(body.GetProperty("outcome").GetString()!);
+        return new VoteResult
+        {
+            Outcome = outcome,
+            PollId = pollId,
+            Version = body.TryGetProperty("version", out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number ? v.GetInt64() : null,
+            Message = "",
+        };
+    }
+
+    private static double HoldRate(RunMeter meter, RateProfile profile)
+    {
+        var from = (int)Math.Ceiling(profile.RampUp.TotalSeconds);
+        var to = (int)Math.Floor((profile.RampUp + profile.Hold).TotalSeconds);
+        var hold = meter.Timeline(to).Skip(from).ToList();
+        return hold.Count == 0 ? 0 : Math.Round(hold.Average(p => p.Acknowledged), 1);
+    }
+}
