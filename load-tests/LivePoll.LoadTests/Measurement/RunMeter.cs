@@ -9,7 +9,7 @@ namespace LivePoll.LoadTests.Measurement;
 /// </summary>
 public sealed class RunMeter
 {
-    private readonly long _started = Stopwatch.GetTimestamp();
+    private long _started = Stopwatch.GetTimestamp();
     private readonly Second[] _seconds;
 
     public RunMeter(TimeSpan longestRun) =>
@@ -33,6 +33,9 @@ public sealed class RunMeter
     public Latency PublishToDelivery { get; } = new();
 
     public double ElapsedSeconds => Stopwatch.GetElapsedTime(_started).TotalSeconds;
+
+    /// <summary>Starts the timeline's clock now: call when the load begins, after connecting and other set-up.</summary>
+    public void StartClock() => _started = Stopwatch.GetTimestamp();
 
     public void VoteSent() => Interlocked.Increment(ref Sent);
 

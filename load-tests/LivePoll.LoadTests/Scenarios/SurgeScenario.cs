@@ -63,6 +63,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         var inFlight = 0L;
         long sent = 0;
         var clock = Stopwatch.StartNew();
+        meter.StartClock();
         var pending = new ConcurrentDictionary<Task, byte>();
         using (var ticker = progress.Start(meter, options.Profile.Duration))
         {

@@ -19,6 +19,12 @@ public sealed class FeedOptions
     /// </summary>
     public int RelayPollMs { get; set; } = 1_000;
 
+    /// <summary>
+    /// Feed events a connection may have waiting to be written; a reader that falls this far behind is
+    /// disconnected, reconnects and catches up, instead of holding everyone else up.
+    /// </summary>
+    public int MaxQueuedPerConnection { get; set; } = 1_000;
+
     /// <summary>How often each node publishes scheduled articles that fell due (milliseconds).</summary>
     public int ScheduleCheckIntervalMs { get; set; } = 500;
 
@@ -31,6 +37,7 @@ public sealed class FeedOptions
 /// the feed log (the source of truth) after the last sequence it delivered whenever a publisher's pub/sub
 /// notice wakes it, and on a timer besides; a connection that subscribes with a sequence number first gets
 /// the events after it (catch-up) and then the live ones, with no gap and no duplicate in between.
+/// Each subscriber has its own queue and writer, so a slow reader delays nobody but itself.
 /// </summary>
 public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMultiplexer redis, RedisKeys keys,
     IHubContext<LiveHub, ILiveClient> hub, IOptions<FeedOptions> options, ILogger<FeedRelay> logger) : BackgroundService
@@ -38,7 +45,7 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
     /// <summary>The most events one catch-up answer carries.</summary>
     public const int MaxCatchUp = 1_000;
 
-    private readonly ConcurrentDictionary<string, byte> _subscribers = new();
+    private readonly ConcurrentDictionary<string, Subscriber> _subscribers = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private long _lastDelivered = -1;
@@ -63,7 +70,7 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
     /// Subscribes a connection: returns the events after <paramref name="afterSequence"/> up to the last one this
     /// node delivered; every later event reaches the connection live.
     /// </summary>
-    public async Task<FeedCatchUp> SubscribeAsync(string connectionId, long? afterSequence)
+    public async Task<FeedCatchUp> SubscribeAsync(HubCallerContext connection, long? afterSequence)
     {
         await _gate.WaitAsync();
         try
@@ -80,7 +87,10 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
                 events = await store.EventsAfterAsync(after, last, MaxCatchUp, views.View);
                 complete = events.Count < MaxCatchUp && await store.LogCoversAsync(after);
             }
-            _subscribers[connectionId] = 0;
+            if (!_subscribers.ContainsKey(connection.ConnectionId))
+            {
+                _subscribers[connection.ConnectionId] = new Subscriber(connection, hub.Clients.Client(connection.ConnectionId), options.Value.MaxQueuedPerConnection);
+            }
             return new FeedCatchUp { Events = events, LastSequence = last, Complete = complete };
         }
         finally
@@ -89,7 +99,13 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
         }
     }
 
-    public void Unsubscribe(string connectionId) => _subscribers.TryRemove(connectionId, out _);
+    public void Unsubscribe(string connectionId)
+    {
+        if (_subscribers.TryRemove(connectionId, out var subscriber))
+        {
+            subscriber.Complete();
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -154,9 +170,15 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
                 }
                 foreach (var feedEvent in events)
                 {
-                    // A local connection's send is a local write; awaiting each event keeps every connection's order.
-                    var ids = _subscribers.Keys.ToList();
-                    await Task.WhenAll(ids.Select(id => hub.Clients.Client(id).FeedEvent(feedEvent)));
+                    foreach (var subscriber in _subscribers.Values)
+                    {
+                        if (!subscriber.TryEnqueue(feedEvent))
+                        {
+                            FeedLog.SlowReader(logger, subscriber.ConnectionId);
+                            Unsubscribe(subscriber.ConnectionId);
+                            subscriber.Abort();
+                        }
+                    }
                     _lastDelivered = feedEvent.Sequence;
                 }
             }
@@ -168,8 +190,49 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
     }
 }
 
+/// <summary>One local subscriber: its events in order, written one after another by its own pump.</summary>
+internal sealed class Subscriber
+{
+    private readonly System.Threading.Channels.Channel<FeedEvent> _queue;
+    private readonly HubCallerContext _connection;
+
+    public Subscriber(HubCallerContext connection, ILiveClient client, int capacity)
+    {
+        _connection = connection;
+        _queue = System.Threading.Channels.Channel.CreateBounded<FeedEvent>(
+            new System.Threading.Channels.BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true, FullMode = System.Threading.Channels.BoundedChannelFullMode.Wait });
+        _ = PumpAsync(client);
+    }
+
+    public string ConnectionId => _connection.ConnectionId;
+
+    public bool TryEnqueue(FeedEvent feedEvent) => _queue.Writer.TryWrite(feedEvent);
+
+    public void Complete() => _queue.Writer.TryComplete();
+
+    public void Abort() => _connection.Abort();
+
+    private async Task PumpAsync(ILiveClient client)
+    {
+        try
+        {
+            await foreach (var feedEvent in _queue.Reader.ReadAllAsync())
+            {
+                await client.FeedEvent(feedEvent);
+            }
+        }
+        catch (Exception)
+        {
+            // The connection went away; its disconnect unsubscribes it.
+        }
+    }
+}
+
 internal static partial class FeedLog
 {
+    [LoggerMessage(3004, LogLevel.Warning, "Connection {ConnectionId} fell too far behind the feed and was disconnected; it will catch up when it reconnects.")]
+    public static partial void SlowReader(ILogger logger, string connectionId);
+
     [LoggerMessage(3001, LogLevel.Warning, "Could not read the feed log; retrying: {Message}")]
     public static partial void RelayFailed(ILogger logger, string message);
 

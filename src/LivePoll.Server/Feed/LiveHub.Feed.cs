@@ -14,7 +14,7 @@ public sealed partial class LiveHub
         {
             throw new HubException("afterSequence is a feed sequence number (0 or more), or null for none.");
         }
-        return feedRelay.SubscribeAsync(Context.ConnectionId, afterSequence);
+        return feedRelay.SubscribeAsync(Context, afterSequence);
     }
 
     public override Task OnDisconnectedAsync(Exception? exception)

@@ -1,12 +1,16 @@
 namespace LivePoll.Server.Newsroom;
 
-/// <summary>Command-line helpers of the server that print configuration values instead of starting it.</summary>
+/// <summary>Command-line helpers of the server that print something (a hash, a key, the vote script) instead of starting it.</summary>
 internal static class NewsroomCommands
 {
     public static bool TryRun(string[] args)
     {
         switch (args)
         {
+            case ["--print-vote-script"]:
+                // The exact Lua the server runs per vote, so benchmarks can run it against raw Redis.
+                Console.Write(Polls.PollScripts.Vote);
+                return true;
             case ["--hash-password", var password]:
                 Console.WriteLine(Passwords.Hash(password));
                 return true;
