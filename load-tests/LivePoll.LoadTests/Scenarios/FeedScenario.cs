@@ -28,6 +28,7 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
     public async Task<RunReport> RunAsync(CancellationToken cancellationToken)
     {
         var meter = new RunMeter(TimeSpan.FromSeconds(options.Articles / Math.Max(0.1, options.PublishRate)) + options.DeliveryWait);
+        var startedAt = DateTime.UtcNow;
         var tag = $"[load {Guid.NewGuid():N}]"[..15] + "]";
         var setup = Stopwatch.StartNew();
         progress.Status($"connecting {options.Readers} feed readers");
@@ -53,6 +54,7 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
         return report with
         {
             Scenario = "feed",
+            StartedAt = startedAt,
             Settings = new Dictionary<string, string>
             {
                 ["targets"] = string.Join(" ", target.Urls),

@@ -41,6 +41,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
     public async Task<RunReport> RunAsync(CancellationToken cancellationToken)
     {
         var meter = new RunMeter(options.Profile.Duration);
+        var startedAt = DateTime.UtcNow;
         var setup = Stopwatch.StartNew();
         progress.Status("creating the poll and getting voter tokens");
         var pollId = options.PollId ?? (await target.CreatePollAsync(3, cancellationToken)).PollId;
@@ -147,6 +148,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         return new RunReport
         {
             Scenario = "surge",
+            StartedAt = startedAt,
             Settings = new Dictionary<string, string>
             {
                 ["targets"] = string.Join(" ", target.Urls),
