@@ -9,27 +9,22 @@ namespace LivePoll.Server.Abuse;
 internal static class RateLimitEndpoints
 {
     public static TBuilder VoteRateLimited<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
-        {
-            var http = context.HttpContext;
-            var limiter = http.RequestServices.GetRequiredService<AbuseLimiter>();
-            if (limiter.AppliesTo(http.User) && limiter.TryVote(http.Connection.RemoteIpAddress, VoterMiddleware.Get(http).Id) is { } wait)
-            {
-                return TooMany(http, wait, "Too many votes: wait a moment and vote again.");
-            }
-            return await next(context);
-        });
+        builder.RateLimited((limiter, http) => limiter.TryVote(http.Connection.RemoteIpAddress, VoterMiddleware.Get(http).Id),
+            "Too many votes: wait a moment and vote again.");
 
     public static TBuilder TipRateLimited<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.RateLimited((limiter, http) => limiter.TryTip(http.Connection.RemoteIpAddress, VoterMiddleware.Get(http).Id),
+            "Too many tips from your network: please try again later.");
+
+    private static TBuilder RateLimited<TBuilder>(this TBuilder builder, Func<AbuseLimiter, HttpContext, TimeSpan?> take, string detail)
+        where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
             var limiter = http.RequestServices.GetRequiredService<AbuseLimiter>();
-            if (limiter.AppliesTo(http.User) && limiter.TryTip(http.Connection.RemoteIpAddress, VoterMiddleware.Get(http).Id) is { } wait)
-            {
-                return TooMany(http, wait, "Too many tips from your network: please try again later.");
-            }
-            return await next(context);
+            return limiter.AppliesTo(http.User) && take(limiter, http) is { } wait
+                ? TooMany(http, wait, detail)
+                : await next(context);
         });
 
     internal static IResult TooMany(HttpContext http, TimeSpan wait, string detail)

@@ -24,35 +24,10 @@ public sealed class AbuseLimiter(IOptions<AbuseOptions> options)
     public bool AppliesTo(ClaimsPrincipal? user) => options.Value.Enabled && user?.HasClaim(ExemptClaim, "true") != true;
 
     /// <summary>Takes one vote from the IP's and the voter's allowance; null when allowed, else how long to wait.</summary>
-    public TimeSpan? TryVote(IPAddress? ip, string? voterId)
-    {
-        using var byIp = _votesPerIp.AttemptAcquire(Key(ip));
-        if (!byIp.IsAcquired)
-        {
-            return RetryAfter(byIp);
-        }
-        if (voterId is null)
-        {
-            return null;
-        }
-        using var byVoter = _votesPerVoter.AttemptAcquire(voterId);
-        return byVoter.IsAcquired ? null : RetryAfter(byVoter);
-    }
+    public TimeSpan? TryVote(IPAddress? ip, string? voterId) => TryTake(_votesPerIp, _votesPerVoter, ip, voterId);
 
-    public TimeSpan? TryTip(IPAddress? ip, string? voterId)
-    {
-        using var byIp = _tipsPerIp.AttemptAcquire(Key(ip));
-        if (!byIp.IsAcquired)
-        {
-            return RetryAfter(byIp);
-        }
-        if (voterId is null)
-        {
-            return null;
-        }
-        using var byVoter = _tipsPerVoter.AttemptAcquire(voterId);
-        return byVoter.IsAcquired ? null : RetryAfter(byVoter);
-    }
+    /// <summary>Takes one tip from the IP's and the voter's allowance; null when allowed, else how long to wait.</summary>
+    public TimeSpan? TryTip(IPAddress? ip, string? voterId) => TryTake(_tipsPerIp, _tipsPerVoter, ip, voterId);
 
     /// <summary>Counts a new connection from <paramref name="ip"/>; false (not counted) when the IP is at its cap.</summary>
     public bool TryOpenConnection(IPAddress? ip)
@@ -74,6 +49,21 @@ public sealed class AbuseLimiter(IOptions<AbuseOptions> options)
 
     public void CloseConnection(IPAddress? ip) =>
         _connections.AddOrUpdate(Key(ip), 0, (_, count) => Math.Max(0, count - 1));
+
+    private static TimeSpan? TryTake(PartitionedRateLimiter<string> perIp, PartitionedRateLimiter<string> perVoter, IPAddress? ip, string? voterId)
+    {
+        using var byIp = perIp.AttemptAcquire(Key(ip));
+        if (!byIp.IsAcquired)
+        {
+            return RetryAfter(byIp);
+        }
+        if (voterId is null)
+        {
+            return null;
+        }
+        using var byVoter = perVoter.AttemptAcquire(voterId);
+        return byVoter.IsAcquired ? null : RetryAfter(byVoter);
+    }
 
     private static string Key(IPAddress? ip) => ip?.ToString() ?? "unknown";
 

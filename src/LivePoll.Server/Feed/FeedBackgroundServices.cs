@@ -1,35 +1,17 @@
 using LivePoll.Contracts;
+using LivePoll.Server.Live;
 using LivePoll.Server.Storage;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace LivePoll.Server.Feed;
 
 /// <summary>Publishes scheduled articles when their time comes; on every node, each article once.</summary>
 public sealed class FeedScheduler(FeedService feed, IOptions<FeedOptions> options, TimeProvider clock, ILogger<FeedScheduler> logger)
-    : BackgroundService
+    : PeriodicService(TimeSpan.FromMilliseconds(options.Value.ScheduleCheckIntervalMs), clock)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.ScheduleCheckIntervalMs), clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await feed.PublishDueAsync();
-                }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
-                {
-                    FeedLog.ScheduleFailed(logger, ex.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override Task TickAsync(CancellationToken stoppingToken) => feed.PublishDueAsync();
+
+    protected override void OnStoreError(Exception error) => FeedLog.ScheduleFailed(logger, error.Message);
 }
 
 /// <summary>

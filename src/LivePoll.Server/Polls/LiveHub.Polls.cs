@@ -1,5 +1,4 @@
 using LivePoll.Contracts;
-using LivePoll.Server.Diagnostics;
 using LivePoll.Server.Polls;
 using Microsoft.AspNetCore.SignalR;
 
@@ -37,8 +36,7 @@ public sealed partial class LiveHub
     }
 
     [HubMethodName(HubMethods.Vote)]
-    public async Task<VoteResult> Vote(VoteRequest request, PollStore polls, PollBroadcaster broadcaster,
-        VoterTokens tokens, LivePollMetrics metrics, TimeProvider clock)
+    public async Task<VoteResult> Vote(VoteRequest request, PollVoting voting, PollStore polls, VoterTokens tokens, TimeProvider clock)
     {
         var pollId = request?.PollId ?? throw new HubException("Send a vote as { pollId, optionIds: [...] }.");
         PollRequests.EnsureValidId(pollId);
@@ -47,14 +45,7 @@ public sealed partial class LiveHub
         var voter = request.VoterToken is null
             ? VoterMiddleware.Get(Context.GetHttpContext())
             : await tokens.ValidateVoterAsync(request.VoterToken);
-        var result = voter.IsValid
-            ? await polls.VoteAsync(pollId, voter.Id!, optionIds, clock.GetUtcNow().UtcDateTime)
-            : VoteResults.Create(VoteOutcome.InvalidVoter, pollId);
-        metrics.RecordVote(result.Outcome, "hub");
-        if (result.Outcome is VoteOutcome.Accepted or VoteOutcome.Changed)
-        {
-            broadcaster.MarkDirty(pollId);
-        }
+        var result = await voting.VoteAsync(pollId, voter, optionIds, "hub");
 
         // A reader who could not see the results until they voted now may.
         if (request.VoterToken is null

@@ -19,7 +19,7 @@ public sealed class PollBroadcaster(
     IOptions<PollOptions> options,
     TimeProvider clock,
     LivePollMetrics metrics,
-    ILogger<PollBroadcaster> logger) : BackgroundService
+    ILogger<PollBroadcaster> logger) : PeriodicService(TimeSpan.FromMilliseconds(options.Value.SnapshotIntervalMs), clock)
 {
     private readonly ConcurrentDictionary<string, byte> _dirty = new();
 
@@ -29,7 +29,7 @@ public sealed class PollBroadcaster(
     /// <summary>Sends a poll's snapshot to all its subscribers now: it opened or closed.</summary>
     public async Task PublishStateChangeAsync(string pollId)
     {
-        var poll = await store.GetAsync(pollId, clock.GetUtcNow().UtcDateTime);
+        var poll = await store.GetAsync(pollId, Clock.GetUtcNow().UtcDateTime);
         if (poll is null)
         {
             return;
@@ -40,20 +40,10 @@ public sealed class PollBroadcaster(
         metrics.RecordSnapshotsSent(2, "state");
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.SnapshotIntervalMs), clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                await FlushAsync();
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override Task TickAsync(CancellationToken stoppingToken) => FlushAsync();
+
+    // FlushAsync handles the store's errors per poll, marking it dirty again for the next tick.
+    protected override void OnStoreError(Exception error) => PollLog.SnapshotFailed(logger, "(all)", error.Message);
 
     private async Task FlushAsync()
     {
@@ -63,7 +53,7 @@ public sealed class PollBroadcaster(
             _dirty.TryRemove(pollId, out _);
             try
             {
-                var poll = await store.GetAsync(pollId, clock.GetUtcNow().UtcDateTime);
+                var poll = await store.GetAsync(pollId, Clock.GetUtcNow().UtcDateTime);
                 if (poll is not null)
                 {
                     await hub.Clients.Group(PollGroups.Results(pollId)).PollSnapshot(poll.ToSnapshot(resultsVisible: true));

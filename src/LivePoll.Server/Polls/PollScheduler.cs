@@ -1,4 +1,5 @@
 using LivePoll.Contracts;
+using LivePoll.Server.Live;
 using Microsoft.Extensions.Options;
 
 namespace LivePoll.Server.Polls;
@@ -8,33 +9,19 @@ namespace LivePoll.Server.Polls;
 /// node apply (and announce) each change. Votes never wait for it: the vote script checks the times itself.
 /// </summary>
 public sealed class PollScheduler(PollStore store, PollBroadcaster broadcaster, IOptions<PollOptions> options,
-    TimeProvider clock, ILogger<PollScheduler> logger) : BackgroundService
+    TimeProvider clock, ILogger<PollScheduler> logger)
+    : PeriodicService(TimeSpan.FromMilliseconds(options.Value.ScheduleCheckIntervalMs), clock)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task TickAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.ScheduleCheckIntervalMs), clock);
-        try
+        foreach (var pollId in await store.ApplyDueScheduleAsync(Clock.GetUtcNow().UtcDateTime))
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    foreach (var pollId in await store.ApplyDueScheduleAsync(clock.GetUtcNow().UtcDateTime))
-                    {
-                        PollLog.ScheduleApplied(logger, pollId);
-                        await broadcaster.PublishStateChangeAsync(pollId);
-                    }
-                }
-                catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
-                {
-                    PollLog.ScheduleCheckFailed(logger, ex.Message);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            PollLog.ScheduleApplied(logger, pollId);
+            await broadcaster.PublishStateChangeAsync(pollId);
         }
     }
+
+    protected override void OnStoreError(Exception error) => PollLog.ScheduleCheckFailed(logger, error.Message);
 }
 
 internal static partial class PollLog

@@ -81,8 +81,7 @@ internal static class PollsApi
     }
 
     private static async Task<Results<Ok<VoteResult>, ProblemHttpResult>> Vote(
-        string pollId, [FromBody] VoteRequest request, HttpContext context, PollStore store,
-        PollBroadcaster broadcaster, LivePollMetrics metrics, TimeProvider clock)
+        string pollId, [FromBody] VoteRequest request, HttpContext context, PollVoting voting)
     {
         if (!PollRequests.IsValidId(pollId))
         {
@@ -93,16 +92,7 @@ internal static class PollsApi
             return Problem(StatusCodes.Status400BadRequest, VoteOutcome.UnknownOption, "Invalid vote", PollRequests.OptionIdsMessage);
         }
 
-        var voter = VoterMiddleware.Get(context);
-        var result = voter.IsValid
-            ? await store.VoteAsync(pollId, voter.Id!, optionIds, clock.GetUtcNow().UtcDateTime)
-            : VoteResults.Create(VoteOutcome.InvalidVoter, pollId);
-        metrics.RecordVote(result.Outcome, "http");
-        if (result.Outcome is VoteOutcome.Accepted or VoteOutcome.Changed)
-        {
-            broadcaster.MarkDirty(pollId);
-        }
-
+        var result = await voting.VoteAsync(pollId, VoterMiddleware.Get(context), optionIds, "http");
         return result.Outcome switch
         {
             VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted => TypedResults.Ok(result),

@@ -15,6 +15,7 @@ internal static class PollsServiceCollectionExtensions
             .ValidateOnStart();
 
         services.AddSingleton<PollStore>();
+        services.AddSingleton<PollVoting>();
         services.AddSingleton<VoterTokens>();
         services.AddSingleton<PollBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<PollBroadcaster>());

@@ -25,7 +25,7 @@ public abstract class FeedTests<TStore>(TStore store) : IClassFixture<TStore>, I
     {
         await using var first = await _server.ConnectAsync(WireProtocol.Json);
         await using var second = await _server.ConnectAsync(WireProtocol.MessagePack);
-        var received = new[] { new FeedRecorder(first), new FeedRecorder(second) };
+        var received = new[] { new EventRecorder<FeedEvent>(first, ClientEvents.FeedEvent), new EventRecorder<FeedEvent>(second, ClientEvents.FeedEvent) };
         await first.InvokeAsync<FeedCatchUp>(HubMethods.SubscribeFeed, (long?)null).DefaultTimeout();
         await second.InvokeAsync<FeedCatchUp>(HubMethods.SubscribeFeed, (long?)null).DefaultTimeout();
 
@@ -51,7 +51,7 @@ public abstract class FeedTests<TStore>(TStore store) : IClassFixture<TStore>, I
     {
         var early = await PublishAsync(new ArticleInput { Title = "Before", Body = "<p>before</p>" });
         var reader = await _server.ConnectAsync();
-        var recorder = new FeedRecorder(reader);
+        var recorder = new EventRecorder<FeedEvent>(reader, ClientEvents.FeedEvent);
         var catchUp = await reader.InvokeAsync<FeedCatchUp>(HubMethods.SubscribeFeed, (long?)null).DefaultTimeout();
         var lastSeen = catchUp.LastSequence;
         await reader.DisposeAsync();
@@ -68,7 +68,7 @@ public abstract class FeedTests<TStore>(TStore store) : IClassFixture<TStore>, I
         }
 
         await using var back = await _server.ConnectAsync();
-        var live = new FeedRecorder(back);
+        var live = new EventRecorder<FeedEvent>(back, ClientEvents.FeedEvent);
         var caught = await back.InvokeAsync<FeedCatchUp>(HubMethods.SubscribeFeed, lastSeen).DefaultTimeout();
 
         Assert.True(caught.Complete);
@@ -93,7 +93,7 @@ public abstract class FeedTests<TStore>(TStore store) : IClassFixture<TStore>, I
     {
         var article = await PublishAsync(new ArticleInput { Title = "To retract", Body = "<p>x</p>" });
         await using var reader = await _server.ConnectAsync();
-        var recorder = new FeedRecorder(reader);
+        var recorder = new EventRecorder<FeedEvent>(reader, ClientEvents.FeedEvent);
         await reader.InvokeAsync<FeedCatchUp>(HubMethods.SubscribeFeed, (long?)null).DefaultTimeout();
 
         (await _server.Http.PostAsync($"/api/newsroom/articles/{article.Id}/pin", null).DefaultTimeout()).EnsureSuccessStatusCode();
@@ -154,7 +154,7 @@ public abstract class FeedTests<TStore>(TStore store) : IClassFixture<TStore>, I
         await using var otherNode = await LivePollServer.StartAsync(store.Configuration, new Dictionary<string, string?> { ["Redis:KeyPrefix"] = prefix });
         await using var onOther = await otherNode.ConnectAsync();
         await using var onThis = await _server.ConnectAsync();
-        var readers = new[] { new FeedRecorder(onOther), new FeedRecorder(onThis) };
+        var readers = new[] { new EventRecorder<FeedEvent>(onOther, ClientEvents.FeedEvent), new EventRecorder<FeedEvent>(onThis, ClientEvents.FeedEvent) };
         await onOther.InvokeAsync<FeedCatchUp>(HubMethods.SubscribeFeed, (long?)null).DefaultTimeout();
         await onThis.InvokeAsync<FeedCatchUp>(HubMethods.SubscribeFeed, (long?)null).DefaultTimeout();
 
@@ -210,28 +210,3 @@ public abstract class FeedTests<TStore>(TStore store) : IClassFixture<TStore>, I
 public sealed class FeedTestsOnRedis(RedisStoreFixture store) : FeedTests<RedisStoreFixture>(store);
 
 public sealed class FeedTestsOnGarnet(GarnetStoreFixture store) : FeedTests<GarnetStoreFixture>(store);
-
-/// <summary>Collects the feed events a hub connection receives.</summary>
-public sealed class FeedRecorder
-{
-    private readonly List<FeedEvent> _events = [];
-
-    public FeedRecorder(HubConnection connection) => connection.On<FeedEvent>(ClientEvents.FeedEvent, e =>
-    {
-        lock (_events)
-        {
-            _events.Add(e);
-        }
-    });
-
-    public IReadOnlyList<FeedEvent> Events
-    {
-        get
-        {
-            lock (_events)
-            {
-                return _events.ToList();
-            }
-        }
-    }
-}

@@ -91,31 +91,3 @@ public static class PollTestKit
     public static long Count(this PollSnapshot snapshot, string optionId) =>
         snapshot.Options.Single(o => o.Id == optionId).Count ?? throw new InvalidOperationException("counts are hidden");
 }
-
-/// <summary>Collects the snapshots a hub connection receives.</summary>
-public sealed class SnapshotRecorder
-{
-    private readonly List<PollSnapshot> _snapshots = [];
-
-    public SnapshotRecorder(HubConnection connection) => connection.On<PollSnapshot>(ClientEvents.PollSnapshot, s =>
-    {
-        lock (_snapshots)
-        {
-            _snapshots.Add(s);
-        }
-    });
-
-    public IReadOnlyList<PollSnapshot> Snapshots
-    {
-        get
-        {
-            lock (_snapshots)
-            {
-                return _snapshots.ToList();
-            }
-        }
-    }
-
-    public Task WaitForAsync(Func<PollSnapshot, bool> condition, string what) =>
-        TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(Snapshots.Any(condition)), what);
-}

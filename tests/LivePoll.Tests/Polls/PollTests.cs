@@ -82,7 +82,7 @@ public abstract class PollTests<TStore>(TStore store) : IClassFixture<TStore>, I
         var poll = await _server.CreatePollAsync(options: 2);
         var tokens = await Task.WhenAll(Enumerable.Range(0, votes).Select(_ => _server.NewVoterAsync()));
         await using var reader = await _server.ConnectAsync(WireProtocol.MessagePack);
-        var recorder = new SnapshotRecorder(reader);
+        var recorder = new EventRecorder<PollSnapshot>(reader, ClientEvents.PollSnapshot);
         var initial = await reader.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, poll.PollId).DefaultTimeout();
         Assert.Equal(0, initial.TotalVoters);
         await using var voter = await _server.ConnectAsync(WireProtocol.MessagePack, apiKey: LivePollServer.LoadToolKey);
@@ -104,7 +104,7 @@ public abstract class PollTests<TStore>(TStore store) : IClassFixture<TStore>, I
         var elapsed = DateTime.UtcNow - started;
 
         await recorder.WaitForAsync(s => s.TotalVoters == votes, "the reader holds a snapshot with every vote");
-        var snapshots = recorder.Snapshots;
+        var snapshots = recorder.Events;
         // One snapshot per 100 ms interval, plus slack for timer jitter: far fewer than one per vote.
         var bound = (int)(elapsed.TotalMilliseconds / 100) + 5;
         Assert.InRange(snapshots.Count, 1, bound);
@@ -162,7 +162,7 @@ public abstract class PollTests<TStore>(TStore store) : IClassFixture<TStore>, I
         var poll = await _server.CreatePollAsync(options: 2, visibility: ResultVisibility.AfterVote);
         var reader = await _server.NewVoterAsync();
         await using var readerHub = await _server.ConnectAsync(WireProtocol.Json, reader);
-        var recorder = new SnapshotRecorder(readerHub);
+        var recorder = new EventRecorder<PollSnapshot>(readerHub, ClientEvents.PollSnapshot);
 
         var subscribed = await readerHub.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, poll.PollId).DefaultTimeout();
         AssertHidden(subscribed);
@@ -174,7 +174,7 @@ public abstract class PollTests<TStore>(TStore store) : IClassFixture<TStore>, I
             Assert.Equal(VoteOutcome.Accepted, (await _server.VoteHttpAsync(poll.PollId, await _server.NewVoterAsync(), "1")).Outcome);
         }
         await Task.Delay(400);
-        Assert.All(recorder.Snapshots, AssertHidden);
+        Assert.All(recorder.Events, AssertHidden);
 
         var vote = await readerHub.VoteHubAsync(poll.PollId, null, "2");
         Assert.Equal(VoteOutcome.Accepted, vote.Outcome);
@@ -190,13 +190,13 @@ public abstract class PollTests<TStore>(TStore store) : IClassFixture<TStore>, I
         var poll = await _server.CreatePollAsync(options: 2, visibility: ResultVisibility.AfterClose);
         var reader = await _server.NewVoterAsync();
         await using var readerHub = await _server.ConnectAsync(WireProtocol.MessagePack, reader);
-        var recorder = new SnapshotRecorder(readerHub);
+        var recorder = new EventRecorder<PollSnapshot>(readerHub, ClientEvents.PollSnapshot);
         AssertHidden(await readerHub.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, poll.PollId).DefaultTimeout());
 
         Assert.Equal(VoteOutcome.Accepted, (await readerHub.VoteHubAsync(poll.PollId, null, "1")).Outcome);
         Assert.Equal(VoteOutcome.Accepted, (await _server.VoteHttpAsync(poll.PollId, await _server.NewVoterAsync(), "2")).Outcome);
         await Task.Delay(400);
-        Assert.All(recorder.Snapshots, AssertHidden);
+        Assert.All(recorder.Events, AssertHidden);
         AssertHidden(await _server.GetPollAsync(poll.PollId, reader));
 
         (await _server.Http.PostAsync($"/api/newsroom/polls/{poll.PollId}/close", null).DefaultTimeout()).EnsureSuccessStatusCode();
@@ -211,14 +211,14 @@ public abstract class PollTests<TStore>(TStore store) : IClassFixture<TStore>, I
         var poll = await _server.CreatePollAsync(options: 2, visibility: ResultVisibility.NewsroomOnly);
         var reader = await _server.NewVoterAsync();
         await using var readerHub = await _server.ConnectAsync(WireProtocol.Json, reader);
-        var recorder = new SnapshotRecorder(readerHub);
+        var recorder = new EventRecorder<PollSnapshot>(readerHub, ClientEvents.PollSnapshot);
         AssertHidden(await readerHub.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, poll.PollId).DefaultTimeout());
 
         Assert.Equal(VoteOutcome.Accepted, (await readerHub.VoteHubAsync(poll.PollId, null, "1")).Outcome);
         (await _server.Http.PostAsync($"/api/newsroom/polls/{poll.PollId}/close", null).DefaultTimeout()).EnsureSuccessStatusCode();
         await recorder.WaitForAsync(s => s.State == PollState.Closed, "the reader learns the poll closed");
 
-        Assert.All(recorder.Snapshots, AssertHidden);
+        Assert.All(recorder.Events, AssertHidden);
         AssertHidden(await _server.GetPollAsync(poll.PollId, reader));
         Assert.Equal(1, (await _server.GetPollAsNewsroomAsync(poll.PollId)).TotalVoters);
     }
@@ -292,7 +292,7 @@ public abstract class PollTests<TStore>(TStore store) : IClassFixture<TStore>, I
         Assert.Equal(VoteOutcome.PollClosed, (await _server.VoteHttpAsync(poll.PollId, token, "1")).Outcome);
 
         await using var reader = await otherNode.ConnectAsync();
-        var recorder = new SnapshotRecorder(reader);
+        var recorder = new EventRecorder<PollSnapshot>(reader, ClientEvents.PollSnapshot);
         await reader.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, poll.PollId).DefaultTimeout();
 
         await recorder.WaitForAsync(s => s.State == PollState.Open, "the poll opens by itself");
@@ -302,7 +302,7 @@ public abstract class PollTests<TStore>(TStore store) : IClassFixture<TStore>, I
 
         Assert.Equal(VoteOutcome.PollClosed, (await _server.VoteHttpAsync(poll.PollId, await _server.NewVoterAsync(), "2")).Outcome);
         Assert.Equal(VoteOutcome.PollClosed, (await otherNode.VoteHttpAsync(poll.PollId, await otherNode.NewVoterAsync(), "2")).Outcome);
-        Assert.Equal(1, recorder.Snapshots.Count(s => s.State == PollState.Closed));
+        Assert.Equal(1, recorder.Events.Count(s => s.State == PollState.Closed));
         Assert.Equal(1, (await otherNode.GetPollAsNewsroomAsync(poll.PollId)).TotalVoters);
     }
 
