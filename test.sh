@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs LivePoll's whole test suite. The integration tests start a real redis-server on a free loopback
-# port, so this makes sure Debian's redis-server is installed first (as root it installs it; otherwise it
-# says what to install). Extra arguments go to `dotnet test` (e.g. --filter "FullyQualifiedName~Polls").
+# Runs LivePoll's whole test suite. The integration tests start a real redis-server on free loopback ports
+# and the scale-out tests Debian's nginx in front of two nodes, so this makes sure both are installed first
+# (as root it installs them; otherwise it says what to install). Extra arguments go to `dotnet test`
+# (e.g. --filter "FullyQualifiedName~Polls").
 set -euo pipefail
 cd "$(dirname "$0")"
 
 need_packages=()
 command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
+[[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1 || need_packages+=(nginx)
 
 if ((${#need_packages[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
@@ -14,8 +16,8 @@ if ((${#need_packages[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
-    # The tests start their own redis-server on free ports; Debian's service on 6379 is not needed.
-    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now redis-server >/dev/null 2>&1 || true; fi
+    # The tests start their own redis-server and nginx on free ports; Debian's services are not needed.
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now redis-server nginx >/dev/null 2>&1 || true; fi
   else
     echo "test.sh: missing ${need_packages[*]}. Install it first, e.g.: sudo apt-get install ${need_packages[*]}" >&2
     exit 1

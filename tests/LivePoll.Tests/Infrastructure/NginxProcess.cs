@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace LivePoll.Tests.Infrastructure;
+
+/// <summary>
+/// Debian's nginx on a free loopback port with the project's own deploy/nginx.conf, its upstreams pointed at
+/// the given nodes: the same configuration docker-compose.yml uses. Stopped on dispose.
+/// </summary>
+public sealed class NginxProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly string _directory;
+
+    private NginxProcess(Process process, string directory, int port)
+    {
+        _process = process;
+        _directory = directory;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
+
+    public static async Task<NginxProcess> StartAsync(params NodeProcess[] nodes)
+    {
+        var executable = new[] { "/usr/sbin/nginx", "/usr/bin/nginx" }.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("nginx was not found. Install it (sudo apt-get install nginx) or run ./test.sh, which installs it.");
+        var port = LivePoll.Server.Storage.EmbeddedGarnet.FreeLoopbackPort();
+        var directory = Directory.CreateTempSubdirectory("livepoll-nginx-").FullName;
+        var config = File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", "nginx.conf"))
+            .Replace("listen 80;", $"listen 127.0.0.1:{port};", StringComparison.Ordinal)
+            .Replace("pid /tmp/livepoll-nginx.pid;", $"pid {directory}/nginx.pid;", StringComparison.Ordinal);
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            config = config.Replace($"node{i + 1}:8080", $"127.0.0.1:{nodes[i].Port}", StringComparison.Ordinal);
+        }
+        // Temporary files of this nginx stay in its own folder.
+        config = config.Replace("http {", $"http {{\n  client_body_temp_path {directory}/body;\n  proxy_temp_path {directory}/proxy;\n  fastcgi_temp_path {directory}/fastcgi;\n  uwsgi_temp_path {directory}/uwsgi;\n  scgi_temp_path {directory}/scgi;", StringComparison.Ordinal);
+        var path = Path.Combine(directory, "nginx.conf");
+        File.WriteAllText(path, config);
+
+        var info = new ProcessStartInfo(executable) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var arg in new[] { "-c", path, "-p", directory, "-g", "daemon off;" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start nginx.");
+        var nginx = new NginxProcess(process, directory, port);
+        try
+        {
+            await TimeoutExtensions.WaitUntilAsync(async () =>
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"nginx exited: {await process.StandardError.ReadToEndAsync()}");
+                }
+                try
+                {
+                    using var client = new TcpClient();
+                    await client.ConnectAsync("127.0.0.1", port);
+                    return true;
+                }
+                catch (SocketException)
+                {
+                    return false;
+                }
+            }, "nginx listens", TimeSpan.FromSeconds(15));
+        }
+        catch
+        {
+            await nginx.DisposeAsync();
+            throw;
+        }
+        return nginx;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().DefaultTimeout();
+        }
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>The checkout's root, found from the test binaries upwards by LivePoll.sln.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "LivePoll.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException("LivePoll.sln was not found above the test binaries.");
+    }
+}

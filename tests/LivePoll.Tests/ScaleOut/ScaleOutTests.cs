@@ -1,0 +1,107 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using LivePoll.Contracts;
+using LivePoll.Tests.Infrastructure;
+using LivePoll.Tests.Polls;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace LivePoll.Tests.ScaleOut;
+
+/// <summary>Two LivePoll processes on one real redis-server behind Debian's nginx with deploy/nginx.conf act as one service.</summary>
+public sealed class ScaleOutTests(RedisStoreFixture store) : IClassFixture<RedisStoreFixture>
+{
+    [Fact]
+    public async Task Readers_through_nginx_on_both_nodes_receive_each_others_votes_articles_and_tips()
+    {
+        var prefix = TestPrefix.New();
+        await using var node1 = await NodeProcess.StartAsync("node-a", store.Configuration, prefix);
+        await using var node2 = await NodeProcess.StartAsync("node-b", store.Configuration, prefix);
+        await using var nginx = await NginxProcess.StartAsync(node1, node2);
+        using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeoutExtensions.Default };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", LivePollServer.EditorKey);
+
+        using var created = await http.PostAsJsonAsync("/api/newsroom/polls", new CreatePollRequest
+        {
+            Question = "Scale?",
+            Options = [new CreatePollOption { Text = "Yes" }, new CreatePollOption { Text = "No" }],
+        }, PollTestKit.Json).DefaultTimeout();
+        created.EnsureSuccessStatusCode();
+        var poll = (await created.Content.ReadFromJsonAsync<PollSnapshot>(PollTestKit.Json))!;
+
+        // Readers and screens through the balancer land on both nodes (WebSockets, negotiation skipped).
+        var readers = new List<(HubConnection Connection, EventRecorder<PollSnapshot> Polls, EventRecorder<FeedEvent> Feed, string Node)>();
+        var screens = new List<(HubConnection Connection, EventRecorder<Tip> Tips, string Node)>();
+        for (var i = 0; i < 4; i++)
+        {
+            var reader = await ConnectAsync(nginx.BaseAddress, apiKey: null);
+            var polls = new EventRecorder<PollSnapshot>(reader, ClientEvents.PollSnapshot);
+            var feed = new EventRecorder<FeedEvent>(reader, ClientEvents.FeedEvent);
+            await reader.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, poll.PollId).DefaultTimeout();
+            await reader.InvokeAsync<FeedCatchUp>(HubMethods.SubscribeFeed, (long?)null).DefaultTimeout();
+            readers.Add((reader, polls, feed, (await reader.InvokeAsync<ServerInfo>(HubMethods.GetServerInfo).DefaultTimeout()).Node));
+
+            var screen = await ConnectAsync(nginx.BaseAddress, LivePollServer.ScreenKey);
+            var tips = new EventRecorder<Tip>(screen, ClientEvents.TipReceived);
+            await screen.InvokeAsync<IReadOnlyList<Tip>>(HubMethods.JoinNewsroom).DefaultTimeout();
+            screens.Add((screen, tips, (await screen.InvokeAsync<ServerInfo>(HubMethods.GetServerInfo).DefaultTimeout()).Node));
+        }
+        Assert.Equal(["node-a", "node-b"], readers.Select(r => r.Node).Distinct().Order());
+        Assert.Equal(["node-a", "node-b"], screens.Select(s => s.Node).Distinct().Order());
+
+        // Votes, articles and a tip through the balancer, spread over both nodes.
+        const int votes = 40;
+        for (var i = 0; i < votes; i++)
+        {
+            using var token = await http.PostAsync("/api/voters", null).DefaultTimeout();
+            var voter = (await token.Content.ReadFromJsonAsync<VoterToken>(PollTestKit.Json))!.Token;
+            using var vote = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{poll.PollId}/votes") { Content = JsonContent.Create(new VoteRequest { OptionIds = [(i % 2 + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)] }) };
+            vote.Headers.Add("X-Voter-Token", voter);
+            using var answer = await http.SendAsync(vote).DefaultTimeout();
+            answer.EnsureSuccessStatusCode();
+        }
+        var articles = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            using var published = await http.PostAsJsonAsync("/api/newsroom/articles", new ArticleInput { Title = $"Across nodes {i}", Body = "<p>x</p>" }, PollTestKit.Json).DefaultTimeout();
+            articles.Add((await published.Content.ReadFromJsonAsync<ArticleView>(PollTestKit.Json))!.Id);
+        }
+        using (var tip = await http.PostAsJsonAsync("/api/tips", new TipInput { Text = "A tip for every screen" }).DefaultTimeout())
+        {
+            tip.EnsureSuccessStatusCode();
+        }
+
+        foreach (var (_, polls, feed, node) in readers)
+        {
+            await polls.WaitForAsync(s => s.TotalVoters == votes, $"the reader on {node} sees all {votes} votes");
+            await TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(articles.All(id => feed.Events.Any(e => e.Article.Id == id))), $"the reader on {node} gets every article");
+            Assert.Equal(articles.Count, feed.Events.Count);
+        }
+        foreach (var (_, tips, node) in screens)
+        {
+            await tips.WaitForAsync(t => t.Text == "A tip for every screen", $"the screen on {node} gets the tip");
+        }
+
+        foreach (var connection in readers.Select(r => r.Connection).Concat(screens.Select(s => s.Connection)))
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    private static async Task<HubConnection> ConnectAsync(Uri baseAddress, string? apiKey)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(baseAddress, HubPaths.Live), HttpTransportType.WebSockets, o =>
+            {
+                o.SkipNegotiation = true;
+                o.AccessTokenProvider = apiKey is null ? null : () => Task.FromResult<string?>(apiKey);
+            })
+            .AddMessagePackProtocol(o => o.SerializerOptions = WireFormats.MessagePack)
+            .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Critical))
+            .Build();
+        await connection.StartAsync().DefaultTimeout();
+        return connection;
+    }
+}
