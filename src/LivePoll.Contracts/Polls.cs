@@ -57,6 +57,9 @@ public enum VoteOutcome
 
     /// <summary>The voter id is missing, forged or tampered with.</summary>
     InvalidVoter,
+
+    /// <summary>The store did not answer (e.g. Redis is restarting): the vote was not counted; try again shortly.</summary>
+    StoreUnavailable,
 }
 
 /// <summary>One answer of a poll as readers see it.</summary>

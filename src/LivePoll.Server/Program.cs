@@ -7,6 +7,7 @@ using LivePoll.Server.Newsroom;
 using LivePoll.Server.Polls;
 using LivePoll.Server.Storage;
 using LivePoll.Server.Tips;
+using Microsoft.AspNetCore.SignalR;
 using Prometheus;
 using Scalar.AspNetCore;
 
@@ -21,6 +22,7 @@ var builder = WebApplication.CreateBuilder(args);
 // Errors: every failure an HTTP client sees is a ProblemDetails document, never a stack trace.
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestHandler>();
+builder.Services.AddExceptionHandler<StoreUnavailableHandler>();
 builder.Services.ConfigureHttpJsonOptions(o => WireFormats.Configure(o.SerializerOptions));
 
 // Store: one Redis connection (or an embedded Garnet when none is configured), keys from one place.
@@ -30,7 +32,7 @@ builder.Services.AddLivePollStore();
 builder.Services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section);
 builder.Services.AddSingleton<NodeInfo>();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSignalR()
+builder.Services.AddSignalR(o => o.AddFilter<StoreUnavailableHubFilter>())
     .AddJsonProtocol(o => WireFormats.Configure(o.PayloadSerializerOptions))
     .AddMessagePackProtocol(o => o.SerializerOptions = WireFormats.MessagePack)
     .AddStoreBackplane();

@@ -198,6 +198,7 @@ public static class VoteResults
             VoteOutcome.UnknownOption => "Choose among this poll's options, each at most once.",
             VoteOutcome.InvalidChoiceCount => "Choose at least one option, and no more than this poll allows.",
             VoteOutcome.InvalidVoter => "Your voter id is missing or invalid. Reload the page, or get a new token from POST /api/voters.",
+            VoteOutcome.StoreUnavailable => "Votes cannot be counted at this moment; your vote was not counted. Please try again in a few seconds.",
             _ => outcome.ToString(),
         },
     };

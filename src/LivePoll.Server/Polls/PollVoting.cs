@@ -3,14 +3,27 @@ using LivePoll.Server.Diagnostics;
 
 namespace LivePoll.Server.Polls;
 
-/// <summary>One vote, the same over the hub and HTTP: checked voter, atomic count, metrics, and a snapshot due.</summary>
+/// <summary>
+/// One vote, the same over the hub and HTTP: checked voter, atomic count, metrics, and a snapshot due. A store
+/// that does not answer makes the vote <see cref="VoteOutcome.StoreUnavailable"/>, never an acknowledgement.
+/// </summary>
 public sealed class PollVoting(PollStore store, PollBroadcaster broadcaster, LivePollMetrics metrics, TimeProvider clock)
 {
     public async Task<VoteResult> VoteAsync(string pollId, Voter voter, IReadOnlyList<string> optionIds, string transport)
     {
-        var result = voter.IsValid
-            ? await store.VoteAsync(pollId, voter.Id!, optionIds, clock.GetUtcNow().UtcDateTime)
-            : VoteResults.Create(VoteOutcome.InvalidVoter, pollId);
+        VoteResult result;
+        try
+        {
+            result = voter.IsValid
+                ? await store.VoteAsync(pollId, voter.Id!, optionIds, clock.GetUtcNow().UtcDateTime)
+                : VoteResults.Create(VoteOutcome.InvalidVoter, pollId);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // Never acknowledged: the store did not confirm it. (If the script did run before the connection
+            // dropped, the voter's retry answers AlreadyVoted, so nothing is counted twice.)
+            result = VoteResults.Create(VoteOutcome.StoreUnavailable, pollId);
+        }
         metrics.RecordVote(result.Outcome, transport);
         if (result.Outcome is VoteOutcome.Accepted or VoteOutcome.Changed)
         {

@@ -35,11 +35,13 @@ internal static class PollsApi
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Vote in a poll")
             .WithDescription("Counted atomically, at most once per voter. 200 with outcome Accepted, Changed or AlreadyVoted "
                 + "(a retry of a vote answers AlreadyVoted and counts nothing); 404 UnknownPoll; 409 PollClosed; "
                 + "400 UnknownOption or InvalidChoiceCount; 401 InvalidVoter (forged or tampered token); 429 over the rate limit "
-                + "(Retry-After says when to try again; the vote was not counted). Errors are ProblemDetails "
+                + "(Retry-After says when to try again; the vote was not counted); 503 StoreUnavailable when the store does not answer "
+                + "(the vote was not counted; try again). Errors are ProblemDetails "
                 + "with the outcome in their 'outcome' member.");
         return group;
     }
@@ -99,6 +101,7 @@ internal static class PollsApi
             VoteOutcome.UnknownPoll => Problem(StatusCodes.Status404NotFound, result.Outcome, "Unknown poll", result.Message),
             VoteOutcome.PollClosed => Problem(StatusCodes.Status409Conflict, result.Outcome, "Poll closed", result.Message),
             VoteOutcome.InvalidVoter => Problem(StatusCodes.Status401Unauthorized, result.Outcome, "Invalid voter", result.Message),
+            VoteOutcome.StoreUnavailable => Problem(StatusCodes.Status503ServiceUnavailable, result.Outcome, "Try again", result.Message),
             _ => Problem(StatusCodes.Status400BadRequest, result.Outcome, "Invalid vote", result.Message),
         };
     }
