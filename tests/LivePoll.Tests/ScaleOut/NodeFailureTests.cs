@@ -1,0 +1,127 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using LivePoll.Contracts;
+using LivePoll.Tests.Infrastructure;
+using LivePoll.Tests.Polls;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace LivePoll.Tests.ScaleOut;
+
+/// <summary>A node dies (kill -9) during a vote stream behind nginx: its readers come back through the balancer.</summary>
+public sealed class NodeFailureTests(RedisStoreFixture store) : IClassFixture<RedisStoreFixture>
+{
+    [Fact]
+    public async Task Killing_a_node_during_a_vote_stream_loses_no_acknowledged_vote_and_its_readers_resume_on_the_other()
+    {
+        var prefix = TestPrefix.New();
+        await using var node1 = await NodeProcess.StartAsync("node-a", store.Configuration, prefix);
+        await using var node2 = await NodeProcess.StartAsync("node-b", store.Configuration, prefix);
+        await using var nginx = await NginxProcess.StartAsync(node1, node2);
+        using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", LivePollServer.EditorKey);
+        using var created = await http.PostAsJsonAsync("/api/newsroom/polls", new CreatePollRequest
+        {
+            Question = "Survive?",
+            Options = [new CreatePollOption { Text = "Yes" }, new CreatePollOption { Text = "No" }],
+        }, PollTestKit.Json).DefaultTimeout();
+        var poll = (await created.Content.ReadFromJsonAsync<PollSnapshot>(PollTestKit.Json))!;
+
+        var readers = new List<(HubConnection Connection, EventRecorder<PollSnapshot> Polls, EventRecorder<FeedEvent> Feed, string Node)>();
+        for (var i = 0; i < 4; i++)
+        {
+            var connection = Reader(nginx.BaseAddress);
+            var polls = new EventRecorder<PollSnapshot>(connection, ClientEvents.PollSnapshot);
+            var feed = new EventRecorder<FeedEvent>(connection, ClientEvents.FeedEvent);
+            long lastSequence = 0;
+            connection.On<FeedEvent>(ClientEvents.FeedEvent, e => Interlocked.Exchange(ref lastSequence, e.Sequence));
+            // After a reconnect, a page resubscribes and catches up; so does this reader.
+            connection.Reconnected += async _ =>
+            {
+                await connection.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, poll.PollId);
+                await connection.InvokeAsync<FeedCatchUp>(HubMethods.SubscribeFeed, (long?)Interlocked.Read(ref lastSequence));
+            };
+            await connection.StartAsync().DefaultTimeout();
+            await connection.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, poll.PollId).DefaultTimeout();
+            lastSequence = (await connection.InvokeAsync<FeedCatchUp>(HubMethods.SubscribeFeed, (long?)null).DefaultTimeout()).LastSequence;
+            readers.Add((connection, polls, feed, (await connection.InvokeAsync<ServerInfo>(HubMethods.GetServerInfo).DefaultTimeout()).Node));
+        }
+        Assert.Contains(readers, r => r.Node == "node-a");
+
+        // Votes through the balancer, each from a new voter; the answers say which were acknowledged.
+        long accepted = 0, unanswered = 0;
+        var voters = 0;
+        async Task VoteAsync()
+        {
+            using var token = await http.PostAsync("/api/voters", null);
+            if (!token.IsSuccessStatusCode)
+            {
+                return;
+            }
+            var voter = (await token.Content.ReadFromJsonAsync<VoterToken>(PollTestKit.Json))!.Token;
+            using var vote = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{poll.PollId}/votes") { Content = JsonContent.Create(new VoteRequest { OptionIds = ["1"] }) };
+            vote.Headers.Add("X-Voter-Token", voter);
+            Interlocked.Increment(ref voters);
+            try
+            {
+                using var answer = await http.SendAsync(vote);
+                var body = await answer.Content.ReadAsStringAsync();
+                if (answer.IsSuccessStatusCode && body.Contains("\"Accepted\"", StringComparison.Ordinal))
+                {
+                    Interlocked.Increment(ref accepted);
+                }
+                else
+                {
+                    Interlocked.Increment(ref unanswered);
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                Interlocked.Increment(ref unanswered);
+            }
+        }
+        using var stop = new CancellationTokenSource();
+        var streams = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            for (var i = 0; i < 2_000 && !stop.IsCancellationRequested; i++)
+            {
+                await VoteAsync();
+            }
+        })).ToList();
+
+        await Task.Delay(1_500);
+        await node1.KillAsync();
+        await Task.Delay(2_500);
+        await stop.CancelAsync();
+        await Task.WhenAll(streams).DefaultTimeout();
+
+        var final = (await http.GetFromJsonAsync<PollSnapshot>($"/api/newsroom/polls/{poll.PollId}", PollTestKit.Json).DefaultTimeout())!;
+        Assert.True(accepted > 50, $"only {accepted} votes were acknowledged");
+        Assert.InRange(final.TotalVoters!.Value, accepted, accepted + unanswered);
+
+        // Every reader, those of the dead node included, is live again on the surviving node.
+        using (var published = await http.PostAsJsonAsync("/api/newsroom/articles", new ArticleInput { Title = "After the crash", Body = "<p>z</p>" }, PollTestKit.Json).DefaultTimeout())
+        {
+            published.EnsureSuccessStatusCode();
+        }
+        await VoteAsync();
+        var total = (await http.GetFromJsonAsync<PollSnapshot>($"/api/newsroom/polls/{poll.PollId}", PollTestKit.Json).DefaultTimeout())!.TotalVoters;
+        foreach (var (connection, polls, feed, node) in readers)
+        {
+            await TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(connection.State == HubConnectionState.Connected), $"the reader first on {node} is connected", TimeSpan.FromSeconds(45));
+            Assert.Equal("node-b", (await connection.InvokeAsync<ServerInfo>(HubMethods.GetServerInfo).DefaultTimeout()).Node);
+            await polls.WaitForAsync(s => s.TotalVoters >= total, $"the reader first on {node} gets live counts again");
+            await feed.WaitForAsync(e => e.Article.Title == "After the crash", $"the reader first on {node} gets the next article");
+            await connection.DisposeAsync();
+        }
+    }
+
+    private static HubConnection Reader(Uri baseAddress) => new HubConnectionBuilder()
+        .WithUrl(new Uri(baseAddress, HubPaths.Live), HttpTransportType.WebSockets, o => o.SkipNegotiation = true)
+        .WithAutomaticReconnect([TimeSpan.FromMilliseconds(Random.Shared.Next(100, 500)), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)])
+        .AddMessagePackProtocol(o => o.SerializerOptions = WireFormats.MessagePack)
+        .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Critical))
+        .Build();
+}
