@@ -1,0 +1,15 @@
+# LivePoll server image. Build: docker build -t livepoll . (docker-compose.yml does this for its nodes.)
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY . .
+RUN dotnet publish src/LivePoll.Server -c Release -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app .
+ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
+    ASPNETCORE_ENVIRONMENT=Production
+EXPOSE 8080
+# The image has no curl: the server itself probes its readiness.
+HEALTHCHECK --interval=5s --timeout=6s --retries=6 CMD ["dotnet", "LivePoll.Server.dll", "--probe", "http://127.0.0.1:8080/health/ready"]
+ENTRYPOINT ["dotnet", "LivePoll.Server.dll"]
