@@ -90,6 +90,28 @@ public sealed class ScaleOutTests(RedisStoreFixture store) : IClassFixture<Redis
         }
     }
 
+    [Fact]
+    public async Task A_surge_spread_over_two_node_processes_counts_every_acknowledged_vote_once()
+    {
+        var prefix = TestPrefix.New();
+        await using var node1 = await NodeProcess.StartAsync("node-a", store.Configuration, prefix);
+        await using var node2 = await NodeProcess.StartAsync("node-b", store.Configuration, prefix);
+        using var target = new LivePoll.LoadTests.Scenarios.Target([node1.BaseAddress, node2.BaseAddress], LivePollServer.EditorKey,
+            LivePoll.LoadTests.Scenarios.Protocol.MessagePack);
+
+        var report = await new LivePoll.LoadTests.Scenarios.SurgeScenario(target, new LivePoll.LoadTests.Scenarios.SurgeOptions
+        {
+            Readers = 20,
+            Voters = 1_000,
+            Profile = new LivePoll.LoadTests.Measurement.RateProfile(500, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(0.5)),
+            VoteConnections = 4,
+        }, new LivePoll.LoadTests.Reporting.SilentProgress()).RunAsync(CancellationToken.None).DefaultTimeout(TimeSpan.FromMinutes(2));
+
+        Assert.True(report.Verdict.Passed, string.Join("; ", report.Verdict.Checks));
+        Assert.Equal(report.Sent, report.Acknowledged);
+        Assert.True(report.VoteToReaderLatency!.Count > 0, "readers on both nodes saw the votes of both");
+    }
+
     private static async Task<HubConnection> ConnectAsync(Uri baseAddress, string? apiKey)
     {
         var connection = new HubConnectionBuilder()
