@@ -18,8 +18,9 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
 
     internal static readonly JsonSerializerOptions Json = CreateJson();
 
-    // KEYS: seq, log, articles, index, schedule. ARGV: article id, event JSON, article JSON,
-    // index action (add | remove | keep), '1' to apply only if the article is still in the schedule.
+    // KEYS: seq, log, articles, index, schedule, pinned. ARGV: article id, event JSON, article JSON,
+    // index action (add | remove | keep), '1' to apply only if the article is still in the schedule,
+    // log length, '1' if the article is pinned and in the feed.
     private const string AppendScript = """
         if ARGV[5] == '1' and redis.call('ZREM', KEYS[5], ARGV[1]) == 0 then return 0 end
         local seq = redis.call('INCR', KEYS[1])
@@ -27,6 +28,9 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
         redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
         if ARGV[4] == 'add' then redis.call('ZADD', KEYS[4], seq, ARGV[1])
         elseif ARGV[4] == 'remove' then redis.call('ZREM', KEYS[4], ARGV[1]) end
+        local published = redis.call('ZSCORE', KEYS[4], ARGV[1])
+        if ARGV[7] == '1' and published then redis.call('ZADD', KEYS[6], published, ARGV[1])
+        else redis.call('ZREM', KEYS[6], ARGV[1]) end
         redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -1 - tonumber(ARGV[6]))
         return seq
         """;
@@ -57,9 +61,9 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
         };
         var stored = new StoredFeedEvent(kind, at, article, articleSequence, Guid.NewGuid().ToString("N"));
         var result = await Db.ScriptEvaluateAsync(AppendScript,
-            [keys.FeedSequence, keys.FeedLog, keys.FeedArticles, keys.FeedIndex, keys.FeedSchedule],
+            [keys.FeedSequence, keys.FeedLog, keys.FeedArticles, keys.FeedIndex, keys.FeedSchedule, keys.FeedPinned],
             [article.Id, JsonSerializer.Serialize(stored, Json), JsonSerializer.Serialize(article, Json), indexAction,
-                onlyIfScheduled ? "1" : "0", LogLength]);
+                onlyIfScheduled ? "1" : "0", LogLength, article.Pinned && kind != FeedEventKind.Retracted ? "1" : "0"]);
         return (long)result;
     }
 
@@ -96,13 +100,9 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
         return await ReadAsync(entries);
     }
 
-    /// <summary>Every article that is in the feed and pinned, newest first.</summary>
-    public async Task<IReadOnlyList<(Article Article, long Sequence)>> PinnedAsync(int limit = 20)
-    {
-        // Pinned articles are few; reading the newest few hundred finds them without an index of their own.
-        var entries = await Db.SortedSetRangeByScoreWithScoresAsync(keys.FeedIndex, order: Order.Descending, take: 500);
-        return (await ReadAsync(entries)).Where(a => a.Article.Pinned).Take(limit).ToList();
-    }
+    /// <summary>Every article that is in the feed and pinned, newest first (kept by the append script).</summary>
+    public async Task<IReadOnlyList<(Article Article, long Sequence)>> PinnedAsync(int limit = 20) =>
+        await ReadAsync(await Db.SortedSetRangeByScoreWithScoresAsync(keys.FeedPinned, order: Order.Descending, take: limit));
 
     /// <summary>Every article the newsroom has (drafts and scheduled included), newest first.</summary>
     public async Task<IReadOnlyList<(Article Article, long Sequence)>> AllAsync()

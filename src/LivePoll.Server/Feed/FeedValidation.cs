@@ -7,14 +7,7 @@ internal static class FeedValidation
 {
     public static Dictionary<string, string[]> Validate(ArticleInput input, DateTime now)
     {
-        var errors = new Dictionary<string, string[]>();
-        Text(errors, "title", input.Title, 300, required: true);
-        Text(errors, "lead", input.Lead, 1_000);
-        Text(errors, "body", input.Body, 100_000);
-        Url(errors, "imageUrl", input.ImageUrl);
-        Text(errors, "imageCredit", input.ImageCredit, 200);
-        Text(errors, "sourceName", input.SourceName, 200);
-        Url(errors, "sourceUrl", input.SourceUrl);
+        var errors = Content(input.Title, titleRequired: true, input.Lead, input.Body, input.ImageUrl, input.ImageCredit, input.SourceName, input.SourceUrl);
         if (input.Tags is { } tags && (tags.Count > 20 || tags.Any(t => t is null || t.Length > 50)))
         {
             errors["tags"] = ["At most 20 tags of up to 50 characters."];
@@ -32,15 +25,23 @@ internal static class FeedValidation
 
     public static Dictionary<string, string[]> Validate(CorrectionInput input)
     {
-        var errors = new Dictionary<string, string[]>();
+        var errors = Content(input.Title, titleRequired: false, input.Lead, input.Body, input.ImageUrl, input.ImageCredit, input.SourceName, input.SourceUrl);
         Text(errors, "note", input.Note, 300, required: true);
-        Text(errors, "title", input.Title, 300);
-        Text(errors, "lead", input.Lead, 1_000);
-        Text(errors, "body", input.Body, 100_000);
-        Url(errors, "imageUrl", input.ImageUrl);
-        Text(errors, "imageCredit", input.ImageCredit, 200);
-        Text(errors, "sourceName", input.SourceName, 200);
-        Url(errors, "sourceUrl", input.SourceUrl);
+        return errors;
+    }
+
+    /// <summary>The fields a new article and a correction share, with the same bounds.</summary>
+    private static Dictionary<string, string[]> Content(string? title, bool titleRequired, string? lead, string? body,
+        string? imageUrl, string? imageCredit, string? sourceName, string? sourceUrl)
+    {
+        var errors = new Dictionary<string, string[]>();
+        Text(errors, "title", title, 300, titleRequired);
+        Text(errors, "lead", lead, 1_000);
+        Text(errors, "body", body, 100_000);
+        Url(errors, "imageUrl", imageUrl);
+        Text(errors, "imageCredit", imageCredit, 200);
+        Text(errors, "sourceName", sourceName, 200);
+        Url(errors, "sourceUrl", sourceUrl);
         return errors;
     }
 

@@ -50,6 +50,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Sorted set of articles in the feed (published, corrected) by the sequence they were published at.</summary>
     public RedisKey FeedIndex => $"{Prefix}:{{feed}}:index";
 
+    /// <summary>Sorted set of pinned articles in the feed, by the sequence they were published at.</summary>
+    public RedisKey FeedPinned => $"{Prefix}:{{feed}}:pinned";
+
     /// <summary>Sorted set of scheduled articles by publishing time.</summary>
     public RedisKey FeedSchedule => $"{Prefix}:{{feed}}:schedule";
 

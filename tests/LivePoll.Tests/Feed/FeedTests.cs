@@ -97,6 +97,8 @@ public abstract class FeedTests<TStore>(TStore store) : IClassFixture<TStore>, I
         await reader.InvokeAsync<FeedCatchUp>(HubMethods.SubscribeFeed, (long?)null).DefaultTimeout();
 
         (await _server.Http.PostAsync($"/api/newsroom/articles/{article.Id}/pin", null).DefaultTimeout()).EnsureSuccessStatusCode();
+        var pinnedPage = await _server.Http.GetFromJsonAsync<FeedPage>("/api/feed", PollTestKit.Json).DefaultTimeout();
+        Assert.Equal([article.Id], pinnedPage!.Pinned.Select(a => a.Id));
         (await _server.Http.PostAsJsonAsync($"/api/newsroom/articles/{article.Id}/retract", new { note = "Unconfirmed." }).DefaultTimeout()).EnsureSuccessStatusCode();
 
         await TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(recorder.Events.Count >= 2), "pin and retraction arrive");
