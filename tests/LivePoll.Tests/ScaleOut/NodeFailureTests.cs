@@ -16,23 +16,15 @@ public sealed class NodeFailureTests(RedisStoreFixture store) : IClassFixture<Re
     [Fact]
     public async Task Killing_a_node_during_a_vote_stream_loses_no_acknowledged_vote_and_its_readers_resume_on_the_other()
     {
-        var prefix = TestPrefix.New();
-        await using var node1 = await NodeProcess.StartAsync("node-a", store.Configuration, prefix);
-        await using var node2 = await NodeProcess.StartAsync("node-b", store.Configuration, prefix);
-        await using var nginx = await NginxProcess.StartAsync(node1, node2);
-        using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", LivePollServer.EditorKey);
-        using var created = await http.PostAsJsonAsync("/api/newsroom/polls", new CreatePollRequest
-        {
-            Question = "Survive?",
-            Options = [new CreatePollOption { Text = "Yes" }, new CreatePollOption { Text = "No" }],
-        }, PollTestKit.Json).DefaultTimeout();
-        var poll = (await created.Content.ReadFromJsonAsync<PollSnapshot>(PollTestKit.Json))!;
+        await using var cluster = await Cluster.StartAsync(store.Configuration);
+        var http = cluster.Http;
+        var poll = await cluster.CreatePollAsync("Survive?");
 
         var readers = new List<(HubConnection Connection, EventRecorder<PollSnapshot> Polls, EventRecorder<FeedEvent> Feed, string Node)>();
         for (var i = 0; i < 4; i++)
         {
-            var connection = Reader(nginx.BaseAddress);
+            var connection = cluster.Client(reconnectDelays: [TimeSpan.FromMilliseconds(Random.Shared.Next(100, 500)), TimeSpan.FromSeconds(1),
+                TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)]);
             var polls = new EventRecorder<PollSnapshot>(connection, ClientEvents.PollSnapshot);
             var feed = new EventRecorder<FeedEvent>(connection, ClientEvents.FeedEvent);
             long lastSequence = 0;
@@ -55,18 +47,19 @@ public sealed class NodeFailureTests(RedisStoreFixture store) : IClassFixture<Re
         var voters = 0;
         async Task VoteAsync()
         {
-            using var token = await http.PostAsync("/api/voters", null);
-            if (!token.IsSuccessStatusCode)
+            string voter;
+            try
+            {
+                voter = await cluster.NewVoterAsync();
+            }
+            catch (HttpRequestException)
             {
                 return;
             }
-            var voter = (await token.Content.ReadFromJsonAsync<VoterToken>(PollTestKit.Json))!.Token;
-            using var vote = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{poll.PollId}/votes") { Content = JsonContent.Create(new VoteRequest { OptionIds = ["1"] }) };
-            vote.Headers.Add("X-Voter-Token", voter);
             Interlocked.Increment(ref voters);
             try
             {
-                using var answer = await http.SendAsync(vote);
+                using var answer = await cluster.VoteAsync(poll.PollId, voter, "1");
                 var body = await answer.Content.ReadAsStringAsync();
                 if (answer.IsSuccessStatusCode && body.Contains("\"Accepted\"", StringComparison.Ordinal))
                 {
@@ -92,7 +85,7 @@ public sealed class NodeFailureTests(RedisStoreFixture store) : IClassFixture<Re
         })).ToList();
 
         await Task.Delay(1_500);
-        await node1.KillAsync();
+        await cluster.Node1.KillAsync();
         await Task.Delay(2_500);
         await stop.CancelAsync();
         await Task.WhenAll(streams).DefaultTimeout();
@@ -117,11 +110,4 @@ public sealed class NodeFailureTests(RedisStoreFixture store) : IClassFixture<Re
             await connection.DisposeAsync();
         }
     }
-
-    private static HubConnection Reader(Uri baseAddress) => new HubConnectionBuilder()
-        .WithUrl(new Uri(baseAddress, HubPaths.Live), HttpTransportType.WebSockets, o => o.SkipNegotiation = true)
-        .WithAutomaticReconnect([TimeSpan.FromMilliseconds(Random.Shared.Next(100, 500)), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5)])
-        .AddMessagePackProtocol(o => o.SerializerOptions = WireFormats.MessagePack)
-        .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Critical))
-        .Build();
 }

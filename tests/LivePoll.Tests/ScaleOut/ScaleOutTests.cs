@@ -16,34 +16,25 @@ public sealed class ScaleOutTests(RedisStoreFixture store) : IClassFixture<Redis
     [Fact]
     public async Task Readers_through_nginx_on_both_nodes_receive_each_others_votes_articles_and_tips()
     {
-        var prefix = TestPrefix.New();
-        await using var node1 = await NodeProcess.StartAsync("node-a", store.Configuration, prefix);
-        await using var node2 = await NodeProcess.StartAsync("node-b", store.Configuration, prefix);
-        await using var nginx = await NginxProcess.StartAsync(node1, node2);
-        using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeoutExtensions.Default };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", LivePollServer.EditorKey);
-
-        using var created = await http.PostAsJsonAsync("/api/newsroom/polls", new CreatePollRequest
-        {
-            Question = "Scale?",
-            Options = [new CreatePollOption { Text = "Yes" }, new CreatePollOption { Text = "No" }],
-        }, PollTestKit.Json).DefaultTimeout();
-        created.EnsureSuccessStatusCode();
-        var poll = (await created.Content.ReadFromJsonAsync<PollSnapshot>(PollTestKit.Json))!;
+        await using var cluster = await Cluster.StartAsync(store.Configuration);
+        var http = cluster.Http;
+        var poll = await cluster.CreatePollAsync("Scale?");
 
         // Readers and screens through the balancer land on both nodes (WebSockets, negotiation skipped).
         var readers = new List<(HubConnection Connection, EventRecorder<PollSnapshot> Polls, EventRecorder<FeedEvent> Feed, string Node)>();
         var screens = new List<(HubConnection Connection, EventRecorder<Tip> Tips, string Node)>();
         for (var i = 0; i < 4; i++)
         {
-            var reader = await ConnectAsync(nginx.BaseAddress, apiKey: null);
+            var reader = cluster.Client();
+            await reader.StartAsync().DefaultTimeout();
             var polls = new EventRecorder<PollSnapshot>(reader, ClientEvents.PollSnapshot);
             var feed = new EventRecorder<FeedEvent>(reader, ClientEvents.FeedEvent);
             await reader.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, poll.PollId).DefaultTimeout();
             await reader.InvokeAsync<FeedCatchUp>(HubMethods.SubscribeFeed, (long?)null).DefaultTimeout();
             readers.Add((reader, polls, feed, (await reader.InvokeAsync<ServerInfo>(HubMethods.GetServerInfo).DefaultTimeout()).Node));
 
-            var screen = await ConnectAsync(nginx.BaseAddress, LivePollServer.ScreenKey);
+            var screen = cluster.Client(LivePollServer.ScreenKey);
+            await screen.StartAsync().DefaultTimeout();
             var tips = new EventRecorder<Tip>(screen, ClientEvents.TipReceived);
             await screen.InvokeAsync<IReadOnlyList<Tip>>(HubMethods.JoinNewsroom).DefaultTimeout();
             screens.Add((screen, tips, (await screen.InvokeAsync<ServerInfo>(HubMethods.GetServerInfo).DefaultTimeout()).Node));
@@ -55,11 +46,7 @@ public sealed class ScaleOutTests(RedisStoreFixture store) : IClassFixture<Redis
         const int votes = 40;
         for (var i = 0; i < votes; i++)
         {
-            using var token = await http.PostAsync("/api/voters", null).DefaultTimeout();
-            var voter = (await token.Content.ReadFromJsonAsync<VoterToken>(PollTestKit.Json))!.Token;
-            using var vote = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{poll.PollId}/votes") { Content = JsonContent.Create(new VoteRequest { OptionIds = [(i % 2 + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)] }) };
-            vote.Headers.Add("X-Voter-Token", voter);
-            using var answer = await http.SendAsync(vote).DefaultTimeout();
+            using var answer = await cluster.VoteAsync(poll.PollId, await cluster.NewVoterAsync(), (i % 2 + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)).DefaultTimeout();
             answer.EnsureSuccessStatusCode();
         }
         var articles = new List<string>();
@@ -93,10 +80,8 @@ public sealed class ScaleOutTests(RedisStoreFixture store) : IClassFixture<Redis
     [Fact]
     public async Task A_surge_spread_over_two_node_processes_counts_every_acknowledged_vote_once()
     {
-        var prefix = TestPrefix.New();
-        await using var node1 = await NodeProcess.StartAsync("node-a", store.Configuration, prefix);
-        await using var node2 = await NodeProcess.StartAsync("node-b", store.Configuration, prefix);
-        using var target = new LivePoll.LoadTests.Scenarios.Target([node1.BaseAddress, node2.BaseAddress], LivePollServer.EditorKey,
+        await using var cluster = await Cluster.StartAsync(store.Configuration);
+        using var target = new LivePoll.LoadTests.Scenarios.Target([cluster.Node1.BaseAddress, cluster.Node2.BaseAddress], LivePollServer.EditorKey,
             LivePoll.LoadTests.Scenarios.Protocol.MessagePack);
 
         var report = await new LivePoll.LoadTests.Scenarios.SurgeScenario(target, new LivePoll.LoadTests.Scenarios.SurgeOptions
@@ -110,20 +95,5 @@ public sealed class ScaleOutTests(RedisStoreFixture store) : IClassFixture<Redis
         Assert.True(report.Verdict.Passed, string.Join("; ", report.Verdict.Checks));
         Assert.Equal(report.Sent, report.Acknowledged);
         Assert.True(report.VoteToReaderLatency!.Count > 0, "readers on both nodes saw the votes of both");
-    }
-
-    private static async Task<HubConnection> ConnectAsync(Uri baseAddress, string? apiKey)
-    {
-        var connection = new HubConnectionBuilder()
-            .WithUrl(new Uri(baseAddress, HubPaths.Live), HttpTransportType.WebSockets, o =>
-            {
-                o.SkipNegotiation = true;
-                o.AccessTokenProvider = apiKey is null ? null : () => Task.FromResult<string?>(apiKey);
-            })
-            .AddMessagePackProtocol(o => o.SerializerOptions = WireFormats.MessagePack)
-            .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Critical))
-            .Build();
-        await connection.StartAsync().DefaultTimeout();
-        return connection;
     }
 }

@@ -24,34 +24,17 @@ public sealed class StoreOutageTests
         RedisServerProcess? restarted = null;
         try
         {
-            var prefix = TestPrefix.New();
-            await using var node1 = await NodeProcess.StartAsync("node-a", redis.Configuration, prefix);
-            await using var node2 = await NodeProcess.StartAsync("node-b", redis.Configuration, prefix);
-            await using var nginx = await NginxProcess.StartAsync(node1, node2);
-            using var http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(15) };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", LivePollServer.EditorKey);
-
-            using var created = await http.PostAsJsonAsync("/api/newsroom/polls", new CreatePollRequest
-            {
-                Question = "Outage?",
-                Options = [new CreatePollOption { Text = "Yes" }, new CreatePollOption { Text = "No" }],
-            }, PollTestKit.Json).DefaultTimeout();
-            var poll = (await created.Content.ReadFromJsonAsync<PollSnapshot>(PollTestKit.Json))!;
+            await using var cluster = await Cluster.StartAsync(redis.Configuration);
+            var http = cluster.Http;
+            var poll = await cluster.CreatePollAsync("Outage?");
             var tokens = new string[1_500];
-            await Parallel.ForAsync(0, tokens.Length, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
-            {
-                using var token = await http.PostAsync("/api/voters", null).DefaultTimeout();
-                tokens[i] = (await token.Content.ReadFromJsonAsync<VoterToken>(PollTestKit.Json))!.Token;
-            });
+            await Parallel.ForAsync(0, tokens.Length, new ParallelOptions { MaxDegreeOfParallelism = 16 },
+                async (i, _) => tokens[i] = await cluster.NewVoterAsync());
 
             var readers = new List<(HubConnection Connection, EventRecorder<PollSnapshot> Polls, EventRecorder<FeedEvent> Feed)>();
             for (var i = 0; i < 4; i++)
             {
-                var connection = new HubConnectionBuilder()
-                    .WithUrl(new Uri(nginx.BaseAddress, HubPaths.Live), HttpTransportType.WebSockets, o => o.SkipNegotiation = true)
-                    .AddMessagePackProtocol(o => o.SerializerOptions = WireFormats.MessagePack)
-                    .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Critical))
-                    .Build();
+                var connection = cluster.Client();
                 var polls = new EventRecorder<PollSnapshot>(connection, ClientEvents.PollSnapshot);
                 var feed = new EventRecorder<FeedEvent>(connection, ClientEvents.FeedEvent);
                 await connection.StartAsync().DefaultTimeout();
@@ -68,9 +51,7 @@ public sealed class StoreOutageTests
             {
                 while (!stop.IsCancellationRequested && Interlocked.Increment(ref next) < tokens.Length)
                 {
-                    using var vote = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{poll.PollId}/votes") { Content = JsonContent.Create(new VoteRequest { OptionIds = ["1"] }) };
-                    vote.Headers.Add("X-Voter-Token", tokens[next]);
-                    using var answer = await http.SendAsync(vote);
+                    using var answer = await cluster.VoteAsync(poll.PollId, tokens[next], "1");
                     var body = await answer.Content.ReadAsStringAsync();
                     if (answer.StatusCode == HttpStatusCode.OK && body.Contains("\"Accepted\"", StringComparison.Ordinal))
                     {
@@ -91,7 +72,7 @@ public sealed class StoreOutageTests
             await Task.Delay(1_000);
             await redis.KillAsync();
             await TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(Interlocked.Read(ref unavailable) >= 3), "votes fail with 'try again' while Redis is down");
-            foreach (var node in new[] { node1, node2 })
+            foreach (var node in new[] { cluster.Node1, cluster.Node2 })
             {
                 using var notReady = await http.GetAsync(new Uri(node.BaseAddress, "/health/ready")).DefaultTimeout();
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
@@ -105,7 +86,7 @@ public sealed class StoreOutageTests
 
             await Task.Delay(2_000);
             restarted = await RedisServerProcess.StartAsync(redis.Port, appendOnly: true, directory: redis.DataDirectory);
-            foreach (var node in new[] { node1, node2 })
+            foreach (var node in new[] { cluster.Node1, cluster.Node2 })
             {
                 await TimeoutExtensions.WaitUntilAsync(async () =>
                 {

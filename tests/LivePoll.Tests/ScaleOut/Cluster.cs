@@ -1,0 +1,109 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using LivePoll.Contracts;
+using LivePoll.Tests.Infrastructure;
+using LivePoll.Tests.Polls;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace LivePoll.Tests.ScaleOut;
+
+/// <summary>
+/// What the scale-out tests run, as docker-compose.yml does: two LivePoll node processes on one Redis, and nginx
+/// with deploy/nginx.conf in front. Clients talk to the balancer; everything is stopped on dispose.
+/// </summary>
+public sealed class Cluster : IAsyncDisposable
+{
+    private Cluster(NodeProcess node1, NodeProcess node2, NginxProcess nginx)
+    {
+        Node1 = node1;
+        Node2 = node2;
+        Nginx = nginx;
+        Http = new HttpClient { BaseAddress = nginx.BaseAddress, Timeout = TimeSpan.FromSeconds(15) };
+        Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", LivePollServer.EditorKey);
+    }
+
+    public NodeProcess Node1 { get; }
+
+    public NodeProcess Node2 { get; }
+
+    public NginxProcess Nginx { get; }
+
+    /// <summary>An HTTP client to the balancer with the editor key (exempt from the limits on these nodes).</summary>
+    public HttpClient Http { get; }
+
+    public static async Task<Cluster> StartAsync(string redisConfiguration)
+    {
+        var prefix = TestPrefix.New();
+        var node1 = await NodeProcess.StartAsync("node-a", redisConfiguration, prefix);
+        NodeProcess? node2 = null;
+        try
+        {
+            node2 = await NodeProcess.StartAsync("node-b", redisConfiguration, prefix);
+            return new Cluster(node1, node2, await NginxProcess.StartAsync(node1, node2));
+        }
+        catch
+        {
+            await node1.DisposeAsync();
+            if (node2 is not null)
+            {
+                await node2.DisposeAsync();
+            }
+            throw;
+        }
+    }
+
+    public async Task<PollSnapshot> CreatePollAsync(string question)
+    {
+        using var created = await Http.PostAsJsonAsync("/api/newsroom/polls", new CreatePollRequest
+        {
+            Question = question,
+            Options = [new CreatePollOption { Text = "Yes" }, new CreatePollOption { Text = "No" }],
+        }, PollTestKit.Json).DefaultTimeout();
+        created.EnsureSuccessStatusCode();
+        return (await created.Content.ReadFromJsonAsync<PollSnapshot>(PollTestKit.Json))!;
+    }
+
+    public async Task<string> NewVoterAsync()
+    {
+        using var token = await Http.PostAsync("/api/voters", null).DefaultTimeout();
+        token.EnsureSuccessStatusCode();
+        return (await token.Content.ReadFromJsonAsync<VoterToken>(PollTestKit.Json))!.Token;
+    }
+
+    /// <summary>A vote through the balancer; the answer is left to the caller (it may be an error while a part is down).</summary>
+    public Task<HttpResponseMessage> VoteAsync(string pollId, string voterToken, string optionId)
+    {
+        var vote = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{pollId}/votes") { Content = JsonContent.Create(new VoteRequest { OptionIds = [optionId] }) };
+        vote.Headers.Add("X-Voter-Token", voterToken);
+        return Http.SendAsync(vote);
+    }
+
+    /// <summary>A hub client through the balancer as deployed clients connect: WebSockets, negotiation skipped. Not started.</summary>
+    public HubConnection Client(string? apiKey = null, TimeSpan[]? reconnectDelays = null)
+    {
+        var builder = new HubConnectionBuilder()
+            .WithUrl(new Uri(Nginx.BaseAddress, HubPaths.Live), HttpTransportType.WebSockets, o =>
+            {
+                o.SkipNegotiation = true;
+                o.AccessTokenProvider = apiKey is null ? null : () => Task.FromResult<string?>(apiKey);
+            })
+            .AddMessagePackProtocol(o => o.SerializerOptions = WireFormats.MessagePack)
+            .ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Critical));
+        if (reconnectDelays is not null)
+        {
+            builder.WithAutomaticReconnect(reconnectDelays);
+        }
+        return builder.Build();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await Nginx.DisposeAsync();
+        await Node1.DisposeAsync();
+        await Node2.DisposeAsync();
+    }
+}
