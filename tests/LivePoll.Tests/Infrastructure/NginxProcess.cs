@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Sockets;
 
 namespace LivePoll.Tests.Infrastructure;
@@ -9,10 +8,10 @@ namespace LivePoll.Tests.Infrastructure;
 /// </summary>
 public sealed class NginxProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly ChildProcess _process;
     private readonly string _directory;
 
-    private NginxProcess(Process process, string directory, int port)
+    private NginxProcess(ChildProcess process, string directory, int port)
     {
         _process = process;
         _directory = directory;
@@ -41,21 +40,13 @@ public sealed class NginxProcess : IAsyncDisposable
         var path = Path.Combine(directory, "nginx.conf");
         File.WriteAllText(path, config);
 
-        var info = new ProcessStartInfo(executable) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "-c", path, "-p", directory, "-g", "daemon off;" })
-        {
-            info.ArgumentList.Add(arg);
-        }
-        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start nginx.");
+        var process = ChildProcess.Start(executable, ["-c", path, "-p", directory, "-g", "daemon off;"]);
         var nginx = new NginxProcess(process, directory, port);
         try
         {
             await TimeoutExtensions.WaitUntilAsync(async () =>
             {
-                if (process.HasExited)
-                {
-                    throw new InvalidOperationException($"nginx exited: {await process.StandardError.ReadToEndAsync()}");
-                }
+                process.EnsureRunning("nginx");
                 try
                 {
                     using var client = new TcpClient();
@@ -78,12 +69,7 @@ public sealed class NginxProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().DefaultTimeout();
-        }
-        _process.Dispose();
+        await _process.DisposeAsync();
         try
         {
             Directory.Delete(_directory, recursive: true);

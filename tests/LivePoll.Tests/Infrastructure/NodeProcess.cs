@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using LivePoll.Server.Newsroom;
 
 namespace LivePoll.Tests.Infrastructure;
@@ -10,10 +8,9 @@ namespace LivePoll.Tests.Infrastructure;
 /// </summary>
 public sealed class NodeProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ChildProcess _process;
 
-    private NodeProcess(Process process, int port, string name)
+    private NodeProcess(ChildProcess process, int port, string name)
     {
         _process = process;
         Port = port;
@@ -26,67 +23,37 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
 
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public string Output => _process.Output;
 
     public static async Task<NodeProcess> StartAsync(string name, string redisConfiguration, string keyPrefix)
     {
         var port = LivePoll.Server.Storage.EmbeddedGarnet.FreeLoopbackPort();
         var directory = AppContext.BaseDirectory;
-        var info = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add(Path.Combine(directory, "LivePoll.Server.dll"));
-        info.ArgumentList.Add("--contentRoot");
-        info.ArgumentList.Add(directory);
-        foreach (var (key, value) in new Dictionary<string, string>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
-            ["Redis__Configuration"] = redisConfiguration,
-            ["Redis__KeyPrefix"] = keyPrefix,
-            ["Redis__ConnectTimeoutMs"] = "1000",
-            ["Node__Name"] = name,
-            ["Logging__LogLevel__Default"] = "Warning",
-            ["Newsroom__ApiKeys__0__Name"] = "test editor",
-            ["Newsroom__ApiKeys__0__Role"] = "editor",
-            ["Newsroom__ApiKeys__0__KeyHash"] = ApiKeyAuthenticationHandler.HashKey(LivePollServer.EditorKey),
-            ["Newsroom__ApiKeys__0__ExemptFromLimits"] = "true",
-            ["Newsroom__ApiKeys__1__Name"] = "test screen",
-            ["Newsroom__ApiKeys__1__Role"] = "screen",
-            ["Newsroom__ApiKeys__1__KeyHash"] = ApiKeyAuthenticationHandler.HashKey(LivePollServer.ScreenKey),
-        })
-        {
-            info.Environment[key] = value;
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start a LivePoll node.");
+        var process = ChildProcess.Start("dotnet", [Path.Combine(directory, "LivePoll.Server.dll"), "--contentRoot", directory],
+            new Dictionary<string, string>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+                ["Redis__Configuration"] = redisConfiguration,
+                ["Redis__KeyPrefix"] = keyPrefix,
+                ["Redis__ConnectTimeoutMs"] = "1000",
+                ["Node__Name"] = name,
+                ["Logging__LogLevel__Default"] = "Warning",
+                ["Newsroom__ApiKeys__0__Name"] = "test editor",
+                ["Newsroom__ApiKeys__0__Role"] = "editor",
+                ["Newsroom__ApiKeys__0__KeyHash"] = ApiKeyAuthenticationHandler.HashKey(LivePollServer.EditorKey),
+                ["Newsroom__ApiKeys__0__ExemptFromLimits"] = "true",
+                ["Newsroom__ApiKeys__1__Name"] = "test screen",
+                ["Newsroom__ApiKeys__1__Role"] = "screen",
+                ["Newsroom__ApiKeys__1__KeyHash"] = ApiKeyAuthenticationHandler.HashKey(LivePollServer.ScreenKey),
+            }, directory);
         var node = new NodeProcess(process, port, name);
-        process.OutputDataReceived += (_, e) => node.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => node.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
             await TimeoutExtensions.WaitUntilAsync(async () =>
             {
-                if (process.HasExited)
-                {
-                    throw new InvalidOperationException($"Node {name} exited with {process.ExitCode}: {node.Output}");
-                }
+                process.EnsureRunning($"Node {name}");
                 try
                 {
                     using var ready = await http.GetAsync(new Uri(node.BaseAddress, "/health/ready"));
@@ -111,29 +78,7 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>SIGKILL, as a crash would.</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().DefaultTimeout();
-        }
-    }
+    public Task KillAsync() => _process.KillAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await KillAsync();
-        _process.Dispose();
-    }
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (_output)
-            {
-                _output.AppendLine(line);
-            }
-        }
-    }
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

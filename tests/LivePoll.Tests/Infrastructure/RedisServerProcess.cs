@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LivePoll.Server.Storage;
 using StackExchange.Redis;
 
@@ -10,10 +9,10 @@ namespace LivePoll.Tests.Infrastructure;
 /// </summary>
 public sealed class RedisServerProcess : IAsyncDisposable
 {
-    private readonly Process _process;
+    private readonly ChildProcess _process;
     private readonly string _directory;
 
-    private RedisServerProcess(Process process, string directory, int port)
+    private RedisServerProcess(ChildProcess process, string directory, int port)
     {
         _process = process;
         _directory = directory;
@@ -30,15 +29,8 @@ public sealed class RedisServerProcess : IAsyncDisposable
         var executable = FindRedisServer();
         port = port == 0 ? EmbeddedGarnet.FreeLoopbackPort() : port;
         directory ??= Directory.CreateTempSubdirectory("livepoll-redis-").FullName;
-        var info = new ProcessStartInfo(executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = directory,
-        };
-        foreach (var arg in new[]
-        {
+        var process = ChildProcess.Start(executable,
+        [
             "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--bind", "127.0.0.1",
             "--dir", directory,
@@ -47,27 +39,14 @@ public sealed class RedisServerProcess : IAsyncDisposable
             "--appendfsync", "always",
             "--daemonize", "no",
             "--protected-mode", "yes",
-        })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {executable}.");
-        var output = new System.Text.StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        ], workingDirectory: directory);
 
         var server = new RedisServerProcess(process, directory, port);
         try
         {
             await TimeoutExtensions.WaitUntilAsync(async () =>
             {
-                if (process.HasExited)
-                {
-                    throw new InvalidOperationException($"redis-server exited with {process.ExitCode}: {output}");
-                }
+                process.EnsureRunning("redis-server");
                 try
                 {
                     await using var probe = await ConnectionMultiplexer.ConnectAsync($"{server.Configuration},connectTimeout=500");
@@ -88,21 +67,13 @@ public sealed class RedisServerProcess : IAsyncDisposable
     }
 
     /// <summary>Kills the server at once (SIGKILL), as a crash would; the data directory stays.</summary>
-    public async Task KillAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync().DefaultTimeout();
-        }
-    }
+    public Task KillAsync() => _process.KillAsync();
 
     public string DataDirectory => _directory;
 
     public async ValueTask DisposeAsync()
     {
-        await KillAsync();
-        _process.Dispose();
+        await _process.DisposeAsync();
         try
         {
             Directory.Delete(_directory, recursive: true);

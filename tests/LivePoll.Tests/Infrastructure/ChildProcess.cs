@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace LivePoll.Tests.Infrastructure;
+
+/// <summary>
+/// A process a test starts (redis-server, a LivePoll node, nginx): its output kept for failure messages, and
+/// killed with its children on dispose, also when the test failed.
+/// </summary>
+public sealed class ChildProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ChildProcess(Process process) => _process = process;
+
+    public static ChildProcess Start(string executable, IEnumerable<string> arguments,
+        IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+        var child = new ChildProcess(Process.Start(info) ?? throw new InvalidOperationException($"Could not start {executable}."));
+        child._process.OutputDataReceived += (_, e) => child.Append(e.Data);
+        child._process.ErrorDataReceived += (_, e) => child.Append(e.Data);
+        child._process.BeginOutputReadLine();
+        child._process.BeginErrorReadLine();
+        return child;
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    /// <summary>Throws, with what the process printed, when it has already ended; used while waiting for it to be ready.</summary>
+    public void EnsureRunning(string what)
+    {
+        if (_process.HasExited)
+        {
+            throw new InvalidOperationException($"{what} exited with {_process.ExitCode}: {Output}");
+        }
+    }
+
+    /// <summary>SIGKILL to the process and its children, as a crash would.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync().DefaultTimeout();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+}
