@@ -10,7 +10,7 @@ public sealed partial class LiveHub
     private static readonly object BlindPollsKey = new();
 
     [HubMethodName(HubMethods.SubscribePoll)]
-    public async Task<PollSnapshot> SubscribePoll(string pollId, PollStore polls, TimeProvider clock)
+    public async Task<PollSnapshot> SubscribePoll(string pollId, PollStore polls, PollBroadcaster broadcaster, TimeProvider clock)
     {
         PollRequests.EnsureValidId(pollId);
         var voter = VoterMiddleware.Get(Context.GetHttpContext());
@@ -22,6 +22,7 @@ public sealed partial class LiveHub
         // client drops by version, never a gap.
         var visible = poll.ResultsVisibleTo(choices is not null, newsroom: false);
         await JoinPollGroupAsync(pollId, visible);
+        broadcaster.Followed(pollId);
         poll = await polls.GetAsync(pollId, clock.GetUtcNow().UtcDateTime) ?? poll;
         return poll.ToSnapshot(poll.ResultsVisibleTo(choices is not null, newsroom: false), choices);
     }

@@ -33,12 +33,20 @@ internal static class StoreServiceCollectionExtensions
     public static ISignalRServerBuilder AddStoreBackplane(this ISignalRServerBuilder signalR)
     {
         signalR.AddStackExchangeRedis();
+        signalR.Services.AddSingleton<BackplaneEvents>();
         signalR.Services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>()
-            .Configure<StoreConnection, IOptions<StoreOptions>>((backplane, store, options) =>
+            .Configure<StoreConnection, IOptions<StoreOptions>, BackplaneEvents>((backplane, store, options, events) =>
             {
                 backplane.Configuration = store.Settings.Clone();
                 backplane.Configuration.ClientName = store.Settings.ClientName + "-backplane";
                 backplane.Configuration.ChannelPrefix = RedisChannel.Literal(options.Value.BackplaneChannelPrefix + ":");
+                var settings = backplane.Configuration;
+                backplane.ConnectionFactory = async log =>
+                {
+                    var connection = await ConnectionMultiplexer.ConnectAsync(settings, log);
+                    events.Watch(connection);
+                    return connection;
+                };
             });
         return signalR;
     }
