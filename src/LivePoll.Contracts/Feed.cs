@@ -142,6 +142,12 @@ public sealed record FeedPage
 
     /// <summary>The newest feed sequence number when this page was read: subscribe with it to get later changes.</summary>
     public required long LastSequence { get; init; }
+
+    /// <summary>The newsroom's IANA time zone (e.g. Asia/Almaty): days and times are shown in it.</summary>
+    public required string TimeZone { get; init; }
+
+    /// <summary>The public site's address (Newsroom:PublicBaseUrl): the base of permalinks and of the screen's join link.</summary>
+    public required string SiteUrl { get; init; }
 }
 
 /// <summary>One day of the feed, labelled in the requested language ("Бүгін", "Кеше", "03 желтоқсан").</summary>

@@ -2,6 +2,7 @@ using LivePoll.Contracts;
 using LivePoll.Server.Newsroom;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace LivePoll.Server.Feed;
 
@@ -50,7 +51,7 @@ internal static class FeedApi
     }
 
     private static async Task<Ok<FeedPage>> GetPage(FeedStore store, ArticleViews views, FeedDays days, TimeProvider clock,
-        int? limit, long? before, string? lang)
+        IOptions<NewsroomOptions> newsroom, int? limit, long? before, string? lang)
     {
         var size = Math.Clamp(limit ?? 20, 1, 100);
         var language = FeedDays.Normalize(lang);
@@ -69,6 +70,8 @@ internal static class FeedApi
             Pinned = pinned.Select(a => views.View(a.Article, a.Sequence)).ToList(),
             NextBefore = items.Count == size ? items[^1].Sequence : null,
             LastSequence = lastSequence,
+            TimeZone = days.Zone.Id,
+            SiteUrl = newsroom.Value.PublicBaseUrl.TrimEnd('/'),
         });
     }
 

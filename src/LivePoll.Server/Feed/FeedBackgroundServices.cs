@@ -55,7 +55,7 @@ public sealed class FeedDemoData(FeedStore store, StoreConnection connection, IO
             Title = "ІІМ: Қазақстанда киберқылмысқа қарсы күрес күшейтілуде",
             Lead = "Ішкі істер министрлігінің құрылымында киберқылмысқа қарсы іс-қимыл департаменті құрылды.",
             Body = SeedArticleBody,
-            ImageUrl = "https://polisia.kz/images/cybercrime.jpg",
+            ImageUrl = "/img/demo/cybercrime.svg",
             ImageCredit = "polisia.kz",
             SourceName = "Polisia.kz",
             SourceUrl = "https://polisia.kz",

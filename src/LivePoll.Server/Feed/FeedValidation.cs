@@ -38,7 +38,7 @@ internal static class FeedValidation
         Text(errors, "title", title, 300, titleRequired);
         Text(errors, "lead", lead, 1_000);
         Text(errors, "body", body, 100_000);
-        Url(errors, "imageUrl", imageUrl);
+        Url(errors, "imageUrl", imageUrl, sitePathAllowed: true);
         Text(errors, "imageCredit", imageCredit, 200);
         Text(errors, "sourceName", sourceName, 200);
         Url(errors, "sourceUrl", sourceUrl);
@@ -57,12 +57,21 @@ internal static class FeedValidation
         }
     }
 
-    private static void Url(Dictionary<string, string[]> errors, string field, string? value)
+    /// <summary>An absolute http(s) URL; photos may also be a path on this site ("/img/…"), served by it.</summary>
+    private static void Url(Dictionary<string, string[]> errors, string field, string? value, bool sitePathAllowed = false)
     {
-        if (!string.IsNullOrWhiteSpace(value)
-            && !(Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)))
+        if (string.IsNullOrWhiteSpace(value))
         {
-            errors[field] = [$"{field} must be an absolute http(s) URL."];
+            return;
+        }
+        var absolute = Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
+        var sitePath = sitePathAllowed && value.StartsWith('/') && !value.StartsWith("//", StringComparison.Ordinal)
+            && !value.Contains('\\') && Uri.IsWellFormedUriString(value, UriKind.Relative);
+        if (!absolute && !sitePath)
+        {
+            errors[field] = [sitePathAllowed
+                ? $"{field} must be an absolute http(s) URL or a path on this site starting with '/'."
+                : $"{field} must be an absolute http(s) URL."];
         }
     }
 }

@@ -1,4 +1,5 @@
 using LivePoll.Contracts;
+using LivePoll.Server.Newsroom;
 using LivePoll.Server.Polls;
 using Microsoft.AspNetCore.SignalR;
 
@@ -20,11 +21,13 @@ public sealed partial class LiveHub
 
         // Join first, then read what to return: a snapshot sent in between is at worst a duplicate the
         // client drops by version, never a gap.
-        var visible = poll.ResultsVisibleTo(choices is not null, newsroom: false);
+        // Newsroom connections (wall screens, the desk) see the counts whatever the poll shows readers.
+        var newsroom = Context.User is { } user && (user.IsInRole(NewsroomRoles.Editor) || user.IsInRole(NewsroomRoles.Screen));
+        var visible = poll.ResultsVisibleTo(choices is not null, newsroom);
         await JoinPollGroupAsync(pollId, visible);
         broadcaster.Followed(pollId);
         poll = await polls.GetAsync(pollId, clock.GetUtcNow().UtcDateTime) ?? poll;
-        return poll.ToSnapshot(poll.ResultsVisibleTo(choices is not null, newsroom: false), choices);
+        return poll.ToSnapshot(poll.ResultsVisibleTo(choices is not null, newsroom), choices);
     }
 
     [HubMethodName(HubMethods.UnsubscribePoll)]

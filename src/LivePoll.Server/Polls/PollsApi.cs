@@ -23,6 +23,11 @@ internal static class PollsApi
             .WithDescription("For clients without cookies (apps, load tools): send the token as the X-Voter-Token header, "
                 + "or as ?voter= on the hub URL. Browsers need none: they get an HttpOnly cookie (lp_voter) on their first poll request.");
 
+        group.MapGet("/polls/current", GetCurrentPoll)
+            .WithSummary("Read the poll a reader page shows")
+            .WithDescription("The newest open poll, or when none is open the newest closed one, as GET /api/polls/{pollId} "
+                + "answers it. 404 when there is no such poll.");
+
         group.MapGet("/polls/{pollId}", GetPoll)
             .WithSummary("Read a poll with its current counts")
             .WithDescription("Counts (and totalVoters) are null where the poll's resultVisibility hides them from this voter. "
@@ -80,6 +85,19 @@ internal static class PollsApi
         var voter = VoterMiddleware.Get(context);
         var choices = voter.IsValid ? await store.GetChoicesAsync(pollId, voter.Id!) : null;
         return TypedResults.Ok(poll.ToSnapshot(poll.ResultsVisibleTo(choices is not null, newsroom: false), choices));
+    }
+
+    private static async Task<Results<Ok<PollSnapshot>, ProblemHttpResult>> GetCurrentPoll(
+        HttpContext context, PollStore store, TimeProvider clock)
+    {
+        var polls = await store.ListAsync(clock.GetUtcNow().UtcDateTime);
+        var current = polls.FirstOrDefault(p => p.State == PollState.Open) ?? polls.FirstOrDefault(p => p.State == PollState.Closed);
+        if (current is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "No poll",
+                detail: "There is no open or closed poll to show yet.");
+        }
+        return await GetPoll(current.Id, context, store, clock);
     }
 
     private static async Task<Results<Ok<VoteResult>, ProblemHttpResult>> Vote(

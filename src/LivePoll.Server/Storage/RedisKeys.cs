@@ -32,6 +32,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Sorted set of scheduled openings and closings ("open:id", "close:id") by due time.</summary>
     public RedisKey PollSchedule => $"{Prefix}:polls:schedule";
 
+    /// <summary>List of ASP.NET Core data-protection keys (they seal the newsroom sign-in cookie), shared by every node.</summary>
+    public RedisKey DataProtectionKeys => $"{Prefix}:data-protection:keys";
+
     /// <summary>The key that signs voter ids, shared by every node when none is configured.</summary>
     public RedisKey VoterSigningKey => $"{Prefix}:voters:signing-key";
 

@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.DataProtection.StackExchangeRedis;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -18,6 +21,12 @@ internal static class StoreServiceCollectionExtensions
             sp.GetRequiredService<IOptions<StoreOptions>>(), sp.GetRequiredService<ILogger<StoreConnection>>()));
         services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Multiplexer);
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<StoreOptions>>().Value.KeyPrefix));
+
+        // The newsroom sign-in cookie must open on every node and after a restart: the data-protection key ring
+        // lives in the store, not in one process's memory.
+        services.AddDataProtection().SetApplicationName("LivePoll");
+        services.AddOptions<KeyManagementOptions>().Configure<IConnectionMultiplexer, RedisKeys>((o, redis, keys) =>
+            o.XmlRepository = new RedisXmlRepository(() => redis.GetDatabase(), keys.DataProtectionKeys));
 
         // Connect (and start Garnet) as the host starts, not on the first request.
         services.AddHostedService<StoreWarmup>();
