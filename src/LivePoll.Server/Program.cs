@@ -4,6 +4,7 @@ using LivePoll.Server.Diagnostics;
 using LivePoll.Server.Feed;
 using LivePoll.Server.Live;
 using LivePoll.Server.Newsroom;
+using LivePoll.Server.Pages;
 using LivePoll.Server.Polls;
 using LivePoll.Server.Storage;
 using LivePoll.Server.Tips;
@@ -75,6 +76,7 @@ var app = builder.Build();
 app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UsePages();
 
 app.MapHealthChecks("/health/live", new() { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
 app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });
@@ -97,6 +99,7 @@ newsroom.MapNewsroomPolls();
 newsroom.MapNewsroomFeed();
 newsroom.MapNewsroomTips();
 app.MapHub<LiveHub>(HubPaths.Live);
+app.MapPages();
 
 try
 {

@@ -25,11 +25,12 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public string Output => _process.Output;
 
-    public static async Task<NodeProcess> StartAsync(string name, string redisConfiguration, string keyPrefix)
+    /// <param name="port">The port to listen on (e.g. the one a killed node had); null picks a free one.</param>
+    public static async Task<NodeProcess> StartAsync(string name, string redisConfiguration, string keyPrefix, int? port = null)
     {
-        var port = LivePoll.Server.Storage.EmbeddedGarnet.FreeLoopbackPort();
+        port ??= LivePoll.Server.Storage.EmbeddedGarnet.FreeLoopbackPort();
         var directory = AppContext.BaseDirectory;
-        var process = ChildProcess.Start("dotnet", [Path.Combine(directory, "LivePoll.Server.dll"), "--contentRoot", directory],
+        var process = ChildProcess.Start("dotnet", [Path.Combine(directory, "LivePoll.Server.dll"), "--contentRoot", ServerContentRoot()],
             new Dictionary<string, string>
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
@@ -47,7 +48,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 ["Newsroom__ApiKeys__1__Role"] = "screen",
                 ["Newsroom__ApiKeys__1__KeyHash"] = ApiKeyAuthenticationHandler.HashKey(LivePollServer.ScreenKey),
             }, directory);
-        var node = new NodeProcess(process, port, name);
+        var node = new NodeProcess(process, port.Value, name);
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -75,6 +76,23 @@ public sealed class NodeProcess : IAsyncDisposable
             throw;
         }
         return node;
+    }
+
+    /// <summary>
+    /// The server project's folder, whose wwwroot holds the pages (built there by npm), so a node process serves them
+    /// as a deployed one does; the test output folder when the sources are not beside the tests.
+    /// </summary>
+    private static string ServerContentRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var project = Path.Combine(directory.FullName, "src", "LivePoll.Server");
+            if (File.Exists(Path.Combine(project, "wwwroot", "index.html")))
+            {
+                return project;
+            }
+        }
+        return AppContext.BaseDirectory;
     }
 
     /// <summary>SIGKILL, as a crash would.</summary>

@@ -1,0 +1,47 @@
+namespace LivePoll.Server.Pages;
+
+/// <summary>
+/// The pages people use: the reader page (<c>/</c> and every article permalink <c>/articles/{id}</c>), the newsroom
+/// wall screen (<c>/screen</c>) and the desk (<c>/desk</c>), with their scripts, styles and the npm-built libraries
+/// under wwwroot. Pages are revalidated on every load (no-cache + ETag) so a deploy reaches readers at once, and are
+/// sent with a content security policy that allows only this site's own scripts.
+/// </summary>
+internal static class PagesApi
+{
+    private const string SecurityPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; "
+        + "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+    public static WebApplication UsePages(this WebApplication app)
+    {
+        app.UseStaticFiles(new StaticFileOptions { OnPrepareResponse = c => Secure(c.Context.Response) });
+        return app;
+    }
+
+    public static IEndpointRouteBuilder MapPages(this IEndpointRouteBuilder app)
+    {
+        var pages = app.MapGroup("").ExcludeFromDescription();
+        pages.MapGet("/", Page("index.html"));
+        pages.MapGet("/articles/{articleId}", Page("index.html"));
+        pages.MapGet("/screen", Page("screen.html"));
+        pages.MapGet("/desk", Page("desk.html"));
+        return app;
+    }
+
+    private static Func<HttpContext, IWebHostEnvironment, IResult> Page(string file) => (context, environment) =>
+    {
+        Secure(context.Response);
+        var path = Path.Combine(environment.WebRootPath, file);
+        return TypedResults.PhysicalFile(path, "text/html; charset=utf-8", lastModified: File.GetLastWriteTimeUtc(path));
+    };
+
+    private static void Secure(HttpResponse response)
+    {
+        var headers = response.Headers;
+        headers.CacheControl = "no-cache";
+        headers.XContentTypeOptions = "nosniff";
+        headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
+        headers.ContentSecurityPolicy = SecurityPolicy;
+        headers.XFrameOptions = "DENY";
+    }
+}

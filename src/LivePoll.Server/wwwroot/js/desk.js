@@ -1,0 +1,182 @@
+// The newsroom desk: publish, correct, retract and pin articles; create, open, close and reopen polls; the tips
+// inbox with "mark handled". Lists follow the hub (feed events, tips) so two editors see each other's work.
+import { t, translatePage } from "./i18n.js";
+import { api, asDate, connectHub, dateTimeOf, formatNumber, h, languageSwitch, showStatus } from "./live.js";
+import { signOut, signedIn } from "./newsroom.js";
+
+let timeZone = "Asia/Almaty";
+const tips = new Map();
+const notice = document.getElementById("notice");
+const say = text => { notice.textContent = text; };
+
+/** Runs a newsroom action; a failure is shown next to the button that caused it. */
+async function act(button, action) {
+  button.disabled = true;
+  const error = button.closest("form, td, .tip")?.querySelector(".form-error");
+  if (error) error.textContent = "";
+  try {
+    await action();
+    say(t("done"));
+  } catch (failure) {
+    if (error) error.textContent = t("failed", { m: failure.message });
+    else alert(t("failed", { m: failure.message }));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+const stateLabel = state => t(`state${state}`);
+
+// ---- Articles ----
+
+async function loadArticles() {
+  const all = await api("/api/newsroom/articles");
+  document.getElementById("articles").replaceChildren(...all.slice(0, 50).map(articleRow));
+}
+
+function articleRow(article) {
+  const id = encodeURIComponent(article.id);
+  const live = article.state === "Published" || article.state === "Corrected";
+  const correctForm = h("form", { class: "inline-form", novalidate: true },
+    h("label", {}, t("note"), h("input", { name: "note", required: true })),
+    h("label", {}, t("title"), h("input", { name: "title", value: article.title })),
+    h("label", {}, t("lead"), h("textarea", { name: "lead", rows: 2 }, article.lead ?? "")),
+    h("button", { type: "submit", class: "primary small" }, t("save")),
+    h("p", { class: "form-error", role: "alert" }));
+  correctForm.addEventListener("submit", e => {
+    e.preventDefault();
+    const f = correctForm.elements;
+    act(e.submitter ?? correctForm.querySelector("button"), async () => {
+      await api(`/api/newsroom/articles/${id}/corrections`, { method: "POST", body: {
+        note: f.note.value.trim() || null, title: f.title.value.trim() || null, lead: f.lead.value.trim() || null } });
+      await loadArticles();
+    });
+  });
+  return h("tr", { dataset: { articleId: article.id } },
+    h("td", {},
+      h("strong", {}, article.title), h("br"),
+      h("span", { class: `state state-${article.state}` }, stateLabel(article.state)), " ",
+      article.pinned ? h("span", { class: "state" }, t("pinned")) : null, " ",
+      h("span", { class: "muted" }, dateTimeOf(article.publishedAt ?? article.updatedAt, timeZone)),
+      live ? h("details", {}, h("summary", {}, t("correct")), correctForm) : null),
+    h("td", { class: "row-actions" },
+      article.state === "Draft" || article.state === "Scheduled"
+        ? h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => { await api(`/api/newsroom/articles/${id}/publish`, { method: "POST" }); await loadArticles(); }) }, t("publish"))
+        : null,
+      live ? h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => {
+        await api(`/api/newsroom/articles/${id}/${article.pinned ? "unpin" : "pin"}`, { method: "POST" }); await loadArticles(); }) }, article.pinned ? t("unpin") : t("pin")) : null,
+      live ? h("button", { type: "button", class: "secondary small", onclick: e => {
+        if (!confirm(t("retractConfirm"))) return;
+        act(e.currentTarget, async () => { await api(`/api/newsroom/articles/${id}/retract`, { method: "POST", body: {} }); await loadArticles(); });
+      } }, t("retract")) : null,
+      h("p", { class: "form-error", role: "alert" })));
+}
+
+function articleForm() {
+  const form = document.getElementById("article-form");
+  form.addEventListener("submit", e => {
+    e.preventDefault();
+    const value = name => form.elements[name].value.trim() || null;
+    act(form.querySelector("button[type=submit]"), async () => {
+      await api("/api/newsroom/articles", { method: "POST", body: {
+        title: value("title"), lead: value("lead"), body: value("body") ?? "", imageUrl: value("imageUrl"), imageCredit: value("imageCredit"),
+        sourceName: value("sourceName"), sourceUrl: value("sourceUrl"), language: form.elements.language.value,
+        pinned: form.elements.pinned.checked, keyEvent: form.elements.keyEvent.checked } });
+      form.reset();
+      await loadArticles();
+    });
+  });
+}
+
+// ---- Polls ----
+
+async function loadPolls() {
+  const polls = await api("/api/newsroom/polls");
+  document.getElementById("polls").replaceChildren(...polls.slice(0, 30).map(poll => {
+    const id = encodeURIComponent(poll.pollId);
+    const action = (name, label) => h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => {
+      await api(`/api/newsroom/polls/${id}/${name}`, { method: "POST" }); await loadPolls(); }) }, label);
+    return h("tr", { dataset: { pollId: poll.pollId } },
+      h("td", {}, h("strong", {}, poll.question), h("br"),
+        h("span", { class: `state state-${poll.state}` }, stateLabel(poll.state)), " ",
+        h("span", { class: "muted" }, t("total", { n: formatNumber(poll.totalVoters ?? 0) })), " · ",
+        h("a", { href: `/?poll=${id}` }, "/?poll=" + poll.pollId), " · ", h("a", { href: `/screen?poll=${id}` }, "/screen")),
+      h("td", { class: "row-actions" },
+        poll.state === "Scheduled" ? action("open", t("open")) : null,
+        poll.state === "Open" ? action("close", t("close")) : null,
+        poll.state === "Closed" ? action("reopen", t("reopen")) : null,
+        h("p", { class: "form-error", role: "alert" })));
+  }));
+}
+
+function pollForm() {
+  const form = document.getElementById("poll-form");
+  form.addEventListener("submit", e => {
+    e.preventDefault();
+    const options = form.elements.options.value.split("\n").map(line => line.trim()).filter(Boolean).map(text => ({ text }));
+    act(form.querySelector("button[type=submit]"), async () => {
+      await api("/api/newsroom/polls", { method: "POST", body: {
+        question: form.elements.question.value.trim(), options, maxChoices: Number(form.elements.maxChoices.value) || 1,
+        allowVoteChange: form.elements.allowVoteChange.checked, resultVisibility: form.elements.resultVisibility.value } });
+      form.reset();
+      await loadPolls();
+    });
+  });
+}
+
+// ---- Tips ----
+
+function renderTips() {
+  const list = [...tips.values()].sort((a, b) => asDate(b.receivedAt) - asDate(a.receivedAt));
+  document.getElementById("tips").replaceChildren(...(list.length === 0 ? [h("p", { class: "muted" }, t("noTips"))] : list.map(tip =>
+    h("div", { class: "tip", dataset: { tipId: tip.id } },
+      h("p", {}, tip.text),
+      h("p", { class: "muted" }, dateTimeOf(tip.receivedAt, timeZone),
+        tip.name ? ` · ${t("from", { n: tip.name })}` : "", tip.contact ? ` · ${tip.contact}` : "",
+        tip.creditConsent ? " · ✓" : ""),
+      tip.link ? h("p", {}, h("a", { href: tip.link, rel: "noopener noreferrer", target: "_blank" }, tip.link)) : null,
+      h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => {
+        await api(`/api/newsroom/tips/${encodeURIComponent(tip.id)}/handled`, { method: "POST" });
+        tips.delete(tip.id);
+        renderTips();
+      }) }, t("markHandled")),
+      h("p", { class: "form-error", role: "alert" })))));
+}
+
+// ---- Start ----
+
+let lastSequence = 0;
+async function onConnected(hub) {
+  const catchUp = await hub.invoke("SubscribeFeed", lastSequence);
+  lastSequence = catchUp.lastSequence;
+  tips.clear();
+  for (const tip of await hub.invoke("JoinNewsroom")) tips.set(tip.id, tip);
+  renderTips();
+  await Promise.all([loadArticles(), loadPolls()]);
+}
+
+const rerender = () => { translatePage(); loadArticles(); loadPolls(); renderTips(); };
+languageSwitch(rerender);
+showStatus("reconnecting");
+const session = await signedIn(["editor"]);
+document.getElementById("who").textContent = t("signedInAs", { n: session.name, r: session.role });
+const signOutButton = document.getElementById("sign-out");
+signOutButton.hidden = false;
+signOutButton.addEventListener("click", signOut);
+document.getElementById("desk").hidden = false;
+articleForm();
+pollForm();
+const page = await api("/api/feed?limit=1");
+timeZone = page.timeZone;
+lastSequence = page.lastSequence;
+connectHub({
+  onConnected,
+  onState: showStatus,
+  handlers: {
+    FeedEvent: event => { lastSequence = Math.max(lastSequence, event.sequence); loadArticles(); },
+    TipReceived: tip => { tips.set(tip.id, tip); renderTips(); },
+    TipUpdated: tip => { if (tip.handled) tips.delete(tip.id); else tips.set(tip.id, tip); renderTips(); },
+  },
+});
+// Counts of open polls move all the time; the list refreshes itself every few seconds.
+setInterval(() => loadPolls().catch(() => {}), 5_000);

@@ -1,0 +1,145 @@
+// Every label of the pages in Kazakh (the default), Russian and English. t("key", { n: 3 }) fills {n}.
+const texts = {
+  kk: {
+    langName: "Қазақша", locale: "kk-KZ", numberLocale: "ru-RU",
+    skip: "Негізгі мазмұнға өту",
+    site: "LivePoll Жаңалықтар", tagline: "#КүшiмiзБiрлiкте",
+    feed: "Оқиғалар лентасы", today: "Бүгін", empty: "Әзірге жаңалық жоқ.",
+    pinned: "Бекітілген", keyEvent: "Маңызды", corrected: "Түзетілді", correction: "Түзету",
+    newItems: "{n} жаңа жаңалық ↑", older: "Бұрынғы жаңалықтар", loading: "Жүктелуде…",
+    back: "← Лентаға оралу", photo: "Сурет", source: "Дереккөз", share: "Тарату", permalink: "Тұрақты сілтеме",
+    copy: "Сілтемені көшіру", copied: "Көшірілді", retracted: "Бұл материал редакция шешімімен алынып тасталды.",
+    notFound: "Мұндай материал жоқ.", credit: "Хабарлаған оқырман: {name}",
+    poll: "Сауалнама", vote: "Дауыс беру", chooseUpTo: "{n} нұсқаға дейін таңдаңыз", voted: "Сіз дауыс бердіңіз",
+    total: "Барлығы: {n} дауыс", closed: "Сауалнама жабылды", scheduled: "Сауалнама әлі ашылған жоқ",
+    afterVote: "Нәтижелер дауыс бергеннен кейін көрсетіледі", afterClose: "Нәтижелер сауалнама жабылғанда көрсетіледі",
+    newsroomOnly: "Нәтижелер жарияланбайды", noPoll: "Қазір ашық сауалнама жоқ.",
+    announce: "{q}: барлығы {n} дауыс", voteClosed: "Сауалнама жабық: дауыс қабылданбады.",
+    voteAgain: "Байланыс үзілді, дауысыңыз есептелмеді. Қайталап көріңіз.", tooMany: "Тым көп әрекет. {s} секундтан кейін қайталаңыз.",
+    suggest: "Жаңалықтар ұсыныңыз", suggestIntro: "Бір нәрсе көрдіңіз бе? Редакцияға жазыңыз, біз тексереміз.",
+    tipText: "Не болды?", tipName: "Атыңыз (міндетті емес)", tipContact: "Телефон немесе email (міндетті емес)",
+    tipLink: "Сілтеме (міндетті емес)", tipConsent: "Атымды жариялауға келісемін", send: "Жіберу",
+    tipThanks: "Рахмет! Хабарыңыз редакцияға жетті.", tipRequired: "Не болғанын жазыңыз.",
+    failed: "Сұрау орындалмады: {m}",
+    live: "Тікелей", reconnecting: "Қайта қосылуда…", offline: "Байланыс жоқ", connection: "Байланыс күйі",
+    votesPerSecond: "дауыс/сек", votes: "дауыс барлығы", latest: "Соңғы жаңалықтар", tips: "Оқырман хабарлары", noTips: "Жаңа хабар жоқ.",
+    joinVote: "Дауыс беріңіз:", signIn: "Кіру", name: "Аты", password: "Құпия сөз", signInFailed: "Аты немесе құпия сөз қате.",
+    signOut: "Шығу", signedInAs: "{n} ({r})",
+    desk: "Редакция пульті", articles: "Мақалалар", polls: "Сауалнамалар", newArticle: "Жаңа мақала",
+    title: "Тақырып", lead: "Аннотация", body: "Мәтін (HTML)", imageUrl: "Сурет сілтемесі", imageCredit: "Сурет авторы",
+    sourceName: "Дереккөз атауы", sourceUrl: "Дереккөз сілтемесі", language: "Тілі", pin: "Бекіту", unpin: "Босату",
+    publish: "Жариялау", correct: "Түзету", retract: "Алып тастау", note: "Түзету туралы ескерту", save: "Сақтау", cancel: "Болдырмау",
+    retractConfirm: "Мақаланы лентадан алып тастау керек пе?", published: "Жарияланды",
+    question: "Сұрақ", options: "Нұсқалар (әр жолға біреуі)", maxChoices: "Ең көп таңдау", allowChange: "Дауысты өзгертуге болады",
+    visibility: "Нәтижелер көрінеді", visAlways: "Әрқашан", visAfterVote: "Дауыс бергеннен кейін", visAfterClose: "Жабылғаннан кейін",
+    visNewsroomOnly: "Тек редакцияға", createPoll: "Сауалнама құру", open: "Ашу", close: "Жабу", reopen: "Қайта ашу",
+    stateOpen: "Ашық", stateClosed: "Жабық", stateScheduled: "Жоспарланған", stateDraft: "Жоба", statePublished: "Жарияланған",
+    stateCorrected: "Түзетілген", stateRetracted: "Алынған", handled: "Өңделді", markHandled: "Өңделді деп белгілеу",
+    from: "Кімнен: {n}", done: "Дайын.",
+  },
+  ru: {
+    langName: "Русский", locale: "ru-RU", numberLocale: "ru-RU",
+    skip: "Перейти к содержанию",
+    site: "LivePoll Новости", tagline: "#КүшiмiзБiрлiкте",
+    feed: "Лента событий", today: "Сегодня", empty: "Новостей пока нет.",
+    pinned: "Закреплено", keyEvent: "Важно", corrected: "Исправлено", correction: "Исправление",
+    newItems: "{n} новых ↑", older: "Более ранние новости", loading: "Загрузка…",
+    back: "← К ленте", photo: "Фото", source: "Источник", share: "Поделиться", permalink: "Постоянная ссылка",
+    copy: "Копировать ссылку", copied: "Скопировано", retracted: "Материал снят с публикации решением редакции.",
+    notFound: "Такого материала нет.", credit: "Сообщил читатель: {name}",
+    poll: "Опрос", vote: "Голосовать", chooseUpTo: "Выберите до {n} вариантов", voted: "Вы проголосовали",
+    total: "Всего: {n} голосов", closed: "Опрос завершён", scheduled: "Опрос ещё не начался",
+    afterVote: "Результаты видны после голосования", afterClose: "Результаты будут видны после завершения опроса",
+    newsroomOnly: "Результаты не публикуются", noPoll: "Сейчас нет открытых опросов.",
+    announce: "{q}: всего {n} голосов", voteClosed: "Опрос закрыт: голос не принят.",
+    voteAgain: "Связь прервалась, голос не засчитан. Попробуйте ещё раз.", tooMany: "Слишком много попыток. Повторите через {s} с.",
+    suggest: "Предложите новость", suggestIntro: "Стали свидетелем события? Напишите в редакцию, мы проверим.",
+    tipText: "Что случилось?", tipName: "Ваше имя (необязательно)", tipContact: "Телефон или email (необязательно)",
+    tipLink: "Ссылка (необязательно)", tipConsent: "Согласен(на), чтобы меня упомянули по имени", send: "Отправить",
+    tipThanks: "Спасибо! Сообщение получено редакцией.", tipRequired: "Опишите, что случилось.",
+    failed: "Запрос не выполнен: {m}",
+    live: "В эфире", reconnecting: "Переподключение…", offline: "Нет связи", connection: "Состояние связи",
+    votesPerSecond: "голосов/с", votes: "голосов всего", latest: "Последние новости", tips: "Сообщения читателей", noTips: "Новых сообщений нет.",
+    joinVote: "Голосуйте:", signIn: "Войти", name: "Имя", password: "Пароль", signInFailed: "Неверное имя или пароль.",
+    signOut: "Выйти", signedInAs: "{n} ({r})",
+    desk: "Пульт редакции", articles: "Материалы", polls: "Опросы", newArticle: "Новый материал",
+    title: "Заголовок", lead: "Лид", body: "Текст (HTML)", imageUrl: "Ссылка на фото", imageCredit: "Автор фото",
+    sourceName: "Источник", sourceUrl: "Ссылка на источник", language: "Язык", pin: "Закрепить", unpin: "Открепить",
+    publish: "Опубликовать", correct: "Исправить", retract: "Снять", note: "Примечание об исправлении", save: "Сохранить", cancel: "Отмена",
+    retractConfirm: "Снять материал из ленты?", published: "Опубликовано",
+    question: "Вопрос", options: "Варианты (по одному в строке)", maxChoices: "Максимум вариантов", allowChange: "Можно изменить голос",
+    visibility: "Результаты видны", visAlways: "Всегда", visAfterVote: "После голосования", visAfterClose: "После завершения",
+    visNewsroomOnly: "Только редакции", createPoll: "Создать опрос", open: "Открыть", close: "Закрыть", reopen: "Открыть снова",
+    stateOpen: "Открыт", stateClosed: "Закрыт", stateScheduled: "Запланирован", stateDraft: "Черновик", statePublished: "Опубликован",
+    stateCorrected: "Исправлен", stateRetracted: "Снят", handled: "Обработано", markHandled: "Отметить обработанным",
+    from: "От: {n}", done: "Готово.",
+  },
+  en: {
+    langName: "English", locale: "en-GB", numberLocale: "en-GB",
+    skip: "Skip to content",
+    site: "LivePoll News", tagline: "#КүшiмiзБiрлiкте",
+    feed: "Live feed", today: "Today", empty: "No news yet.",
+    pinned: "Pinned", keyEvent: "Key event", corrected: "Corrected", correction: "Correction",
+    newItems: "{n} new ↑", older: "Older news", loading: "Loading…",
+    back: "← Back to the feed", photo: "Photo", source: "Source", share: "Share", permalink: "Permalink",
+    copy: "Copy link", copied: "Copied", retracted: "This article was retracted by the newsroom.",
+    notFound: "There is no such article.", credit: "Tip from reader {name}",
+    poll: "Poll", vote: "Vote", chooseUpTo: "Choose up to {n}", voted: "You voted",
+    total: "{n} votes in all", closed: "This poll is closed", scheduled: "This poll has not opened yet",
+    afterVote: "Results are shown once you vote", afterClose: "Results are shown when the poll closes",
+    newsroomOnly: "Results are not published", noPoll: "No poll is open right now.",
+    announce: "{q}: {n} votes in all", voteClosed: "The poll is closed: your vote was not taken.",
+    voteAgain: "The connection dropped and your vote was not counted. Please try again.", tooMany: "Too many tries. Try again in {s} s.",
+    suggest: "Suggest news", suggestIntro: "Saw something? Tell the newsroom and we will check it.",
+    tipText: "What happened?", tipName: "Your name (optional)", tipContact: "Phone or email (optional)",
+    tipLink: "Link (optional)", tipConsent: "You may credit me by name", send: "Send",
+    tipThanks: "Thank you! Your tip has reached the newsroom.", tipRequired: "Please say what happened.",
+    failed: "That did not work: {m}",
+    live: "Live", reconnecting: "Reconnecting…", offline: "Offline", connection: "Connection",
+    votesPerSecond: "votes/s", votes: "votes in all", latest: "Latest news", tips: "Reader tips", noTips: "No new tips.",
+    joinVote: "Vote now:", signIn: "Sign in", name: "Name", password: "Password", signInFailed: "Wrong name or password.",
+    signOut: "Sign out", signedInAs: "{n} ({r})",
+    desk: "Newsroom desk", articles: "Articles", polls: "Polls", newArticle: "New article",
+    title: "Title", lead: "Lead", body: "Body (HTML)", imageUrl: "Photo URL", imageCredit: "Photo credit",
+    sourceName: "Source name", sourceUrl: "Source URL", language: "Language", pin: "Pin", unpin: "Unpin",
+    publish: "Publish", correct: "Correct", retract: "Retract", note: "Correction note", save: "Save", cancel: "Cancel",
+    retractConfirm: "Retract this article from the feed?", published: "Published",
+    question: "Question", options: "Options (one per line)", maxChoices: "Most choices", allowChange: "Voters may change their vote",
+    visibility: "Results shown", visAlways: "Always", visAfterVote: "After voting", visAfterClose: "After closing",
+    visNewsroomOnly: "Newsroom only", createPoll: "Create poll", open: "Open", close: "Close", reopen: "Reopen",
+    stateOpen: "Open", stateClosed: "Closed", stateScheduled: "Scheduled", stateDraft: "Draft", statePublished: "Published",
+    stateCorrected: "Corrected", stateRetracted: "Retracted", handled: "Handled", markHandled: "Mark handled",
+    from: "From: {n}", done: "Done.",
+  },
+};
+
+export const languages = Object.keys(texts);
+
+/** The page's language: ?lang=, then the reader's last choice, then Kazakh. */
+export function currentLanguage() {
+  const fromUrl = new URLSearchParams(location.search).get("lang");
+  if (languages.includes(fromUrl)) return fromUrl;
+  const saved = localStorage.getItem("lp_lang");
+  return languages.includes(saved) ? saved : "kk";
+}
+
+export function setLanguage(lang) {
+  localStorage.setItem("lp_lang", lang);
+  const url = new URL(location.href);
+  url.searchParams.set("lang", lang);
+  history.replaceState(history.state, "", url);
+}
+
+export function t(key, values = {}) {
+  const lang = currentLanguage();
+  const text = texts[lang][key] ?? texts.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+/** Fills every element with data-t (text), data-t-placeholder and data-t-aria-label from the dictionary. */
+export function translatePage(root = document) {
+  document.documentElement.lang = currentLanguage();
+  for (const el of root.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+  for (const el of root.querySelectorAll("[data-t-placeholder]")) el.placeholder = t(el.dataset.tPlaceholder);
+  for (const el of root.querySelectorAll("[data-t-aria-label]")) el.setAttribute("aria-label", t(el.dataset.tAriaLabel));
+}

@@ -1,0 +1,182 @@
+// What the reader, screen and desk pages share: the hub connection (with reconnect that never gives up),
+// HTTP calls that turn ProblemDetails into readable errors, dates in the newsroom's time zone, small DOM helpers.
+import { currentLanguage, languages, setLanguage, t, translatePage } from "./i18n.js";
+
+/** Creates an element: h("a", { href, class: "x" }, "text", child). Strings become text nodes, never HTML. */
+export function h(tag, attributes = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+    else if (name === "dataset") Object.assign(el.dataset, value);
+    else el.setAttribute(name, value === true ? "" : String(value));
+  }
+  el.append(...children.flat().filter(c => c !== null && c !== undefined && c !== false));
+  return el;
+}
+
+/** An error a person can read, from a ProblemDetails answer (detail, then each field's messages). */
+export class ApiError extends Error {
+  constructor(status, problem, retryAfter) {
+    const fields = problem?.errors ? Object.values(problem.errors).flat() : [];
+    super([problem?.detail ?? problem?.title ?? `HTTP ${status}`, ...fields].join(" "));
+    this.status = status;
+    this.problem = problem;
+    this.retryAfter = retryAfter;
+  }
+}
+
+let bearer = null;
+
+/** Newsroom pages opened as /screen#key=… send that API key instead of relying on the sign-in cookie. */
+export function useKeyFromFragment() {
+  const key = new URLSearchParams(location.hash.slice(1)).get("key");
+  if (key) bearer = key;
+  return key;
+}
+
+export async function api(path, { method = "GET", body, signal } = {}) {
+  const headers = { accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
+  const response = await fetch(path, {
+    method, headers, signal, credentials: "same-origin",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, data, Number(response.headers.get("retry-after")) || null);
+  return data;
+}
+
+/**
+ * The live hub over WebSockets (negotiation skipped, so any node behind the balancer can take it) with
+ * MessagePack. Reconnects forever with a jittered back-off; after every (re)connect, onConnected runs so the
+ * page can subscribe again and catch up. onState gets "live", "reconnecting" or "offline".
+ */
+export function connectHub({ onConnected, onState, handlers = {} }) {
+  const backoff = attempt => Math.min(10_000, 500 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2);
+  const connection = new signalR.HubConnectionBuilder()
+    .withUrl("/hubs/live", {
+      skipNegotiation: true,
+      transport: signalR.HttpTransportType.WebSockets,
+      accessTokenFactory: bearer ? () => bearer : undefined,
+    })
+    .withHubProtocol(new signalR.protocols.msgpack.MessagePackHubProtocol())
+    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => backoff(ctx.previousRetryCount) })
+    .configureLogging(signalR.LogLevel.Warning)
+    .build();
+  for (const [name, handler] of Object.entries(handlers)) connection.on(name, handler);
+
+  let downSince = null;
+  const report = state => {
+    if (state === "live") downSince = null;
+    else downSince ??= Date.now();
+    // Reconnecting for more than 15 s, or the browser itself is offline: say so plainly.
+    const shown = state !== "live" && (!navigator.onLine || Date.now() - downSince > 15_000) ? "offline" : state;
+    onState?.(shown);
+  };
+  const connected = async () => {
+    report("live");
+    try {
+      await onConnected?.(connection);
+    } catch (error) {
+      console.warn("LivePoll: subscribing after connect failed", error);
+    }
+  };
+  const start = async () => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await connection.start();
+        await connected();
+        return;
+      } catch {
+        report("reconnecting");
+        await new Promise(resolve => setTimeout(resolve, backoff(attempt)));
+      }
+    }
+  };
+  connection.onreconnecting(() => report("reconnecting"));
+  connection.onreconnected(connected);
+  // Automatic reconnect only gives up when told to; should the connection close anyway, start over.
+  connection.onclose(() => { report("reconnecting"); start(); });
+  setInterval(() => { if (connection.state !== signalR.HubConnectionState.Connected) report("reconnecting"); }, 5_000);
+  addEventListener("offline", () => report("offline"));
+  start();
+  return connection;
+}
+
+/** Shows the connection state in the indicator element (#status): text, colour and an aria-live announcement. */
+export function showStatus(state) {
+  const el = document.getElementById("status");
+  if (!el || el.dataset.state === state) return;
+  el.dataset.state = state;
+  el.querySelector(".status-text").textContent = t(state);
+}
+
+/** Language buttons in #languages; switching re-renders through onChange without reloading the page. */
+export function languageSwitch(onChange) {
+  const nav = document.getElementById("languages");
+  const render = () => {
+    nav.replaceChildren(...languages.map(lang => h("button", {
+      type: "button", lang, "aria-pressed": String(lang === currentLanguage()),
+      onclick: () => {
+        setLanguage(lang);
+        translatePage();
+        const status = document.getElementById("status");
+        if (status?.dataset.state) status.querySelector(".status-text").textContent = t(status.dataset.state);
+        render();
+        onChange?.(lang);
+      },
+    }, lang.toUpperCase())));
+  };
+  translatePage();
+  render();
+}
+
+export const asDate = value => value instanceof Date ? value : new Date(value);
+
+/** yyyy-MM-dd of an instant in the newsroom's time zone: the feed's day key. */
+export function dayKey(value, timeZone) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(asDate(value));
+}
+
+export function timeOf(value, timeZone) {
+  return new Intl.DateTimeFormat(t("locale"), { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(asDate(value));
+}
+
+export function dateTimeOf(value, timeZone) {
+  return new Intl.DateTimeFormat(t("locale"), { timeZone, day: "2-digit", month: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+    .format(asDate(value));
+}
+
+/** Counts as the seed page shows them: 2184, then 12 345 (grouped from five digits, like the newsroom writes them). */
+export const formatNumber = n => new Intl.NumberFormat(t("numberLocale"), { useGrouping: "min2" }).format(n);
+
+/** Moves a number shown in an element towards its new value over ~400 ms. */
+export function animateNumber(el, to, format = formatNumber) {
+  const from = Number(el.dataset.value ?? to);
+  el.dataset.value = String(to);
+  if (from === to || matchMedia("(prefers-reduced-motion: reduce)").matches) { el.textContent = format(to); return; }
+  const started = performance.now();
+  const step = now => {
+    if (el.dataset.value !== String(to)) return;
+    const progress = Math.min(1, (now - started) / 400);
+    el.textContent = format(Math.round(from + (to - from) * (1 - (1 - progress) ** 3)));
+    if (progress < 1) requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
+}
+
+/** Percentages of a poll's options that add up to 100 (largest remainder), or nulls when counts are hidden. */
+export function percentages(options) {
+  const counts = options.map(o => o.count);
+  if (counts.some(c => c === null || c === undefined)) return counts.map(() => null);
+  const sum = counts.reduce((a, b) => a + b, 0);
+  if (sum === 0) return counts.map(() => 0);
+  const exact = counts.map(c => c * 100 / sum);
+  const result = exact.map(Math.floor);
+  let left = 100 - result.reduce((a, b) => a + b, 0);
+  exact.map((e, i) => [e - Math.floor(e), i]).sort((a, b) => b[0] - a[0]).forEach(([, i]) => { if (left-- > 0) result[i]++; });
+  return result;
+}

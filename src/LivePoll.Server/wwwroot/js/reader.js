@@ -1,0 +1,344 @@
+// The reader page: the live feed grouped by day, an article view, the poll, the "suggest news" form.
+import { currentLanguage, t } from "./i18n.js";
+import { ApiError, api, asDate, connectHub, dateTimeOf, dayKey, h, languageSwitch, showStatus, timeOf } from "./live.js";
+import { PollView } from "./poll.js";
+
+const feed = {
+  timeZone: "Asia/Almaty",
+  lastSequence: 0,
+  articles: new Map(),   // id → article, every published one this page shows
+  pending: [],           // published while the reader was scrolled down; shown when they click the pill
+  labels: new Map(),     // yyyy-MM-dd → the server's label in the current language
+  nextBefore: null,
+};
+const announcer = document.getElementById("announcer");
+const announce = text => { announcer.textContent = ""; setTimeout(() => { announcer.textContent = text; }, 50); };
+const pollView = new PollView(document.getElementById("poll"), { onVote: vote, announce });
+let connection = null;
+let pollId = new URLSearchParams(location.search).get("poll");
+let openArticleId = null;
+
+// ---- Feed ----------------------------------------------------------------------------------------------------
+
+async function loadFeed() {
+  const page = await api(`/api/feed?limit=30&lang=${currentLanguage()}`);
+  feed.timeZone = page.timeZone;
+  feed.lastSequence = Math.max(feed.lastSequence, page.lastSequence);
+  feed.articles.clear();
+  feed.pending = [];
+  feed.labels.clear();
+  for (const day of page.days) {
+    feed.labels.set(day.date, day.label);
+    for (const article of day.items) feed.articles.set(article.id, article);
+  }
+  for (const article of page.pinned) feed.articles.set(article.id, article);
+  feed.nextBefore = page.nextBefore;
+  renderFeed();
+}
+
+async function loadOlder() {
+  if (feed.nextBefore === null) return;
+  const page = await api(`/api/feed?limit=30&before=${feed.nextBefore}&lang=${currentLanguage()}`);
+  for (const day of page.days) {
+    feed.labels.set(day.date, day.label);
+    for (const article of day.items) if (!feed.articles.has(article.id)) feed.articles.set(article.id, article);
+  }
+  feed.nextBefore = page.nextBefore;
+  renderFeed();
+}
+
+/** Applies one live or caught-up change, once: events at or below the last sequence seen are dropped. */
+function applyEvent(event) {
+  if (event.sequence <= feed.lastSequence) return;
+  feed.lastSequence = event.sequence;
+  const article = event.article;
+  const pendingIndex = feed.pending.findIndex(a => a.id === article.id);
+  if (event.kind === "Retracted") {
+    feed.articles.delete(article.id);
+    if (pendingIndex >= 0) feed.pending.splice(pendingIndex, 1);
+  } else if (pendingIndex >= 0) {
+    feed.pending[pendingIndex] = article;
+  } else if (feed.articles.has(article.id) || event.kind === "Pinned") {
+    feed.articles.set(article.id, article);
+  } else if (event.kind !== "Published") {
+    // A change to an older article this page never loaded: nothing to show.
+  } else if (readerIsDown()) {
+    feed.pending.push(article);
+  } else {
+    feed.articles.set(article.id, article);
+    announce(article.title);
+  }
+  if (openArticleId === article.id) renderArticle(article);
+  renderFeed();
+}
+
+/** True when the top of the feed is out of sight: new items then wait behind the "N new" pill. */
+function readerIsDown() {
+  const top = document.getElementById("feed").getBoundingClientRect().top;
+  return top < -120 || !document.getElementById("article-view").hidden;
+}
+
+function showPending({ scroll = true } = {}) {
+  for (const article of feed.pending) feed.articles.set(article.id, article);
+  feed.pending = [];
+  closeArticle();
+  renderFeed();
+  if (scroll) document.getElementById("feed-title").scrollIntoView({ behavior: "smooth" });
+}
+
+function dayLabel(date) {
+  if (feed.labels.has(date)) return feed.labels.get(date);
+  if (date === dayKey(new Date(), feed.timeZone)) return t("today");
+  return new Intl.DateTimeFormat(t("locale"), { day: "2-digit", month: "long", timeZone: "UTC" }).format(new Date(`${date}T00:00:00Z`));
+}
+
+function badges(article, inPinnedList = false) {
+  return h("span", { class: "badges" },
+    article.pinned && !inPinnedList ? h("span", { class: "badge pinned-badge" }, t("pinned")) : null,
+    article.keyEvent ? h("span", { class: "badge key-badge" }, "⚡ ", t("keyEvent")) : null,
+    article.state === "Corrected" ? h("span", { class: "badge corrected-badge" }, t("corrected")) : null);
+}
+
+function feedItem(article, inPinnedList = false) {
+  const when = asDate(article.publishedAt ?? article.updatedAt);
+  return h("article", { class: `feed-item${article.keyEvent ? " key-event" : ""}`, dataset: { articleId: article.id, sequence: article.sequence } },
+    h("time", { datetime: when.toISOString(), class: "item-time" }, timeOf(when, feed.timeZone)),
+    h("div", { class: "item-body" },
+      badges(article, inPinnedList),
+      h("h3", { class: "item-title" }, h("a", { href: `/articles/${encodeURIComponent(article.id)}`, onclick: e => openFromFeed(e, article.id) }, article.title)),
+      article.lead ? h("p", { class: "item-lead" }, article.lead) : null,
+      article.correctionNote ? h("p", { class: "correction-note" }, h("strong", {}, `${t("correction")}: `), article.correctionNote) : null),
+    article.imageUrl ? h("img", { class: "item-thumb", src: article.imageUrl, alt: "", loading: "lazy" }) : null);
+}
+
+function renderFeed() {
+  const container = document.getElementById("feed");
+  const all = [...feed.articles.values()].sort((a, b) => b.sequence - a.sequence);
+  const pinned = all.filter(a => a.pinned);
+  const pinnedSection = document.getElementById("pinned");
+  pinnedSection.hidden = pinned.length === 0;
+  pinnedSection.querySelector(".pinned-items").replaceChildren(...pinned.map(a => feedItem(a, true)));
+
+  const days = new Map();
+  for (const article of all) {
+    const key = dayKey(article.publishedAt ?? article.updatedAt, feed.timeZone);
+    if (!days.has(key)) days.set(key, []);
+    days.get(key).push(article);
+  }
+  container.replaceChildren(...(days.size === 0 ? [h("p", { class: "muted" }, t("empty"))] : [...days].map(([date, items]) =>
+    h("section", { class: "day", dataset: { date }, "aria-label": dayLabel(date) },
+      h("h2", { class: "day-heading" }, dayLabel(date)),
+      ...items.map(a => feedItem(a))))));
+  container.setAttribute("aria-busy", "false");
+
+  const pill = document.getElementById("new-pill");
+  pill.hidden = feed.pending.length === 0;
+  pill.textContent = t("newItems", { n: feed.pending.length });
+  document.getElementById("older").hidden = feed.nextBefore === null;
+  writeStructuredData(all);
+}
+
+/** LiveBlogPosting structured data for search engines: the feed as a live blog with its latest updates. */
+function writeStructuredData(articles) {
+  const latest = articles.slice(0, 20);
+  const data = {
+    "@context": "https://schema.org",
+    "@type": "LiveBlogPosting",
+    headline: t("feed"),
+    inLanguage: currentLanguage(),
+    url: location.origin + "/",
+    coverageStartTime: latest.length ? asDate(latest[latest.length - 1].publishedAt).toISOString() : undefined,
+    dateModified: latest.length ? asDate(latest[0].updatedAt).toISOString() : undefined,
+    liveBlogUpdate: latest.map(a => ({
+      "@type": "BlogPosting",
+      headline: a.title,
+      url: a.url,
+      datePublished: asDate(a.publishedAt ?? a.updatedAt).toISOString(),
+      dateModified: asDate(a.updatedAt).toISOString(),
+      articleBody: a.lead ?? undefined,
+      image: a.imageUrl ? new URL(a.imageUrl, location.origin).href : undefined,
+    })),
+  };
+  document.getElementById("structured-data").textContent = JSON.stringify(data);
+}
+
+// ---- Article view --------------------------------------------------------------------------------------------
+
+function openFromFeed(event, id) {
+  if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+  event.preventDefault();
+  history.pushState({ article: id }, "", `/articles/${encodeURIComponent(id)}${location.search}`);
+  showArticle(id);
+}
+
+async function showArticle(id) {
+  openArticleId = id;
+  const view = document.getElementById("article-view");
+  document.getElementById("feed-section").hidden = true;
+  view.hidden = false;
+  view.replaceChildren(h("p", { class: "muted" }, t("loading")));
+  try {
+    renderArticle(feed.articles.get(id) ?? await api(`/api/articles/${encodeURIComponent(id)}`));
+  } catch (error) {
+    view.replaceChildren(backLink(), h("p", { class: "form-error" }, error instanceof ApiError && error.status === 404 ? t("notFound") : t("failed", { m: error.message })));
+  }
+  view.focus?.();
+  scrollTo({ top: 0 });
+}
+
+function backLink() {
+  return h("a", { href: `/${location.search}`, class: "back-link", onclick: e => { e.preventDefault(); history.pushState({}, "", `/${location.search}`); closeArticle(); } }, t("back"));
+}
+
+function renderArticle(article) {
+  const view = document.getElementById("article-view");
+  view.setAttribute("tabindex", "-1");
+  if (article.state === "Retracted") {
+    view.replaceChildren(backLink(), h("h1", {}, article.title), h("p", { class: "retracted-note" }, t("retracted")));
+    return;
+  }
+  const when = article.publishedAt ?? article.updatedAt;
+  const body = h("div", { class: "article-body" });
+  body.innerHTML = article.body; // sanitised by the server (HtmlSanitizer) before it was stored
+  const shareNames = { facebook: "Facebook", x: "X", telegram: "Telegram", whatsapp: "WhatsApp", vk: "VK", email: "Email" };
+  const copy = h("button", { type: "button", class: "secondary small", onclick: async () => {
+    await navigator.clipboard?.writeText(article.url).catch(() => {});
+    copy.textContent = t("copied");
+  } }, t("copy"));
+  view.replaceChildren(
+    backLink(),
+    badges(article),
+    h("h1", { class: "article-title" }, article.title),
+    h("p", { class: "article-meta" }, h("time", { datetime: asDate(when).toISOString() }, dateTimeOf(when, feed.timeZone))),
+    article.lead ? h("p", { class: "article-lead" }, article.lead) : null,
+    article.imageUrl ? h("figure", { class: "article-photo" },
+      h("img", { src: article.imageUrl, alt: article.title }),
+      article.imageCredit ? h("figcaption", {}, `${t("photo")}: ${article.imageCredit}`) : null) : null,
+    article.corrections?.length ? h("aside", { class: "corrections" }, ...article.corrections.map(c =>
+      h("p", { class: "correction-note" }, h("strong", {}, `${t("correction")} (${dateTimeOf(c.at, feed.timeZone)}): `), c.note))) : null,
+    body,
+    article.sourceName ? h("p", { class: "article-source" }, `${t("source")}: `,
+      article.sourceUrl ? h("a", { href: article.sourceUrl, rel: "noopener", target: "_blank" }, article.sourceName) : article.sourceName) : null,
+    article.tipCredit ? h("p", { class: "muted" }, t("credit", { name: article.tipCredit })) : null,
+    h("div", { class: "share" },
+      h("span", { class: "share-label" }, `${t("share")}:`),
+      ...Object.entries(article.share ?? {}).map(([name, href]) =>
+        h("a", { href, class: `share-link share-${name}`, rel: "noopener", target: "_blank" }, shareNames[name] ?? name))),
+    h("p", { class: "permalink" }, `${t("permalink")}: `, h("a", { href: article.url }, article.url), " ", copy));
+  document.title = `${article.title} — LivePoll`;
+}
+
+function closeArticle() {
+  openArticleId = null;
+  document.getElementById("article-view").hidden = true;
+  document.getElementById("feed-section").hidden = false;
+  document.title = "LivePoll";
+}
+
+function route() {
+  const match = /^\/articles\/([^/]+)$/.exec(location.pathname);
+  if (match) showArticle(decodeURIComponent(match[1]));
+  else closeArticle();
+}
+
+// ---- Poll ----------------------------------------------------------------------------------------------------
+
+async function loadPoll() {
+  const container = document.getElementById("poll");
+  try {
+    // Over HTTP first: it also gives this browser its voter cookie before the hub connects.
+    const snapshot = await api(pollId ? `/api/polls/${encodeURIComponent(pollId)}` : "/api/polls/current");
+    pollId = snapshot.pollId;
+    pollView.apply(snapshot);
+  } catch (error) {
+    container.replaceChildren(h("p", { class: "muted" }, error instanceof ApiError && error.status === 404 ? t("noPoll") : t("failed", { m: error.message })));
+  }
+}
+
+/** Votes over the hub when connected, otherwise over HTTP; both answer with the same result. */
+async function vote(id, optionIds) {
+  if (connection?.state === signalR.HubConnectionState.Connected) {
+    return await connection.invoke("Vote", { pollId: id, optionIds });
+  }
+  try {
+    return await api(`/api/polls/${encodeURIComponent(id)}/votes`, { method: "POST", body: { optionIds } });
+  } catch (error) {
+    if (error instanceof ApiError && error.problem?.outcome) return { outcome: error.problem.outcome, message: error.message };
+    if (error instanceof ApiError && error.status === 429) throw new Error(`Retry after ${error.retryAfter ?? 60} s`);
+    throw error;
+  }
+}
+
+// ---- Tips ----------------------------------------------------------------------------------------------------
+
+function tipForm() {
+  const form = document.getElementById("tip-form");
+  const error = document.getElementById("tip-error");
+  const thanks = document.getElementById("tip-thanks");
+  form.addEventListener("submit", async event => {
+    event.preventDefault();
+    error.textContent = "";
+    thanks.textContent = "";
+    const data = new FormData(form);
+    const text = String(data.get("text") ?? "").trim();
+    if (!text) {
+      error.textContent = t("tipRequired");
+      form.elements.text.setAttribute("aria-invalid", "true");
+      form.elements.text.focus();
+      return;
+    }
+    form.elements.text.removeAttribute("aria-invalid");
+    const optional = name => String(data.get(name) ?? "").trim() || null;
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      await api("/api/tips", { method: "POST", body: {
+        text, name: optional("name"), contact: optional("contact"), link: optional("link"), creditConsent: data.get("creditConsent") === "on",
+      } });
+      form.reset();
+      thanks.textContent = t("tipThanks");
+    } catch (failure) {
+      error.textContent = failure instanceof ApiError && failure.status === 429
+        ? t("tooMany", { s: failure.retryAfter ?? 60 })
+        : t("failed", { m: failure.message });
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
+// ---- Start ---------------------------------------------------------------------------------------------------
+
+async function onConnected(hub) {
+  if (pollId) pollView.apply(await hub.invoke("SubscribePoll", pollId));
+  const catchUp = await hub.invoke("SubscribeFeed", feed.lastSequence);
+  if (!catchUp.complete || catchUp.lastSequence < feed.lastSequence) {
+    // Away too long (or the feed was reset): start again from a fresh page.
+    feed.lastSequence = 0;
+    await loadFeed();
+    return;
+  }
+  for (const event of catchUp.events) applyEvent(event);
+}
+
+languageSwitch(async () => {
+  await loadFeed();
+  if (pollView.snapshot) pollView.render();
+  if (openArticleId) showArticle(openArticleId);
+});
+document.getElementById("new-pill").addEventListener("click", () => showPending());
+document.getElementById("older").addEventListener("click", loadOlder);
+addEventListener("popstate", route);
+addEventListener("scroll", () => { if (feed.pending.length && !readerIsDown()) showPending({ scroll: false }); }, { passive: true });
+tipForm();
+route();
+showStatus("reconnecting");
+await Promise.all([loadFeed().catch(e => console.warn(e)), loadPoll()]);
+connection = connectHub({
+  onConnected,
+  onState: showStatus,
+  handlers: {
+    PollSnapshot: snapshot => { if (snapshot.pollId === pollId) pollView.apply(snapshot); },
+    FeedEvent: applyEvent,
+  },
+});

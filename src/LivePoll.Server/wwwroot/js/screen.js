@@ -1,0 +1,127 @@
+// The newsroom wall screen: the live poll with large bars, total votes and votes per second, a QR code and link
+// for readers to vote, the latest articles and incoming tips. Needs no interaction once signed in; survives
+// reconnects and server restarts by itself (the hub reconnects forever and every reconnect re-subscribes).
+import { currentLanguage, t } from "./i18n.js";
+import { api, asDate, connectHub, formatNumber, h, languageSwitch, showStatus, timeOf, animateNumber } from "./live.js";
+import { signedIn } from "./newsroom.js";
+import { PollView } from "./poll.js";
+import qrcode from "/lib/qrcode.mjs";
+
+const pinnedPoll = new URLSearchParams(location.search).get("poll");
+const pollView = new PollView(document.getElementById("poll"));
+const samples = [];          // [time ms, total voters] over the last seconds, for votes per second
+const articles = new Map();  // id → article
+const tips = new Map();      // id → unhandled tip
+let feedInfo = { timeZone: "Asia/Almaty", siteUrl: location.origin, lastSequence: 0 };
+let pollId = null;
+let hub = null;
+
+async function choosePoll() {
+  if (pinnedPoll) return pinnedPoll;
+  const polls = await api("/api/newsroom/polls");
+  return (polls.find(p => p.state === "Open") ?? polls[0])?.pollId ?? null;
+}
+
+function showPoll(snapshot) {
+  if (!pollView.apply(snapshot)) return;
+  const total = snapshot.totalVoters ?? 0;
+  animateNumber(document.getElementById("total-votes"), total);
+  samples.push([Date.now(), total]);
+}
+
+/** Votes per second over the last ten seconds, from the totals the snapshots carried. */
+function updateRate() {
+  const now = Date.now();
+  while (samples.length > 1 && samples[0][0] < now - 10_000) samples.shift();
+  const [first, last] = [samples[0], samples[samples.length - 1]];
+  const seconds = first && last ? Math.max(1, (now - first[0]) / 1000) : 1;
+  const rate = first && last ? Math.max(0, (last[1] - first[1]) / seconds) : 0;
+  document.getElementById("votes-per-second").textContent = formatNumber(Math.round(rate));
+}
+
+function showJoin() {
+  const url = pollId ? `${feedInfo.siteUrl}/?poll=${encodeURIComponent(pollId)}` : feedInfo.siteUrl;
+  document.getElementById("join-url").textContent = url.replace(/^https?:\/\//, "");
+  const code = qrcode(0, "M");
+  code.addData(url);
+  code.make();
+  document.getElementById("qr").innerHTML = code.createSvgTag({ cellSize: 6, margin: 2, scalable: true, alt: url });
+}
+
+async function loadFeed() {
+  const page = await api(`/api/feed?limit=8&lang=${currentLanguage()}`);
+  feedInfo = { timeZone: page.timeZone, siteUrl: page.siteUrl, lastSequence: Math.max(feedInfo.lastSequence, page.lastSequence) };
+  articles.clear();
+  for (const article of page.days.flatMap(d => d.items)) articles.set(article.id, article);
+  renderArticles();
+  showJoin();
+}
+
+function renderArticles() {
+  const latest = [...articles.values()].sort((a, b) => b.sequence - a.sequence).slice(0, 6);
+  document.getElementById("latest").replaceChildren(...latest.map(a => h("li", { dataset: { articleId: a.id } },
+    h("time", { datetime: asDate(a.publishedAt ?? a.updatedAt).toISOString() }, timeOf(a.publishedAt ?? a.updatedAt, feedInfo.timeZone)),
+    a.keyEvent ? "⚡ " : "", a.title)));
+}
+
+function applyFeedEvent(event) {
+  if (event.sequence <= feedInfo.lastSequence) return;
+  feedInfo.lastSequence = event.sequence;
+  if (event.kind === "Retracted") articles.delete(event.article.id);
+  else if (event.kind === "Published" || articles.has(event.article.id)) articles.set(event.article.id, event.article);
+  renderArticles();
+}
+
+function renderTips() {
+  const list = [...tips.values()].sort((a, b) => asDate(b.receivedAt) - asDate(a.receivedAt)).slice(0, 6);
+  document.getElementById("tips").replaceChildren(...(list.length === 0 ? [h("li", { class: "muted" }, t("noTips"))] : list.map(tip =>
+    h("li", { dataset: { tipId: tip.id } },
+      h("time", { datetime: asDate(tip.receivedAt).toISOString() }, timeOf(tip.receivedAt, feedInfo.timeZone)),
+      tip.text.length > 160 ? `${tip.text.slice(0, 160)}…` : tip.text,
+      tip.name ? h("span", { class: "tip-from" }, t("from", { n: tip.name })) : null))));
+}
+
+async function onConnected(connection) {
+  const chosen = await choosePoll();
+  if (chosen !== pollId && pollId) await connection.invoke("UnsubscribePoll", pollId).catch(() => {});
+  pollId = chosen;
+  showJoin();
+  if (pollId) showPoll(await connection.invoke("SubscribePoll", pollId));
+  else document.getElementById("poll").replaceChildren(h("p", { class: "muted" }, t("noPoll")));
+  const catchUp = await connection.invoke("SubscribeFeed", feedInfo.lastSequence);
+  if (!catchUp.complete || catchUp.lastSequence < feedInfo.lastSequence) await loadFeed();
+  else catchUp.events.forEach(applyFeedEvent);
+  tips.clear();
+  for (const tip of await connection.invoke("JoinNewsroom")) tips.set(tip.id, tip);
+  renderTips();
+}
+
+function tick() {
+  const clock = new Intl.DateTimeFormat(t("locale"), { timeZone: feedInfo.timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  document.getElementById("clock").textContent = clock.format(new Date());
+  updateRate();
+}
+
+languageSwitch(() => { loadFeed(); renderTips(); if (pollView.snapshot) pollView.render(); });
+showStatus("reconnecting");
+await signedIn(["screen", "editor"]);
+document.getElementById("wall").hidden = false;
+await loadFeed().catch(error => console.warn(error));
+hub = connectHub({
+  onConnected,
+  onState: showStatus,
+  handlers: {
+    PollSnapshot: snapshot => { if (snapshot.pollId === pollId) showPoll(snapshot); },
+    FeedEvent: applyFeedEvent,
+    TipReceived: tip => { tips.set(tip.id, tip); renderTips(); },
+    TipUpdated: tip => { if (tip.handled) tips.delete(tip.id); else tips.set(tip.id, tip); renderTips(); },
+  },
+});
+setInterval(tick, 1_000);
+tick();
+// When the newsroom opens a new poll, the wall moves to it by itself.
+setInterval(async () => {
+  if (pinnedPoll || hub.state !== signalR.HubConnectionState.Connected) return;
+  const chosen = await choosePoll().catch(() => pollId);
+  if (chosen && chosen !== pollId) await onConnected(hub);
+}, 15_000);

@@ -1,0 +1,184 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using LivePoll.Contracts;
+using LivePoll.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace LivePoll.BrowserTests;
+
+/// <summary>The desk and the wall screen in Chromium, with reader pages watching what they do.</summary>
+[Collection(ChromiumCollection.Name)]
+public sealed class NewsroomPagesTests(Chromium chromium)
+{
+    [Fact]
+    public async Task An_editor_publishes_corrects_and_retracts_in_the_desk_and_open_reader_pages_follow_live()
+    {
+        await using var server = await LivePollServer.StartAsync("");
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(NewsroomPagesTests) + ".desk");
+        var reader = await browser.OpenAsync("/?lang=ru");
+        var scrolled = await browser.OpenAsync("/", width: 1000, height: 500);
+        var desk = await browser.OpenAsync("/desk");
+        await SignInAsync(desk, LivePollServer.EditorAccount);
+        await PageSession.WaitLiveAsync(reader);
+        await PageSession.WaitLiveAsync(scrolled);
+        await PageSession.WaitLiveAsync(desk);
+        await scrolled.EvaluateAsync("() => window.scrollTo(0, document.body.scrollHeight)");
+
+        const string title = "В Алматы открылась новая велодорожка";
+        await desk.Locator("#a-title").FillAsync(title);
+        await desk.Locator("#a-lead").FillAsync("Маршрут длиной 12 км соединил три района.");
+        await desk.Locator("#a-body").FillAsync("<p>Велодорожку открыли утром.</p>");
+        await desk.Locator("#a-language").SelectOptionAsync("ru");
+        await desk.Locator("#article-form button[type=submit]").ClickAsync();
+        await Expect(desk.Locator("#articles tr", new() { HasText = title })).ToBeVisibleAsync();
+
+        // Under today's heading, in the reader's language, without a reload.
+        var today = reader.Locator("#feed section.day").First;
+        await Expect(today.Locator(".day-heading")).ToHaveTextAsync("Сегодня");
+        await Expect(today.Locator(".feed-item").First).ToContainTextAsync(title);
+        // A reader who scrolled down gets a pill instead of a jump, and the article when they ask for it.
+        await Expect(scrolled.Locator("#new-pill")).ToHaveTextAsync("1 жаңа жаңалық ↑");
+        await Expect(scrolled.Locator("#feed .feed-item", new() { HasText = title })).ToHaveCountAsync(0);
+        await scrolled.Locator("#new-pill").ClickAsync();
+        await Expect(scrolled.Locator("#feed .feed-item", new() { HasText = title })).ToBeVisibleAsync();
+
+        var row = desk.Locator("#articles tr", new() { HasText = title });
+        await row.Locator("summary").ClickAsync();
+        await row.Locator("input[name=note]").FillAsync("Уточнена длина маршрута: 14 км.");
+        await row.Locator("input[name=title]").FillAsync(title + " длиной 14 км");
+        await row.Locator("form button[type=submit]").ClickAsync();
+        var item = reader.Locator("#feed .feed-item", new() { HasText = title });
+        await Expect(item.Locator(".correction-note")).ToContainTextAsync("Уточнена длина маршрута: 14 км.");
+        await Expect(item.Locator(".item-title")).ToHaveTextAsync(title + " длиной 14 км");
+        await Expect(item.Locator(".corrected-badge")).ToHaveTextAsync("Исправлено");
+        await browser.ScreenshotAsync(reader, "reader-ru");
+        await browser.ScreenshotAsync(desk, "desk");
+
+        await desk.Locator("#articles tr", new() { HasText = title }).GetByRole(AriaRole.Button, new() { Name = "Алып тастау" }).ClickAsync();
+        await Expect(reader.Locator("#feed .feed-item", new() { HasText = title })).ToHaveCountAsync(0);
+        await Expect(scrolled.Locator("#feed .feed-item", new() { HasText = title })).ToHaveCountAsync(0);
+        await Expect(desk.Locator("#articles tr", new() { HasText = title }).Locator(".state")).ToHaveTextAsync("Алынған");
+        browser.AssertNoScriptErrors();
+    }
+
+    [Fact]
+    public async Task A_tip_from_a_reader_page_appears_on_the_screen_and_in_the_desk_and_never_on_another_reader_page()
+    {
+        await using var server = await LivePollServer.StartAsync("");
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(NewsroomPagesTests) + ".tips");
+        var screen = await browser.OpenAsync("/screen", width: 1920, height: 1080);
+        await SignInAsync(screen, LivePollServer.ScreenAccount);
+        var desk = await browser.OpenAsync("/desk");
+        await SignInAsync(desk, LivePollServer.EditorAccount);
+        var tipster = await browser.OpenAsync("/");
+        var bystander = await browser.OpenAsync("/");
+        foreach (var page in new[] { screen, desk, tipster, bystander })
+        {
+            await PageSession.WaitLiveAsync(page);
+        }
+        await Expect(screen.Locator(".poll-question")).ToHaveTextAsync("Бір уақыт белдеуіне ауысу сізге қалай әсер етті?");
+        await Expect(screen.Locator("#join-url")).ToContainTextAsync("/?poll=1");
+        await Expect(screen.Locator("#qr svg")).ToBeVisibleAsync();
+
+        const string text = "Сарыарқа көшесінде су құбыры жарылды, жол жабық.";
+        await tipster.Locator("#tip-text").FillAsync(text);
+        await tipster.Locator("#tip-name").FillAsync("Әлия");
+        await tipster.Locator("#tip-form button[type=submit]").ClickAsync();
+        await Expect(tipster.Locator("#tip-thanks")).ToBeVisibleAsync();
+
+        await Expect(screen.Locator("#tips li", new() { HasText = text })).ToContainTextAsync("Кімнен: Әлия");
+        await Expect(desk.Locator("#tips .tip", new() { HasText = text })).ToBeVisibleAsync();
+        // A vote moves the wall's bars and total.
+        using (var voted = await server.Anonymous.PostAsJsonAsync("/api/polls/1/votes", new { optionIds = new[] { "3" } }))
+        {
+            Assert.Equal(HttpStatusCode.OK, voted.StatusCode);
+        }
+        await Expect(screen.Locator("#total-votes")).ToHaveTextAsync("2605");
+        await browser.ScreenshotAsync(screen, "screen");
+
+        // Readers never receive tips: the other reader's page has not seen it, live or in its markup.
+        Assert.DoesNotContain(text, await bystander.ContentAsync());
+        Assert.DoesNotContain(text, await tipster.Locator("main").InnerTextAsync());
+
+        await desk.Locator("#tips .tip", new() { HasText = text }).GetByRole(AriaRole.Button, new() { Name = "Өңделді деп белгілеу" }).ClickAsync();
+        await Expect(screen.Locator("#tips li", new() { HasText = text })).ToHaveCountAsync(0);
+        await Expect(desk.Locator("#tips .tip", new() { HasText = text })).ToHaveCountAsync(0);
+        browser.AssertNoScriptErrors();
+    }
+
+    [Fact]
+    public async Task The_screen_recovers_by_itself_after_the_server_restarts()
+    {
+        await using var redis = await RedisServerProcess.StartAsync();
+        var prefix = TestPrefix.New();
+        var node = await NodeProcess.StartAsync("screen-node", redis.Configuration, prefix);
+        try
+        {
+            using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeoutExtensions.Default };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", LivePollServer.EditorKey);
+            var pollId = await CreatePollAsync(http, "Кім жеңеді?", "Қайрат", "Астана");
+
+            await using var browser = new PageSession(chromium.Browser, node.BaseAddress, nameof(NewsroomPagesTests) + ".restart");
+            var screen = await browser.OpenAsync("/screen#key=" + LivePollServer.ScreenKey, width: 1920, height: 1080);
+            await PageSession.WaitLiveAsync(screen);
+            await Expect(screen.Locator(".poll-question")).ToHaveTextAsync("Кім жеңеді?");
+
+            await node.KillAsync();
+            await node.DisposeAsync();
+            await Expect(screen.Locator("#status")).Not.ToHaveAttributeAsync("data-state", "live");
+
+            node = await NodeProcess.StartAsync("screen-node", redis.Configuration, prefix, node.Port);
+            await PageSession.WaitLiveAsync(screen);
+
+            // Live again with no reload: a vote and an article made after the restart reach the wall.
+            await VoteAsync(http, pollId, "2");
+            await Expect(screen.Locator("#total-votes")).ToHaveTextAsync("1");
+            await Expect(screen.Locator(".poll-option").Nth(1).Locator(".count")).ToHaveTextAsync("1");
+            using (var published = await http.PostAsJsonAsync("/api/newsroom/articles", new ArticleInput { Title = "Эфир қайта басталды", Body = "<p>.</p>" }))
+            {
+                Assert.Equal(HttpStatusCode.Created, published.StatusCode);
+            }
+            await Expect(screen.Locator("#latest li", new() { HasText = "Эфир қайта басталды" })).ToBeVisibleAsync();
+            await browser.ScreenshotAsync(screen, "screen-after-restart");
+            browser.AssertNoScriptErrors();
+        }
+        finally
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    private static async Task SignInAsync(IPage page, string account)
+    {
+        await page.Locator("#sign-in-name").FillAsync(account);
+        await page.Locator("#sign-in-password").FillAsync(LivePollServer.AccountPassword);
+        await page.Locator("#sign-in button[type=submit]").ClickAsync();
+        await Expect(page.Locator("#sign-in")).ToBeHiddenAsync();
+    }
+
+    private static async Task<string> CreatePollAsync(HttpClient http, string question, params string[] options)
+    {
+        using var created = await http.PostAsJsonAsync("/api/newsroom/polls", new CreatePollRequest
+        {
+            Question = question,
+            Options = options.Select(o => new CreatePollOption { Text = o }).ToList(),
+        }, ReaderPageTests.Json);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await created.Content.ReadFromJsonAsync<PollSnapshot>(ReaderPageTests.Json))!.PollId;
+    }
+
+    private static async Task VoteAsync(HttpClient http, string pollId, string optionId)
+    {
+        using var voter = await http.PostAsync("/api/voters", null);
+        var token = (await voter.Content.ReadFromJsonAsync<VoterToken>(ReaderPageTests.Json))!.Token;
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{pollId}/votes")
+        {
+            Content = JsonContent.Create(new { optionIds = new[] { optionId } }),
+        };
+        request.Headers.Add("X-Voter-Token", token);
+        using var answer = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+    }
+}

@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Http.Json;
+using LivePoll.Contracts;
+using LivePoll.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace LivePoll.BrowserTests;
+
+/// <summary>The reader page in Chromium against the real server (embedded Garnet with the seed page's demo data).</summary>
+[Collection(ChromiumCollection.Name)]
+public sealed class ReaderPageTests(Chromium chromium)
+{
+    [Fact]
+    public async Task A_reader_votes_and_sees_the_bars_change_another_reader_sees_it_within_a_second_and_a_reload_keeps_you_voted()
+    {
+        await using var server = await LivePollServer.StartAsync("");
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(ReaderPageTests) + ".vote");
+        var pollId = await CreatePollAsync(server, "Кешкі эфирді қай уақытта көресіз?", "18:00", "20:00", "22:00");
+
+        var reader = await browser.OpenAsync($"/?poll={pollId}");
+        var other = await browser.OpenAsync($"/?poll={pollId}&lang=ru");
+        await PageSession.WaitLiveAsync(reader);
+        await PageSession.WaitLiveAsync(other);
+        await Expect(reader.Locator(".poll-question")).ToHaveTextAsync("Кешкі эфирді қай уақытта көресіз?");
+        await Expect(reader.Locator(".option-vote")).ToHaveCountAsync(3);
+        await Expect(reader.Locator(".option-vote").Nth(1)).ToContainTextAsync("2. 20:00");
+
+        await reader.Locator(".option-vote").Nth(1).ClickAsync();
+
+        var second = reader.Locator(".poll-option").Nth(1);
+        await Expect(reader.Locator(".poll-voted")).ToContainTextAsync("Сіз дауыс бердіңіз");
+        await Expect(second.Locator(".count")).ToHaveTextAsync("1");
+        await Expect(second.Locator(".option-percent")).ToHaveTextAsync("100%");
+        await Expect(second.Locator(".bar-fill")).ToHaveAttributeAsync("style", "width: 100%;");
+        await Expect(second).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("chosen"));
+        await Expect(reader.Locator(".option-vote")).ToHaveCountAsync(0);
+
+        // The other reader, with no reload: the new count within a second of the voter's own page showing it.
+        await Expect(other.Locator(".poll-option").Nth(1).Locator(".count")).ToHaveTextAsync("1", new() { Timeout = 1_000 });
+        await Expect(other.Locator(".poll-total")).ToContainTextAsync("Всего: 1 голосов");
+        await Expect(other.Locator(".option-vote")).ToHaveCountAsync(3);
+
+        await reader.ReloadAsync();
+        await Expect(reader.Locator(".poll-voted")).ToContainTextAsync("Сіз дауыс бердіңіз");
+        await Expect(reader.Locator(".poll-option.chosen")).ToContainTextAsync("20:00");
+        await Expect(reader.Locator(".option-vote")).ToHaveCountAsync(0);
+
+        await browser.ScreenshotAsync(reader, "reader-kk");
+        await browser.ScreenshotAsync(other, "reader-ru-other");
+        browser.AssertNoScriptErrors();
+    }
+
+    [Fact]
+    public async Task The_seed_page_reads_in_kazakh_by_default_and_switches_to_russian_and_english_without_a_reload()
+    {
+        await using var server = await LivePollServer.StartAsync("");
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(ReaderPageTests) + ".languages");
+
+        var page = await browser.OpenAsync("/");
+        await PageSession.WaitLiveAsync(page);
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "kk");
+        await Expect(page.Locator("#feed-title")).ToHaveTextAsync("Оқиғалар лентасы");
+        await Expect(page.Locator("#feed .day-heading").First).ToHaveTextAsync("Бүгін");
+        await Expect(page.Locator("#poll-heading")).ToHaveTextAsync("Сауалнама");
+        await Expect(page.Locator(".poll-question")).ToHaveTextAsync("Бір уақыт белдеуіне ауысу сізге қалай әсер етті?");
+        await Expect(page.Locator(".option-count").Nth(1)).ToHaveTextAsync("(2184)");
+        await Expect(page.Locator(".pinned .feed-item")).ToContainTextAsync("ІІМ: Қазақстанда киберқылмысқа қарсы күрес күшейтілуде");
+        await Expect(page.Locator("#suggest-heading")).ToHaveTextAsync("Жаңалықтар ұсыныңыз");
+        await browser.ScreenshotAsync(page, "reader-kk");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "RU" }).ClickAsync();
+        await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "ru");
+        await Expect(page.Locator("#feed-title")).ToHaveTextAsync("Лента событий");
+        await Expect(page.Locator("#feed .day-heading").First).ToHaveTextAsync("Сегодня");
+        await Expect(page.Locator("#suggest-heading")).ToHaveTextAsync("Предложите новость");
+        await Expect(page.Locator("#status .status-text")).ToHaveTextAsync("В эфире");
+        await browser.ScreenshotAsync(page, "reader-ru");
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "EN" }).ClickAsync();
+        await Expect(page.Locator("#feed-title")).ToHaveTextAsync("Live feed");
+        await Expect(page.Locator("#poll-heading")).ToHaveTextAsync("Poll");
+
+        // The article view: photo with credit, source, body, permalink and share links.
+        await page.Locator(".pinned .item-title a").First.ClickAsync();
+        var article = page.Locator("#article-view");
+        await Expect(article.Locator("h1")).ToHaveTextAsync("ІІМ: Қазақстанда киберқылмысқа қарсы күрес күшейтілуде");
+        await Expect(article.Locator("figcaption")).ToHaveTextAsync("Photo: polisia.kz");
+        await Expect(article.Locator(".article-source a")).ToHaveTextAsync("Polisia.kz");
+        await Expect(article.Locator(".article-body")).ToContainTextAsync("Антифрод-орталық");
+        await Expect(article.Locator(".share-link")).ToHaveCountAsync(6);
+        await Expect(article.Locator(".permalink a")).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("/articles/"));
+        Assert.Matches("/articles/[^/]+$", new Uri(page.Url).AbsolutePath);
+        await browser.ScreenshotAsync(page, "article-en");
+
+        // Structured data for search engines describes the feed as a live blog.
+        var structured = await page.Locator("#structured-data").TextContentAsync();
+        Assert.Contains("\"@type\":\"LiveBlogPosting\"", structured);
+        Assert.Contains("liveBlogUpdate", structured);
+        browser.AssertNoScriptErrors();
+    }
+
+    [Fact]
+    public async Task On_a_phone_a_reader_votes_with_the_keyboard_and_a_tip_gets_a_confirmation_or_a_clear_error()
+    {
+        await using var server = await LivePollServer.StartAsync("");
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(ReaderPageTests) + ".phone");
+        var page = await browser.OpenAsync("/", width: 390, height: 844, phone: true);
+        await PageSession.WaitLiveAsync(page);
+
+        await page.Locator(".option-vote").First.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator(".poll-voted")).ToBeVisibleAsync();
+        await Expect(page.Locator(".poll-option").First.Locator(".count")).ToHaveTextAsync("348");
+
+        await page.Locator("#tip-form button[type=submit]").ClickAsync();
+        await Expect(page.Locator("#tip-error")).ToHaveTextAsync("Не болғанын жазыңыз.");
+        await page.Locator("#tip-text").FillAsync("Абай даңғылында жол жөндеу басталды.");
+        await page.Locator("#tip-link").FillAsync("not a link");
+        await page.Locator("#tip-form button[type=submit]").ClickAsync();
+        await Expect(page.Locator("#tip-error")).ToContainTextAsync("link");
+        await page.Locator("#tip-link").FillAsync("");
+        await page.Locator("#tip-form button[type=submit]").ClickAsync();
+        await Expect(page.Locator("#tip-thanks")).ToHaveTextAsync("Рахмет! Хабарыңыз редакцияға жетті.");
+        await browser.ScreenshotAsync(page, "reader-phone");
+        browser.AssertNoScriptErrors();
+    }
+
+    internal static readonly System.Text.Json.JsonSerializerOptions Json = CreateJson();
+
+    private static System.Text.Json.JsonSerializerOptions CreateJson()
+    {
+        var options = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        WireFormats.Configure(options);
+        return options;
+    }
+
+    internal static async Task<string> CreatePollAsync(LivePollServer server, string question, params string[] options)
+    {
+        using var created = await server.Http.PostAsJsonAsync("/api/newsroom/polls", new CreatePollRequest
+        {
+            Question = question,
+            Options = options.Select(o => new CreatePollOption { Text = o }).ToList(),
+        }, Json);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return (await created.Content.ReadFromJsonAsync<PollSnapshot>(Json))!.PollId;
+    }
+}
