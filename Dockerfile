@@ -1,5 +1,7 @@
 # LivePoll server image. Build: docker build -t livepoll . (docker-compose.yml does this for its nodes.)
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# The pages' front-end packages (SignalR's JavaScript client, a QR code maker) come from npm during the build.
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN dotnet publish src/LivePoll.Server -c Release -o /app

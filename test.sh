@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs LivePoll's whole test suite. The integration tests start a real redis-server on free loopback ports
-# and the scale-out tests Debian's nginx in front of two nodes, so this makes sure both are installed first
-# (as root it installs them; otherwise it says what to install). Extra arguments go to `dotnet test`
+# Runs LivePoll's whole test suite. The integration tests start a real redis-server on free loopback ports,
+# the scale-out tests Debian's nginx in front of two nodes, the browser tests Debian's Chromium, and the
+# server's build needs Node.js and npm for the pages' packages; this makes sure all are installed first (as
+# root it installs them; otherwise it says what to install). Extra arguments go to `dotnet test`
 # (e.g. --filter "FullyQualifiedName~Polls").
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,6 +10,9 @@ cd "$(dirname "$0")"
 need_packages=()
 command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
 [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1 || need_packages+=(nginx)
+# Chromium with fonts that cover Kazakh and Russian (Cyrillic), for readable screenshots.
+[[ -x "${LIVEPOLL_CHROMIUM:-/usr/bin/chromium}" ]] || need_packages+=(chromium fonts-dejavu-core fonts-liberation)
+command -v npm >/dev/null 2>&1 || need_packages+=(nodejs npm)
 
 if ((${#need_packages[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
@@ -24,4 +28,7 @@ if ((${#need_packages[@]})); then
   fi
 fi
 
-dotnet test LivePoll.sln "$@"
+# Build once, then run the test projects one after another (-m:1): on a small machine the browser tests and the
+# multi-process scale-out tests should not fight over the same cores.
+dotnet build LivePoll.sln
+dotnet test LivePoll.sln --no-build -m:1 "$@"

@@ -91,6 +91,7 @@ public sealed class ReaderPageTests(Chromium chromium)
         await Expect(article.Locator(".share-link")).ToHaveCountAsync(6);
         await Expect(article.Locator(".permalink a")).ToHaveAttributeAsync("href", new System.Text.RegularExpressions.Regex("/articles/"));
         Assert.Matches("/articles/[^/]+$", new Uri(page.Url).AbsolutePath);
+        Assert.DoesNotContain("null", await page.Locator("main").InnerTextAsync());
         await browser.ScreenshotAsync(page, "article-en");
 
         // Structured data for search engines describes the feed as a live blog.

@@ -145,12 +145,21 @@ export function timeOf(value, timeZone) {
   return new Intl.DateTimeFormat(t("locale"), { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(asDate(value));
 }
 
-export function dateTimeOf(value, timeZone) {
-  return new Intl.DateTimeFormat(t("locale"), { timeZone, day: "2-digit", month: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
-    .format(asDate(value));
+// Browsers' Intl often lacks Kazakh month names (Chromium prints "M11"): Kazakh dates are spelled out here.
+const kazakhMonths = ["қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз", "қыркүйек", "қазан", "қараша", "желтоқсан"];
+
+/** "03 желтоқсан" / "03 декабря" / "03 December" for a yyyy-MM-dd day. */
+export function dayMonthOf(date) {
+  const [, month, day] = date.split("-").map(Number);
+  if (currentLanguage() === "kk") return `${String(day).padStart(2, "0")} ${kazakhMonths[month - 1]}`;
+  return new Intl.DateTimeFormat(t("locale"), { day: "2-digit", month: "long", timeZone: "UTC" }).format(new Date(`${date}T00:00:00Z`));
 }
 
-/** Counts as the seed page shows them: 2184, then 12 345 (grouped from five digits, like the newsroom writes them). */
+/** "03 желтоқсан, 14:05" in the newsroom's time zone. */
+export function dateTimeOf(value, timeZone) {
+  return `${dayMonthOf(dayKey(value, timeZone))}, ${timeOf(value, timeZone)}`;
+}
+
 export const formatNumber = n => new Intl.NumberFormat(t("numberLocale"), { useGrouping: "min2" }).format(n);
 
 /** Moves a number shown in an element towards its new value over ~400 ms. */

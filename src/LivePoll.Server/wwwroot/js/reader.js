@@ -1,6 +1,6 @@
 // The reader page: the live feed grouped by day, an article view, the poll, the "suggest news" form.
 import { currentLanguage, t } from "./i18n.js";
-import { ApiError, api, asDate, connectHub, dateTimeOf, dayKey, h, languageSwitch, showStatus, timeOf } from "./live.js";
+import { ApiError, api, asDate, connectHub, dateTimeOf, dayKey, dayMonthOf, h, languageSwitch, showStatus, timeOf } from "./live.js";
 import { PollView } from "./poll.js";
 
 const feed = {
@@ -89,7 +89,7 @@ function showPending({ scroll = true } = {}) {
 function dayLabel(date) {
   if (feed.labels.has(date)) return feed.labels.get(date);
   if (date === dayKey(new Date(), feed.timeZone)) return t("today");
-  return new Intl.DateTimeFormat(t("locale"), { day: "2-digit", month: "long", timeZone: "UTC" }).format(new Date(`${date}T00:00:00Z`));
+  return dayMonthOf(date);
 }
 
 function badges(article, inPinnedList = false) {
@@ -205,7 +205,7 @@ function renderArticle(article) {
     await navigator.clipboard?.writeText(article.url).catch(() => {});
     copy.textContent = t("copied");
   } }, t("copy"));
-  view.replaceChildren(
+  view.replaceChildren(...[
     backLink(),
     badges(article),
     h("h1", { class: "article-title" }, article.title),
@@ -224,7 +224,8 @@ function renderArticle(article) {
       h("span", { class: "share-label" }, `${t("share")}:`),
       ...Object.entries(article.share ?? {}).map(([name, href]) =>
         h("a", { href, class: `share-link share-${name}`, rel: "noopener", target: "_blank" }, shareNames[name] ?? name))),
-    h("p", { class: "permalink" }, `${t("permalink")}: `, h("a", { href: article.url }, article.url), " ", copy));
+    h("p", { class: "permalink" }, `${t("permalink")}: `, h("a", { href: article.url }, article.url), " ", copy),
+  ].filter(Boolean));
   document.title = `${article.title} — LivePoll`;
 }
 
