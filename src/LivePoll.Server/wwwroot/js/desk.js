@@ -155,10 +155,12 @@ async function onConnected(hub) {
   await Promise.all([loadArticles(), loadPolls()]);
 }
 
-const rerender = () => { translatePage(); loadArticles(); loadPolls(); renderTips(); };
+let session = null;
+// Before sign-in only the labels change; afterwards the lists are drawn again in the new language.
+const rerender = () => { translatePage(); if (session) { loadArticles(); loadPolls(); renderTips(); } };
 languageSwitch(rerender);
 showStatus("reconnecting");
-const session = await signedIn(["editor"]);
+session = await signedIn(["editor"]);
 document.getElementById("who").textContent = t("signedInAs", { n: session.name, r: session.role });
 const signOutButton = document.getElementById("sign-out");
 signOutButton.hidden = false;
