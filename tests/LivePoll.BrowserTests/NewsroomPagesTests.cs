@@ -118,7 +118,7 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         {
             using var http = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeoutExtensions.Default };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", LivePollServer.EditorKey);
-            var pollId = await CreatePollAsync(http, "Кім жеңеді?", "Қайрат", "Астана");
+            var pollId = await ServerCalls.CreatePollAsync(http, "Кім жеңеді?", "Қайрат", "Астана");
 
             await using var browser = new PageSession(chromium.Browser, node.BaseAddress, nameof(NewsroomPagesTests) + ".restart");
             var screen = await browser.OpenAsync("/screen#key=" + LivePollServer.ScreenKey, width: 1920, height: 1080);
@@ -133,7 +133,7 @@ public sealed class NewsroomPagesTests(Chromium chromium)
             await PageSession.WaitLiveAsync(screen);
 
             // Live again with no reload: a vote and an article made after the restart reach the wall.
-            await VoteAsync(http, pollId, "2");
+            await ServerCalls.VoteAsync(http, pollId, "2");
             await Expect(screen.Locator("#total-votes")).ToHaveTextAsync("1");
             await Expect(screen.Locator(".poll-option").Nth(1).Locator(".count")).ToHaveTextAsync("1");
             using (var published = await http.PostAsJsonAsync("/api/newsroom/articles", new ArticleInput { Title = "Эфир қайта басталды", Body = "<p>.</p>" }))
@@ -156,29 +156,5 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         await page.Locator("#sign-in-password").FillAsync(LivePollServer.AccountPassword);
         await page.Locator("#sign-in button[type=submit]").ClickAsync();
         await Expect(page.Locator("#sign-in")).ToBeHiddenAsync();
-    }
-
-    private static async Task<string> CreatePollAsync(HttpClient http, string question, params string[] options)
-    {
-        using var created = await http.PostAsJsonAsync("/api/newsroom/polls", new CreatePollRequest
-        {
-            Question = question,
-            Options = options.Select(o => new CreatePollOption { Text = o }).ToList(),
-        }, ReaderPageTests.Json);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        return (await created.Content.ReadFromJsonAsync<PollSnapshot>(ReaderPageTests.Json))!.PollId;
-    }
-
-    private static async Task VoteAsync(HttpClient http, string pollId, string optionId)
-    {
-        using var voter = await http.PostAsync("/api/voters", null);
-        var token = (await voter.Content.ReadFromJsonAsync<VoterToken>(ReaderPageTests.Json))!.Token;
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{pollId}/votes")
-        {
-            Content = JsonContent.Create(new { optionIds = new[] { optionId } }),
-        };
-        request.Headers.Add("X-Voter-Token", token);
-        using var answer = await http.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
     }
 }

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using LivePoll.Contracts;
 using LivePoll.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -16,7 +13,7 @@ public sealed class ReaderPageTests(Chromium chromium)
     {
         await using var server = await LivePollServer.StartAsync("");
         await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(ReaderPageTests) + ".vote");
-        var pollId = await CreatePollAsync(server, "Кешкі эфирді қай уақытта көресіз?", "18:00", "20:00", "22:00");
+        var pollId = await ServerCalls.CreatePollAsync(server.Http, "Кешкі эфирді қай уақытта көресіз?", "18:00", "20:00", "22:00");
 
         var reader = await browser.OpenAsync($"/?poll={pollId}");
         var other = await browser.OpenAsync($"/?poll={pollId}&lang=ru");
@@ -125,25 +122,5 @@ public sealed class ReaderPageTests(Chromium chromium)
         await Expect(page.Locator("#tip-thanks")).ToHaveTextAsync("Рахмет! Хабарыңыз редакцияға жетті.");
         await browser.ScreenshotAsync(page, "reader-phone");
         browser.AssertNoScriptErrors();
-    }
-
-    internal static readonly System.Text.Json.JsonSerializerOptions Json = CreateJson();
-
-    private static System.Text.Json.JsonSerializerOptions CreateJson()
-    {
-        var options = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
-        WireFormats.Configure(options);
-        return options;
-    }
-
-    internal static async Task<string> CreatePollAsync(LivePollServer server, string question, params string[] options)
-    {
-        using var created = await server.Http.PostAsJsonAsync("/api/newsroom/polls", new CreatePollRequest
-        {
-            Question = question,
-            Options = options.Select(o => new CreatePollOption { Text = o }).ToList(),
-        }, Json);
-        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-        return (await created.Content.ReadFromJsonAsync<PollSnapshot>(Json))!.PollId;
     }
 }
