@@ -2,7 +2,7 @@
 // for readers to vote, the latest articles and incoming tips. Needs no interaction once signed in; survives
 // reconnects and server restarts by itself (the hub reconnects forever and every reconnect re-subscribes).
 import { currentLanguage, t } from "./i18n.js";
-import { api, asDate, connectHub, formatNumber, h, languageSwitch, showStatus, timeOf, animateNumber } from "./live.js";
+import { ApiError, api, asDate, connectHub, formatNumber, h, languageSwitch, showStatus, timeOf, animateNumber } from "./live.js";
 import { signedIn } from "./newsroom.js";
 import { PollView } from "./poll.js";
 import qrcode from "/lib/qrcode.mjs";
@@ -16,10 +16,15 @@ let feedInfo = { timeZone: "Asia/Almaty", siteUrl: location.origin, lastSequence
 let pollId = null;
 let hub = null;
 
+/** The poll readers see on the front page (the server decides: newest open, else newest closed), unless ?poll= pins one. */
 async function choosePoll() {
   if (pinnedPoll) return pinnedPoll;
-  const polls = await api("/api/newsroom/polls");
-  return (polls.find(p => p.state === "Open") ?? polls[0])?.pollId ?? null;
+  try {
+    return (await api("/api/polls/current")).pollId;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
 }
 
 function showPoll(snapshot) {
