@@ -25,8 +25,8 @@ internal static class NewsroomCommands
                 }
                 return true;
             case ["--print-vote-script"]:
-                // The exact Lua the server runs per vote, so benchmarks can run it against raw Redis.
-                Console.Write(Polls.PollScripts.Vote);
+                // The exact Lua the server runs per batch of votes, so benchmarks can run it against raw Redis.
+                Console.Write(Polls.PollScripts.VoteBatch);
                 return true;
             case ["--hash-password", var password]:
                 Console.WriteLine(Passwords.Hash(password));

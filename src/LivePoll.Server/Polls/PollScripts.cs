@@ -19,40 +19,119 @@ internal static class PollScripts
         """;
 
     /// <summary>
-    /// ARGV: voter, now, option ids… Returns {outcome, choices now in force, previous choices, version}.
-    /// Checks in order: poll exists, open, choice count, options exist and distinct, voter new (or may change).
+    /// Counts a batch of votes for one poll, in order, as if each were its own script: the votes that arrived
+    /// while the previous batch was at the store go together, so a surge costs one call per batch.
+    /// ARGV: now, then per vote: voter id, number of choices n, the n option ids.
+    /// Returns four strings per vote, in order: outcome, choices now in force ("a,b"), previous choices
+    /// (Changed only), version (the one this vote produced, or the current one for AlreadyVoted; "0" otherwise).
+    /// Checks per vote, in order: poll exists, open, choice count, options exist and distinct, voter new (or may change).
+    /// Every counted vote adds one to the version, so a vote's version names the first snapshot that includes it.
     /// </summary>
-    public const string Vote = IsOpen + """
+    public const string VoteBatch = IsOpen + """
 
-        local meta = redis.call('HMGET', KEYS[1], 'state', 'opensAt', 'closesAt', 'maxChoices', 'allowChange')
-        if not meta[1] then return {'UnknownPoll', '', '', '0'} end
-        local now = tonumber(ARGV[2])
-        if not is_open(meta[1], meta[2], meta[3], now) then return {'PollClosed', '', '', '0'} end
-        local n = #ARGV - 2
-        if n < 1 or n > tonumber(meta[4]) then return {'InvalidChoiceCount', '', '', '0'} end
-        local seen = {}
-        for i = 3, #ARGV do
-          local id = ARGV[i]
-          if seen[id] or string.sub(id, 1, 1) == '_' or redis.call('HEXISTS', KEYS[2], id) == 0 then
-            return {'UnknownOption', '', '', '0'}
-          end
-          seen[id] = true
+        local meta_key, counts_key, voters_key = KEYS[1], KEYS[2], KEYS[3]
+        local now = tonumber(ARGV[1])
+
+        local reply = {}
+        local function answer(outcome, choices, previous, version)
+          reply[#reply + 1] = outcome
+          reply[#reply + 1] = choices
+          reply[#reply + 1] = previous
+          reply[#reply + 1] = version
         end
-        local choices = table.concat(ARGV, ',', 3)
-        local previous = redis.call('HGET', KEYS[3], ARGV[1])
-        if previous then
-          if meta[5] ~= '1' or previous == choices then
-            return {'AlreadyVoted', previous, '', redis.call('HGET', KEYS[2], '_version')}
+
+        -- One reading of the poll serves the whole batch: the script runs atomically.
+        local meta = redis.call('HMGET', meta_key, 'state', 'opensAt', 'closesAt', 'maxChoices', 'allowChange')
+        local refusal = nil
+        if not meta[1] then refusal = 'UnknownPoll'
+        elseif not is_open(meta[1], meta[2], meta[3], now) then refusal = 'PollClosed' end
+        local max_choices = tonumber(meta[4] or '0')
+        local may_change = meta[5] == '1'
+
+        local version = tonumber(redis.call('HGET', counts_key, '_version') or '0')
+        local first_version = version
+        local new_voters = 0
+        local option_known = {}   -- option id -> whether the poll has it (asked once per batch)
+        local delta = {}          -- option id -> net change of its count in this batch
+        local touched = {}        -- option ids in the order first changed
+        local decided = {}        -- voter id -> choices recorded earlier in this batch
+
+        local function has_option(id)
+          if option_known[id] == nil then
+            option_known[id] = string.sub(id, 1, 1) ~= '_' and redis.call('HEXISTS', counts_key, id) == 1
           end
-          for id in string.gmatch(previous, '[^,]+') do redis.call('HINCRBY', KEYS[2], id, -1) end
-          for i = 3, #ARGV do redis.call('HINCRBY', KEYS[2], ARGV[i], 1) end
-          redis.call('HSET', KEYS[3], ARGV[1], choices)
-          return {'Changed', choices, previous, tostring(redis.call('HINCRBY', KEYS[2], '_version', 1))}
+          return option_known[id]
         end
-        for i = 3, #ARGV do redis.call('HINCRBY', KEYS[2], ARGV[i], 1) end
-        redis.call('HINCRBY', KEYS[2], '_total', 1)
-        redis.call('HSET', KEYS[3], ARGV[1], choices)
-        return {'Accepted', choices, '', tostring(redis.call('HINCRBY', KEYS[2], '_version', 1))}
+        local function add(id, by)
+          if delta[id] == nil then delta[id] = 0; touched[#touched + 1] = id end
+          delta[id] = delta[id] + by
+        end
+
+        local i = 2
+        while i <= #ARGV do
+          local voter = ARGV[i]
+          local n = tonumber(ARGV[i + 1])
+          local first, last = i + 2, i + 1 + n
+          i = last + 1
+          if refusal then
+            answer(refusal, '', '', '0')
+          elseif n < 1 or n > max_choices then
+            answer('InvalidChoiceCount', '', '', '0')
+          else
+            local valid, seen = true, {}
+            for j = first, last do
+              local id = ARGV[j]
+              if seen[id] or not has_option(id) then valid = false; break end
+              seen[id] = true
+            end
+            if not valid then
+              answer('UnknownOption', '', '', '0')
+            else
+              local choices = table.concat(ARGV, ',', first, last)
+              local previous = decided[voter]
+              if previous == nil then previous = redis.call('HGET', voters_key, voter) end
+              if previous and (not may_change or previous == choices) then
+                answer('AlreadyVoted', previous, '', tostring(version))
+              else
+                if previous then
+                  for id in string.gmatch(previous, '[^,]+') do add(id, -1) end
+                else
+                  new_voters = new_voters + 1
+                end
+                for j = first, last do add(ARGV[j], 1) end
+                redis.call('HSET', voters_key, voter, choices)
+                decided[voter] = choices
+                version = version + 1
+                answer(previous and 'Changed' or 'Accepted', choices, previous or '', tostring(version))
+              end
+            end
+          end
+        end
+
+        for _, id in ipairs(touched) do
+          if delta[id] ~= 0 then redis.call('HINCRBY', counts_key, id, delta[id]) end
+        end
+        if new_voters > 0 then redis.call('HINCRBY', counts_key, '_total', new_voters) end
+        if version > first_version then redis.call('HINCRBY', counts_key, '_version', version - first_version) end
+        return reply
+        """;
+
+    /// <summary>
+    /// Reads a poll in one step, so its state, counts and version always belong together.
+    /// KEYS: meta, counts. ARGV: a version the caller already has (-1 for none).
+    /// Returns nil when there is no such poll; 0 when its version is not above the one given; otherwise
+    /// {state, opensAt, closesAt, def, then the counts hash as field, value, field, value…}.
+    /// </summary>
+    public const string Read = """
+        local meta_key, counts_key = KEYS[1], KEYS[2]
+        local known = tonumber(ARGV[1])
+        local meta = redis.call('HMGET', meta_key, 'state', 'opensAt', 'closesAt', 'def')
+        if not meta[1] then return nil end
+        if known >= 0 and tonumber(redis.call('HGET', counts_key, '_version') or '0') <= known then return 0 end
+        local reply = { meta[1], meta[2] or '', meta[3] or '', meta[4] or '' }
+        local counts = redis.call('HGETALL', counts_key)
+        for i = 1, #counts do reply[#reply + 1] = counts[i] end
+        return reply
         """;
 
     /// <summary>

@@ -15,6 +15,9 @@ namespace LivePoll.Server.Polls;
 public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, LivePollMetrics metrics)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private const int MaxCachedDefinitions = 10_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Json, PollDefinition Definition)> _definitions = new();
 
     private IDatabase Db => redis.GetDatabase();
 
@@ -55,23 +58,37 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
     }
 
     /// <summary>The poll as it stands now, or null when no poll has this id.</summary>
-    public async Task<Poll?> GetAsync(string pollId, DateTime now)
+    public async Task<Poll?> GetAsync(string pollId, DateTime now) =>
+        await GetIfNewerAsync(pollId, knownVersion: -1, now) is { Poll: { } poll } ? poll : null;
+
+    /// <summary>
+    /// The poll as it stands now when its version is above <paramref name="knownVersion"/> (-1: always), read in one
+    /// atomic step; <see cref="PollRead.Unchanged"/> when it is not, <see cref="PollRead.Missing"/> when there is no such poll.
+    /// </summary>
+    public async Task<PollRead> GetIfNewerAsync(string pollId, long knownVersion, DateTime now)
     {
         var started = Stopwatch.GetTimestamp();
-        var metaTask = Db.HashGetAllAsync(keys.PollMeta(pollId));
-        var countsTask = Db.HashGetAllAsync(keys.PollCounts(pollId));
-        var meta = (await metaTask).ToDictionary(e => e.Name.ToString(), e => e.Value.ToString());
-        var counts = (await countsTask).ToDictionary(e => e.Name.ToString(), e => (long)e.Value);
+        var reply = await Db.ScriptEvaluateAsync(PollScripts.Read, [keys.PollMeta(pollId), keys.PollCounts(pollId)], [knownVersion]);
         metrics.RecordStoreLatency(Stopwatch.GetElapsedTime(started), "poll.read");
-        if (!meta.TryGetValue("def", out var json))
+        if (reply.IsNull)
         {
-            return null;
+            return PollRead.Missing;
+        }
+        if (reply.Resp2Type == ResultType.Integer)
+        {
+            return PollRead.Unchanged;
         }
 
-        var definition = JsonSerializer.Deserialize<PollDefinition>(json, Json)!;
-        var opensAt = FromUnixMs(meta.GetValueOrDefault("opensAt"));
-        var closesAt = FromUnixMs(meta.GetValueOrDefault("closesAt"));
-        var state = meta.GetValueOrDefault("state") switch
+        var fields = (RedisResult[])reply!;
+        var counts = new Dictionary<string, long>(fields.Length / 2);
+        for (var i = 4; i + 1 < fields.Length; i += 2)
+        {
+            counts[fields[i].ToString()] = (long)fields[i + 1];
+        }
+        var definition = Definition(pollId, fields[3].ToString());
+        var opensAt = FromUnixMs(fields[1].ToString());
+        var closesAt = FromUnixMs(fields[2].ToString());
+        var state = fields[0].ToString() switch
         {
             "closed" => PollState.Closed,
             "scheduled" when opensAt is null || opensAt > now => PollState.Scheduled,
@@ -81,8 +98,25 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         {
             state = PollState.Closed;
         }
-        return new Poll(definition, state, opensAt, closesAt, counts,
-            counts.GetValueOrDefault("_total"), counts.GetValueOrDefault("_version"));
+        return new PollRead(new Poll(definition, state, opensAt, closesAt, counts,
+            counts.GetValueOrDefault("_total"), counts.GetValueOrDefault("_version")));
+    }
+
+    // A poll's definition never changes once created: parse its JSON once per poll (and again only if it differs,
+    // e.g. after the store lost its data and the id was used anew).
+    private PollDefinition Definition(string pollId, string json)
+    {
+        if (_definitions.TryGetValue(pollId, out var known) && known.Json == json)
+        {
+            return known.Definition;
+        }
+        var definition = JsonSerializer.Deserialize<PollDefinition>(json, Json)!;
+        if (_definitions.Count >= MaxCachedDefinitions)
+        {
+            _definitions.Clear();
+        }
+        _definitions[pollId] = (json, definition);
+        return definition;
     }
 
     /// <summary>Every poll, newest first.</summary>
@@ -100,30 +134,56 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         return choices.IsNullOrEmpty ? null : Split(choices.ToString());
     }
 
-    /// <summary>Counts one vote atomically; see <see cref="PollScripts.Vote"/> for the checks.</summary>
-    public async Task<VoteResult> VoteAsync(string pollId, string voterId, IReadOnlyList<string> optionIds, DateTime now)
+    /// <summary>
+    /// Counts a batch of votes for one poll in one atomic script (<see cref="PollScripts.VoteBatch"/>), each as if it
+    /// were alone, in order. Returns one result per vote, in the same order, once the store has answered.
+    /// </summary>
+    public async Task<VoteResult[]> VoteBatchAsync(string pollId, IReadOnlyList<BallotRequest> votes, DateTime now)
     {
-        var args = new RedisValue[optionIds.Count + 2];
-        args[0] = voterId;
-        args[1] = UnixMsNumber(now);
-        for (var i = 0; i < optionIds.Count; i++)
+        var length = 1;
+        foreach (var vote in votes)
         {
-            args[i + 2] = optionIds[i];
+            length += 2 + vote.OptionIds.Count;
+        }
+        var args = new RedisValue[length];
+        args[0] = UnixMsNumber(now);
+        var at = 1;
+        foreach (var vote in votes)
+        {
+            args[at++] = vote.VoterId;
+            args[at++] = vote.OptionIds.Count;
+            foreach (var optionId in vote.OptionIds)
+            {
+                args[at++] = optionId;
+            }
         }
 
         var started = Stopwatch.GetTimestamp();
         var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(
-            PollScripts.Vote, [keys.PollMeta(pollId), keys.PollCounts(pollId), keys.PollVoters(pollId)], args))!;
+            PollScripts.VoteBatch, [keys.PollMeta(pollId), keys.PollCounts(pollId), keys.PollVoters(pollId)], args))!;
         metrics.RecordStoreLatency(Stopwatch.GetElapsedTime(started), "vote");
 
-        var outcome = Enum.Parse<VoteOutcome>(reply[0].ToString());
-        var choices = reply[1].ToString();
-        var previous = reply[2].ToString();
-        return VoteResults.Create(outcome, pollId,
-            choices: choices.Length > 0 ? Split(choices) : null,
-            previous: previous.Length > 0 ? Split(previous) : null,
-            version: outcome is VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted ? (long)reply[3] : null);
+        var results = new VoteResult[votes.Count];
+        for (var i = 0; i < results.Length; i++)
+        {
+            var outcome = ParseOutcome(reply[4 * i].ToString());
+            var choices = reply[4 * i + 1].ToString();
+            var previous = reply[4 * i + 2].ToString();
+            results[i] = VoteResults.Create(outcome, pollId,
+                choices: choices.Length > 0 ? Split(choices) : null,
+                previous: previous.Length > 0 ? Split(previous) : null,
+                version: outcome is VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted ? (long)reply[4 * i + 3] : null);
+        }
+        return results;
     }
+
+    private static VoteOutcome ParseOutcome(string outcome) => outcome switch
+    {
+        nameof(VoteOutcome.Accepted) => VoteOutcome.Accepted,
+        nameof(VoteOutcome.AlreadyVoted) => VoteOutcome.AlreadyVoted,
+        nameof(VoteOutcome.Changed) => VoteOutcome.Changed,
+        _ => Enum.Parse<VoteOutcome>(outcome),
+    };
 
     /// <summary>Opens or closes a poll by the newsroom's hand; false when no poll has this id.</summary>
     public async Task<bool> SetOpenAsync(string pollId, bool open, DateTime now)
@@ -176,6 +236,17 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime
             : null;
 }
+
+/// <summary>What one atomic read of a poll found: the poll, nothing newer than asked, or no such poll.</summary>
+public readonly record struct PollRead(Poll? Poll, bool Exists = true)
+{
+    public static PollRead Missing => new(null, Exists: false);
+
+    public static PollRead Unchanged => new(null);
+}
+
+/// <summary>One vote as the store counts it: who, and which options.</summary>
+public readonly record struct BallotRequest(string VoterId, IReadOnlyList<string> OptionIds);
 
 /// <summary>Vote results with the sentence a person reads.</summary>
 public static class VoteResults

@@ -4,10 +4,11 @@ using LivePoll.Server.Diagnostics;
 namespace LivePoll.Server.Polls;
 
 /// <summary>
-/// One vote, the same over the hub and HTTP: checked voter, atomic count, metrics, and a snapshot due. A store
-/// that does not answer makes the vote <see cref="VoteOutcome.StoreUnavailable"/>, never an acknowledgement.
+/// One vote, the same over the hub and HTTP: checked voter, atomic count (in its poll's next batch), metrics, and a
+/// snapshot due. A store that does not answer makes the vote <see cref="VoteOutcome.StoreUnavailable"/>, never an
+/// acknowledgement.
 /// </summary>
-public sealed class PollVoting(PollStore store, PollBroadcaster broadcaster, LivePollMetrics metrics, TimeProvider clock)
+public sealed class PollVoting(VoteBatcher batcher, PollBroadcaster broadcaster, LivePollMetrics metrics)
 {
     public async Task<VoteResult> VoteAsync(string pollId, Voter voter, IReadOnlyList<string> optionIds, string transport)
     {
@@ -15,7 +16,7 @@ public sealed class PollVoting(PollStore store, PollBroadcaster broadcaster, Liv
         try
         {
             result = voter.IsValid
-                ? await store.VoteAsync(pollId, voter.Id!, optionIds, clock.GetUtcNow().UtcDateTime)
+                ? await batcher.VoteAsync(pollId, voter.Id!, optionIds)
                 : VoteResults.Create(VoteOutcome.InvalidVoter, pollId);
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)

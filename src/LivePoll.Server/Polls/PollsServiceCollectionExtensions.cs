@@ -15,6 +15,7 @@ internal static class PollsServiceCollectionExtensions
             .ValidateOnStart();
 
         services.AddSingleton<PollStore>();
+        services.AddSingleton<VoteBatcher>();
         services.AddSingleton<PollVoting>();
         services.AddSingleton<VoterTokens>();
         services.AddSingleton<PollBroadcaster>();

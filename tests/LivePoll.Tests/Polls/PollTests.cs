@@ -76,6 +76,50 @@ public abstract class PollTests<TStore>(TStore store) : IClassFixture<TStore>, I
     }
 
     [Fact]
+    public async Task A_batch_of_votes_is_counted_in_order_as_if_each_vote_were_alone()
+    {
+        var poll = await _server.CreatePollAsync(options: 3, maxChoices: 2, allowChange: true);
+        var store = _server.Services.GetRequiredService<LivePoll.Server.Polls.PollStore>();
+        var now = DateTime.UtcNow;
+        LivePoll.Server.Polls.BallotRequest Ballot(string voter, params string[] options) => new(voter, options);
+
+        var results = await store.VoteBatchAsync(poll.PollId,
+        [
+            Ballot("a", "1"),            // counted: version 1
+            Ballot("a", "1"),            // the same again: already voted, at version 1
+            Ballot("b", "9"),            // no such option
+            Ballot("c", "1", "2", "3"),  // more than maxChoices
+            Ballot("d", "2", "2"),       // an option twice
+            Ballot("e", "_total"),       // a counter is not an option
+            Ballot("a", "2", "3"),       // a moves to 2 and 3: version 2
+            Ballot("f", "3"),            // counted: version 3
+        ], now).DefaultTimeout();
+
+        Assert.Equal(
+            [VoteOutcome.Accepted, VoteOutcome.AlreadyVoted, VoteOutcome.UnknownOption, VoteOutcome.InvalidChoiceCount,
+             VoteOutcome.UnknownOption, VoteOutcome.UnknownOption, VoteOutcome.Changed, VoteOutcome.Accepted],
+            results.Select(r => r.Outcome));
+        Assert.Equal([1L, 1L, null, null, null, null, 2L, 3L], results.Select(r => r.Version));
+        Assert.Equal(["1"], results[1].Choices!);
+        Assert.Equal(["1"], results[6].PreviousChoices!);
+        Assert.Equal(["2", "3"], results[6].Choices!);
+
+        var counted = await _server.GetPollAsNewsroomAsync(poll.PollId);
+        Assert.Equal((0, 1, 2), (counted.Count("1"), counted.Count("2"), counted.Count("3")));
+        Assert.Equal(2, counted.TotalVoters);
+        Assert.Equal(3, counted.Version);
+
+        // A closed poll refuses the whole batch and changes nothing.
+        using (var closed = await _server.Http.PostAsync($"/api/newsroom/polls/{poll.PollId}/close", null).DefaultTimeout())
+        {
+            closed.EnsureSuccessStatusCode();
+        }
+        var refused = await store.VoteBatchAsync(poll.PollId, [Ballot("g", "1"), Ballot("a", "1")], now).DefaultTimeout();
+        Assert.All(refused, r => Assert.Equal(VoteOutcome.PollClosed, r.Outcome));
+        Assert.Equal(4, (await _server.GetPollAsNewsroomAsync(poll.PollId)).Version);
+    }
+
+    [Fact]
     public async Task A_subscribed_reader_gets_few_coalesced_snapshots_with_rising_versions_ending_at_the_final_counts()
     {
         const int votes = 5_000;
