@@ -1,6 +1,7 @@
 using System.Globalization;
 using LivePoll.Contracts;
 using LivePoll.Server.Polls;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.SignalR;
 
 namespace LivePoll.Server.Abuse;
@@ -8,9 +9,16 @@ namespace LivePoll.Server.Abuse;
 /// <summary>Refuses votes and tips over the rate limits with 429, Retry-After and a ProblemDetails.</summary>
 internal static class RateLimitEndpoints
 {
-    public static TBuilder VoteRateLimited<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.RateLimited((limiter, http) => limiter.TryVote(http.Connection.RemoteIpAddress, VoterMiddleware.Get(http).Id),
-            "Too many votes: wait a moment and vote again.");
+    internal const string TooManyVotes = "Too many votes: wait a moment and vote again.";
+
+    /// <summary>
+    /// The vote limits of one HTTP vote, checked in the handler itself (an endpoint filter would put every vote
+    /// through the filter pipeline): a 429 to return, or null when the vote may go ahead.
+    /// </summary>
+    public static ProblemHttpResult? RefuseVote(AbuseLimiter limiter, HttpContext http) =>
+        limiter.AppliesTo(http.User) && limiter.TryVote(http.Connection.RemoteIpAddress, VoterMiddleware.Get(http).Id) is { } wait
+            ? TooMany(http, wait, TooManyVotes)
+            : null;
 
     public static TBuilder TipRateLimited<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.RateLimited((limiter, http) => limiter.TryTip(http.Connection.RemoteIpAddress, VoterMiddleware.Get(http).Id),
@@ -27,7 +35,7 @@ internal static class RateLimitEndpoints
                 : await next(context);
         });
 
-    internal static IResult TooMany(HttpContext http, TimeSpan wait, string detail)
+    internal static ProblemHttpResult TooMany(HttpContext http, TimeSpan wait, string detail)
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
@@ -49,7 +57,7 @@ internal sealed class HubRateLimitFilter(AbuseLimiter limiter, VoterTokens token
                 : VoterMiddleware.Get(http).Id;
             if (limiter.TryVote(http?.Connection.RemoteIpAddress, voterId) is { } wait)
             {
-                throw new HubException($"Too many votes: wait a moment and vote again. Retry after {Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))} s.");
+                throw new HubException($"{RateLimitEndpoints.TooManyVotes} Retry after {Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))} s.");
             }
         }
         return await next(context);

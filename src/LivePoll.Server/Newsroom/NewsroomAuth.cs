@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -17,10 +18,17 @@ public static class NewsroomRoles
 /// <summary>The authentication schemes of the newsroom.</summary>
 public static class NewsroomSchemes
 {
-    /// <summary>Picks the API key scheme for requests with a key, the cookie otherwise.</summary>
-    public const string Newsroom = "Newsroom";
+    /// <summary>
+    /// The default scheme: the API key handler, which hands requests that carry only the sign-in cookie on to
+    /// <see cref="Cookie"/>. A request with a key costs one handler, a reader's request (no credentials) one
+    /// handler that finds nothing.
+    /// </summary>
+    public const string Newsroom = ApiKeyAuthenticationHandler.SchemeName;
 
     public const string Cookie = "NewsroomCookie";
+
+    /// <summary>The sign-in cookie of newsroom accounts (large tickets are chunked, but this one is always there).</summary>
+    public const string CookieName = "lp_newsroom";
 }
 
 /// <summary>Password hashing for newsroom accounts: ASP.NET Core Identity's salted PBKDF2.</summary>
@@ -65,7 +73,7 @@ public sealed class NewsroomApiKey
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IOptionsMonitor<NewsroomOptions> newsroom) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    ApiKeyDirectory directory) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "NewsroomApiKey";
 
@@ -86,21 +94,21 @@ public sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var hash = Convert.FromHexString(HashKey(key));
-        foreach (var configured in newsroom.CurrentValue.ApiKeys)
+        return Task.FromResult(directory.Find(key) is { } principal
+            ? AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName))
+            : AuthenticateResult.Fail("The API key is not valid."));
+    }
+
+    /// <summary>Who a configured key is: its name, role, and the exemption claim where it has one.</summary>
+    internal static ClaimsPrincipal PrincipalOf(NewsroomApiKey configured)
+    {
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, configured.Name), new Claim(ClaimTypes.Role, configured.Role)], SchemeName);
+        if (configured.ExemptFromLimits)
         {
-            if (configured.KeyHash.Length == 64 && CryptographicOperations.FixedTimeEquals(hash, Convert.FromHexString(configured.KeyHash)))
-            {
-                var identity = new ClaimsIdentity(
-                    [new Claim(ClaimTypes.Name, configured.Name), new Claim(ClaimTypes.Role, configured.Role)], SchemeName);
-                if (configured.ExemptFromLimits)
-                {
-                    identity.AddClaim(new Claim(Abuse.AbuseLimiter.ExemptClaim, "true"));
-                }
-                return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
-            }
+            identity.AddClaim(new Claim(Abuse.AbuseLimiter.ExemptClaim, "true"));
         }
-        return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
+        return new ClaimsPrincipal(identity);
     }
 
     /// <summary>The hash to configure for an API key: SHA-256, hex.</summary>
@@ -108,6 +116,53 @@ public sealed class ApiKeyAuthenticationHandler(
 
     /// <summary>A new random API key.</summary>
     public static string NewKey() => "lpk_" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
+}
+
+/// <summary>
+/// The configured API keys, found by the SHA-256 of a presented key (compared in fixed time). A key that matched
+/// is remembered with its principal, so a busy client such as a load tool costs a dictionary lookup per request,
+/// not a hash per configured key and a new set of claims; the memory forgets when the configuration changes.
+/// The principal is shared by that key's requests and never changed (LivePoll adds no claims transformation).
+/// </summary>
+public sealed class ApiKeyDirectory
+{
+    private const int MaxRemembered = 1_000;
+
+    private readonly IOptionsMonitor<NewsroomOptions> _newsroom;
+    private readonly ConcurrentDictionary<string, ClaimsPrincipal> _matched = new(StringComparer.Ordinal);
+
+    public ApiKeyDirectory(IOptionsMonitor<NewsroomOptions> newsroom)
+    {
+        _newsroom = newsroom;
+        newsroom.OnChange(_ => _matched.Clear());
+    }
+
+    /// <summary>Who <paramref name="key"/> is, or null when it is not a configured key.</summary>
+    public ClaimsPrincipal? Find(string key)
+    {
+        if (_matched.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(key), hash);
+        Span<byte> configuredHash = stackalloc byte[32];
+        foreach (var configured in _newsroom.CurrentValue.ApiKeys)
+        {
+            if (configured.KeyHash.Length == 64
+                && Convert.FromHexString(configured.KeyHash, configuredHash, out _, out _) == System.Buffers.OperationStatus.Done
+                && CryptographicOperations.FixedTimeEquals(hash, configuredHash))
+            {
+                var principal = ApiKeyAuthenticationHandler.PrincipalOf(configured);
+                if (_matched.Count < MaxRemembered)
+                {
+                    _matched[key] = principal;
+                }
+                return principal;
+            }
+        }
+        return null;
+    }
 }
 
 /// <summary>
@@ -154,6 +209,7 @@ internal static class NewsroomAuthExtensions
     public static IServiceCollection AddNewsroomAuth(this IServiceCollection services)
     {
         services.AddSingleton<FirstRunKey>();
+        services.AddSingleton<ApiKeyDirectory>();
         services.AddOptions<NewsroomOptions>()
             .PostConfigure<IHostEnvironment, FirstRunKey>((o, environment, firstRun) =>
             {
@@ -177,15 +233,11 @@ internal static class NewsroomAuthExtensions
 
         // API keys for automation, a cookie for browsers; a request with a key is judged by the key.
         services.AddAuthentication(NewsroomSchemes.Newsroom)
-            .AddPolicyScheme(NewsroomSchemes.Newsroom, "API key or sign-in cookie", o => o.ForwardDefaultSelector = context =>
-                context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-                || (context.Request.Path.StartsWithSegments(Contracts.HubPaths.Live) && context.Request.Query.ContainsKey("access_token"))
-                    ? ApiKeyAuthenticationHandler.SchemeName
-                    : NewsroomSchemes.Cookie)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, o => o.ForwardDefaultSelector = context =>
+                !HasApiKey(context.Request) && context.Request.Cookies.ContainsKey(NewsroomSchemes.CookieName) ? NewsroomSchemes.Cookie : null)
             .AddCookie(NewsroomSchemes.Cookie, o =>
             {
-                o.Cookie.Name = "lp_newsroom";
+                o.Cookie.Name = NewsroomSchemes.CookieName;
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
@@ -200,6 +252,10 @@ internal static class NewsroomAuthExtensions
             .AddPolicy(NewsroomPolicies.Edit, p => p.RequireRole(NewsroomRoles.Editor));
         return services;
     }
+
+    private static bool HasApiKey(HttpRequest request) =>
+        request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+        || (request.Path.StartsWithSegments(Contracts.HubPaths.Live) && request.Query.ContainsKey("access_token"));
 
     /// <summary>Marks a newsroom endpoint as editors only (the group already requires a newsroom account).</summary>
     public static TBuilder EditorsOnly<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>

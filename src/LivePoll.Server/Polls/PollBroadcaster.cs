@@ -84,7 +84,7 @@ public sealed class PollBroadcaster : PeriodicService
         await _hub.Clients.Group(PollGroups.Results(pollId)).PollSnapshot(poll.ToSnapshot(resultsVisible: true));
         await _hub.Clients.Group(PollGroups.Blind(pollId)).PollSnapshot(
             poll.ToSnapshot(poll.ResultsVisibleTo(voted: false, newsroom: false)));
-        _metrics.RecordSnapshotsSent(2, "state");
+        _metrics.RecordSnapshotSent("state", 0);
     }
 
     protected override Task TickAsync(CancellationToken stoppingToken) => FlushAsync();
@@ -105,7 +105,7 @@ public sealed class PollBroadcaster : PeriodicService
                 if (poll is not null)
                 {
                     await _hub.Clients.Group(PollGroups.Results(pollId)).PollSnapshot(poll.ToSnapshot(resultsVisible: true));
-                    _metrics.RecordSnapshotsSent(1, "votes");
+                    _metrics.RecordSnapshotSent("votes", 0);
                 }
             }
             catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)

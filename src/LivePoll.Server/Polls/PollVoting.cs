@@ -10,7 +10,7 @@ namespace LivePoll.Server.Polls;
 /// </summary>
 public sealed class PollVoting(VoteBatcher batcher, PollBroadcaster broadcaster, LivePollMetrics metrics)
 {
-    public async Task<VoteResult> VoteAsync(string pollId, Voter voter, IReadOnlyList<string> optionIds, string transport)
+    public async Task<VoteResult> VoteAsync(string pollId, Voter voter, IReadOnlyList<string> optionIds, VoteTransport transport)
     {
         VoteResult result;
         try

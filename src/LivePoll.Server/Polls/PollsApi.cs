@@ -34,7 +34,6 @@ internal static class PollsApi
                 + "yourChoices lists this voter's choice once they voted.");
 
         group.MapPost("/polls/{pollId}/votes", Vote)
-            .VoteRateLimited()
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -101,8 +100,12 @@ internal static class PollsApi
     }
 
     private static async Task<Results<Ok<VoteResult>, ProblemHttpResult>> Vote(
-        string pollId, [FromBody] VoteRequest request, HttpContext context, PollVoting voting)
+        string pollId, [FromBody] VoteRequest request, HttpContext context, PollVoting voting, AbuseLimiter limiter)
     {
+        if (RateLimitEndpoints.RefuseVote(limiter, context) is { } refused)
+        {
+            return refused;
+        }
         if (!PollRequests.IsValidId(pollId))
         {
             return UnknownPoll(pollId);
@@ -112,7 +115,7 @@ internal static class PollsApi
             return Problem(StatusCodes.Status400BadRequest, VoteOutcome.UnknownOption, "Invalid vote", PollRequests.OptionIdsMessage);
         }
 
-        var result = await voting.VoteAsync(pollId, VoterMiddleware.Get(context), optionIds, "http");
+        var result = await voting.VoteAsync(pollId, VoterMiddleware.Get(context), optionIds, VoteTransport.Http);
         return result.Outcome switch
         {
             VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted => TypedResults.Ok(result),

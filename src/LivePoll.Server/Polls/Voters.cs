@@ -24,7 +24,7 @@ public sealed class VoterMiddleware(RequestDelegate next, VoterTokens tokens)
     public static Voter Get(HttpContext? context) =>
         context?.Items.TryGetValue(ItemKey, out var voter) == true ? (Voter)voter! : new Voter(null, Invalid: false);
 
-    private async Task<Voter> ResolveAsync(HttpContext context)
+    private async ValueTask<Voter> ResolveAsync(HttpContext context)
     {
         var request = context.Request;
         string? explicitToken = request.Headers[VoterTokens.HeaderName];
@@ -50,7 +50,7 @@ public sealed class VoterMiddleware(RequestDelegate next, VoterTokens tokens)
         var (voterId, token) = await tokens.IssueAsync();
         if (!context.WebSockets.IsWebSocketRequest)
         {
-            context.Response.Cookies.Append(VoterTokens.CookieName, token, tokens.CookieOptions(request));
+            context.Response.Headers.Append(Microsoft.Net.Http.Headers.HeaderNames.SetCookie, tokens.SetCookieHeader(request, token));
         }
         return new Voter(voterId, Invalid: false);
     }

@@ -43,7 +43,7 @@ public static class PollTestKit
 
     /// <summary>A new signed voter token, from the server's own issuer.</summary>
     public static async Task<string> NewVoterAsync(this LivePollServer server) =>
-        (await server.Services.GetRequiredService<VoterTokens>().IssueAsync().DefaultTimeout()).Token;
+        (await server.Services.GetRequiredService<VoterTokens>().IssueAsync().AsTask().DefaultTimeout()).Token;
 
     /// <summary>Votes over HTTP; returns the status and the vote result or the problem's outcome.</summary>
     public static Task<(int Status, VoteOutcome Outcome, VoteResult? Result)> VoteHttpAsync(
