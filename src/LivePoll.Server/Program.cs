@@ -29,14 +29,16 @@ builder.Services.ConfigureHttpJsonOptions(o => WireFormats.Configure(o.Serialize
 // Store: one Redis connection (or an embedded Garnet when none is configured), keys from one place.
 builder.Services.AddLivePollStore();
 
-// Live: the SignalR hub, JSON and MessagePack, fanned out across nodes by the Redis backplane.
+// Live: the SignalR hub, JSON and MessagePack; the Redis backplane carries group sends between nodes, while
+// poll snapshots and feed events go from each node straight to its own connections.
 builder.Services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section);
 builder.Services.AddSingleton<NodeInfo>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSignalR(o => o.AddFilter<StoreUnavailableHubFilter>())
     .AddJsonProtocol(o => WireFormats.Configure(o.PayloadSerializerOptions))
     .AddMessagePackProtocol(o => o.SerializerOptions = WireFormats.MessagePack)
-    .AddStoreBackplane();
+    .AddStoreBackplane()
+    .AddLocalConnections();
 
 // Newsroom: API keys (by hash) with editor and screen roles guard every newsroom endpoint and hub method.
 builder.Services.AddNewsroomAuth();

@@ -16,10 +16,4 @@ public sealed partial class LiveHub
         }
         return feedRelay.SubscribeAsync(Context, afterSequence);
     }
-
-    public override Task OnDisconnectedAsync(Exception? exception)
-    {
-        feedRelay.Unsubscribe(Context.ConnectionId);
-        return base.OnDisconnectedAsync(exception);
-    }
 }

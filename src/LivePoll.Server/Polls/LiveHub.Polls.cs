@@ -8,8 +8,6 @@ namespace LivePoll.Server.Live;
 /// <summary>Poll methods of the live hub: subscribe to live results, vote.</summary>
 public sealed partial class LiveHub
 {
-    private static readonly object BlindPollsKey = new();
-
     [HubMethodName(HubMethods.SubscribePoll)]
     public async Task<PollSnapshot> SubscribePoll(string pollId, PollStore polls, PollBroadcaster broadcaster, TimeProvider clock)
     {
@@ -19,28 +17,24 @@ public sealed partial class LiveHub
         var poll = await polls.GetAsync(pollId, clock.GetUtcNow().UtcDateTime)
             ?? throw new HubException($"There is no poll with id '{pollId}'.");
 
-        // Join first, then read what to return: a snapshot sent in between is at worst a duplicate the
-        // client drops by version, never a gap.
         // Newsroom connections (wall screens, the desk) see the counts whatever the poll shows readers.
         var newsroom = Context.User is { } user && (user.IsInRole(NewsroomRoles.Editor) || user.IsInRole(NewsroomRoles.Screen));
         var visible = poll.ResultsVisibleTo(choices is not null, newsroom);
-        await JoinPollGroupAsync(pollId, visible);
-        broadcaster.Followed(pollId);
-        poll = await polls.GetAsync(pollId, clock.GetUtcNow().UtcDateTime) ?? poll;
-        return poll.ToSnapshot(poll.ResultsVisibleTo(choices is not null, newsroom), choices);
+        // From here on the broadcaster sends this connection every snapshot newer than the one returned: no gap.
+        broadcaster.Follow(Context, pollId, visible, poll.Version);
+        return poll.ToSnapshot(visible, choices);
     }
 
     [HubMethodName(HubMethods.UnsubscribePoll)]
-    public async Task UnsubscribePoll(string pollId)
+    public void UnsubscribePoll(string pollId, PollBroadcaster broadcaster)
     {
         PollRequests.EnsureValidId(pollId);
-        BlindPolls.Remove(pollId);
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, PollGroups.Results(pollId));
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, PollGroups.Blind(pollId));
+        broadcaster.Unfollow(Context, pollId);
     }
 
     [HubMethodName(HubMethods.Vote)]
-    public async Task<VoteResult> Vote(VoteRequest request, PollVoting voting, PollStore polls, VoterTokens tokens, TimeProvider clock)
+    public async Task<VoteResult> Vote(VoteRequest request, PollVoting voting, PollStore polls, VoterTokens tokens,
+        PollBroadcaster broadcaster, TimeProvider clock)
     {
         var pollId = request?.PollId ?? throw new HubException("Send a vote as { pollId, optionIds: [...] }.");
         PollRequests.EnsureValidId(pollId);
@@ -54,35 +48,15 @@ public sealed partial class LiveHub
         // A reader who could not see the results until they voted now may.
         if (request.VoterToken is null
             && result.Outcome is VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted
-            && BlindPolls.Contains(pollId))
+            && broadcaster.IsBlind(Context, pollId))
         {
             var poll = await polls.GetAsync(pollId, clock.GetUtcNow().UtcDateTime);
             if (poll is not null && poll.ResultsVisibleTo(voted: true, newsroom: false))
             {
-                await JoinPollGroupAsync(pollId, visible: true);
+                broadcaster.Follow(Context, pollId, seesCounts: true, poll.Version);
                 await Clients.Caller.PollSnapshot(poll.ToSnapshot(resultsVisible: true, result.Choices));
             }
         }
         return result;
-    }
-
-    private HashSet<string> BlindPolls =>
-        (HashSet<string>)(Context.Items.TryGetValue(BlindPollsKey, out var set) ? set! : Context.Items[BlindPollsKey] = new HashSet<string>());
-
-    private async Task JoinPollGroupAsync(string pollId, bool visible)
-    {
-        var (join, leave) = visible
-            ? (PollGroups.Results(pollId), PollGroups.Blind(pollId))
-            : (PollGroups.Blind(pollId), PollGroups.Results(pollId));
-        await Groups.AddToGroupAsync(Context.ConnectionId, join);
-        await Groups.RemoveFromGroupAsync(Context.ConnectionId, leave);
-        if (visible)
-        {
-            BlindPolls.Remove(pollId);
-        }
-        else
-        {
-            BlindPolls.Add(pollId);
-        }
     }
 }

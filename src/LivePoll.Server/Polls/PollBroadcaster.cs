@@ -1,119 +1,297 @@
 using System.Collections.Concurrent;
-using LivePoll.Contracts;
 using LivePoll.Server.Diagnostics;
 using LivePoll.Server.Live;
 using LivePoll.Server.Storage;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace LivePoll.Server.Polls;
 
 /// <summary>
-/// Sends live poll results. Votes taken on this node mark their poll dirty; every interval the broadcaster
-/// reads each dirty poll once and sends one snapshot to its subscribers (on every node, via the backplane),
-/// so a surge of votes costs readers a few messages a second. State changes are sent at once.
-/// Delivery is at most once per snapshot; snapshots carry a version so a client keeps the newest. When this
-/// node's backplane subscription comes back after the store was away, the snapshots it may have missed are
-/// sent again for every poll that was followed or voted on here lately.
+/// Sends live poll results from each node to its own connections. Every interval (<c>Polls:SnapshotIntervalMs</c>,
+/// 100 ms) the node asks the store, for each poll its connections follow, whether the poll's version grew, and reads
+/// the poll only when it did, in one atomic script call per poll; then it writes the newest snapshot to the followers
+/// that are behind (<see cref="PollAudience"/>).
+/// Guarantees: a vote counted on any node reaches readers on every node within one interval (plus the read); each
+/// reader gets at most one snapshot per interval however many nodes take votes; versions only rise; once a poll stops
+/// changing every follower ends on its newest snapshot. Nothing depends on a pub/sub message arriving: after a store
+/// outage the next successful read catches every follower up. Opening and closing are also announced on a pub/sub
+/// channel, so every node checks that poll at once rather than at its next tick.
+/// Store cost per node: one script call per followed poll per interval (10 a second at the default), whatever the
+/// vote rate and however many nodes there are.
 /// </summary>
-public sealed class PollBroadcaster : PeriodicService
+public sealed class PollBroadcaster : BackgroundService
 {
-    /// <summary>How long a poll counts as "followed lately" after its last subscribe or flush here.</summary>
-    private static readonly TimeSpan RecentFor = TimeSpan.FromHours(1);
+    /// <summary>How many polls one connection may follow at once (a page with an article's polls and a few more).</summary>
+    public const int MaxFollowedPerConnection = 50;
 
-    /// <summary>When to send again after the backplane is back: its subscriptions are restored just after.</summary>
-    private static readonly TimeSpan[] ResendAfter = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3)];
+    private static readonly object FollowedKey = new();
 
-    private readonly ConcurrentDictionary<string, byte> _dirty = new();
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _recent = new();
+    private readonly ConcurrentDictionary<string, PollAudience> _audiences = new(StringComparer.Ordinal);
+    private readonly Lock _gate = new();
+    private readonly ConcurrentQueue<string> _urgent = new();
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly PollStore _store;
-    private readonly IHubContext<LiveHub, ILiveClient> _hub;
+    private readonly LocalConnections _connections;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly RedisChannel _stateChannel;
+    private readonly TimeSpan _interval;
+    private readonly TimeProvider _clock;
     private readonly LivePollMetrics _metrics;
     private readonly ILogger<PollBroadcaster> _logger;
+    private bool _storeFailing;
 
-    public PollBroadcaster(
-        PollStore store,
-        IHubContext<LiveHub, ILiveClient> hub,
-        IOptions<PollOptions> options,
-        TimeProvider clock,
-        LivePollMetrics metrics,
-        ILogger<PollBroadcaster> logger,
-        BackplaneEvents backplane) : base(TimeSpan.FromMilliseconds(options.Value.SnapshotIntervalMs), clock)
+    public PollBroadcaster(PollStore store, LocalConnections connections, IConnectionMultiplexer redis, RedisKeys keys,
+        IOptions<PollOptions> options, TimeProvider clock, LivePollMetrics metrics, ILogger<PollBroadcaster> logger)
     {
         _store = store;
-        _hub = hub;
+        _connections = connections;
+        _redis = redis;
+        _stateChannel = keys.Channel("poll-state");
+        _interval = TimeSpan.FromMilliseconds(options.Value.SnapshotIntervalMs);
+        _clock = clock;
         _metrics = metrics;
         _logger = logger;
-        backplane.SubscriptionRestored += () => _ = ResendRecentAsync();
     }
 
-    /// <summary>Notes that a poll's counts changed; its subscribers get a snapshot within one interval.</summary>
-    public void MarkDirty(string pollId) => _dirty.TryAdd(pollId, 0);
-
-    /// <summary>Notes that a connection on this node follows a poll, so its results are re-sent after a backplane outage.</summary>
-    public void Followed(string pollId) => _recent[pollId] = Clock.GetUtcNow();
-
-    private async Task ResendRecentAsync()
+    /// <summary>
+    /// The caller's connection follows the poll from now on; it has just been given the snapshot of
+    /// <paramref name="version"/>. Calling it again (e.g. now seeing the counts) replaces the earlier follow.
+    /// </summary>
+    public void Follow(HubCallerContext caller, string pollId, bool seesCounts, long version)
     {
-        foreach (var wait in ResendAfter)
+        var connection = _connections.Find(caller.ConnectionId)
+            ?? throw new HubException("This connection is closing; connect again to follow the poll.");
+        var followed = Followed(caller);
+        lock (followed)
         {
-            await Task.Delay(wait, Clock);
-            var since = Clock.GetUtcNow() - RecentFor;
-            foreach (var (pollId, seen) in _recent)
+            if (!followed.Contains(pollId) && followed.Count >= MaxFollowedPerConnection)
             {
-                if (seen < since)
+                throw new HubException($"A connection may follow at most {MaxFollowedPerConnection} polls at once; unsubscribe from one first.");
+            }
+            followed.Add(pollId);
+        }
+        lock (_gate)
+        {
+            _audiences.GetOrAdd(pollId, static id => new PollAudience(id)).Follow(connection, seesCounts, version);
+        }
+    }
+
+    /// <summary>Whether the caller follows the poll without seeing its counts (they are hidden from it).</summary>
+    public bool IsBlind(HubCallerContext caller, string pollId) =>
+        _audiences.TryGetValue(pollId, out var audience) && audience.IsBlind(caller.ConnectionId);
+
+    /// <summary>The caller's connection stops following the poll.</summary>
+    public void Unfollow(HubCallerContext caller, string pollId)
+    {
+        var followed = Followed(caller);
+        lock (followed)
+        {
+            followed.Remove(pollId);
+        }
+        Leave(caller.ConnectionId, pollId);
+    }
+
+    /// <summary>The caller's connection has gone: it follows nothing any more.</summary>
+    public void Forget(HubCallerContext caller)
+    {
+        if (caller.Items.TryGetValue(FollowedKey, out var value) && value is HashSet<string> followed)
+        {
+            string[] pollIds;
+            lock (followed)
+            {
+                pollIds = [.. followed];
+                followed.Clear();
+            }
+            foreach (var pollId in pollIds)
+            {
+                Leave(caller.ConnectionId, pollId);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A poll opened or closed (by the newsroom or its schedule): every node, this one included, checks it now
+    /// instead of at its next tick. If the notice is lost, the next tick finds the change anyway.
+    /// </summary>
+    public async Task PublishStateChangeAsync(string pollId)
+    {
+        CheckSoon(pollId);
+        try
+        {
+            await _redis.GetSubscriber().PublishAsync(_stateChannel, pollId);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Other nodes find the change at their next successful tick.
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _ = SubscribeToStateChangesAsync(stoppingToken);
+        using var timer = new PeriodicTimer(_interval, _clock);
+        Task<bool>? tick = null;
+        Task? wake = null;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                tick ??= timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                wake ??= _wake.WaitAsync(stoppingToken);
+                var done = await Task.WhenAny(tick, wake);
+                if (done == tick)
                 {
-                    _recent.TryRemove(pollId, out _);
+                    if (!await tick)
+                    {
+                        return;
+                    }
+                    tick = null;
+                    await CheckAsync(_audiences.Values);
+                    RemoveEmptyAudiences();
                 }
                 else
                 {
-                    MarkDirty(pollId);
+                    await wake;
+                    wake = null;
+                    var urgent = new HashSet<string>(StringComparer.Ordinal);
+                    while (_urgent.TryDequeue(out var pollId))
+                    {
+                        urgent.Add(pollId);
+                    }
+                    await CheckAsync(urgent.Select(id => _audiences.GetValueOrDefault(id)).OfType<PollAudience>());
                 }
             }
         }
-    }
-
-    /// <summary>Sends a poll's snapshot to all its subscribers now: it opened or closed.</summary>
-    public async Task PublishStateChangeAsync(string pollId)
-    {
-        var poll = await _store.GetAsync(pollId, Clock.GetUtcNow().UtcDateTime);
-        if (poll is null)
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            return;
         }
-        await _hub.Clients.Group(PollGroups.Results(pollId)).PollSnapshot(poll.ToSnapshot(resultsVisible: true));
-        await _hub.Clients.Group(PollGroups.Blind(pollId)).PollSnapshot(
-            poll.ToSnapshot(poll.ResultsVisibleTo(voted: false, newsroom: false)));
-        _metrics.RecordSnapshotSent("state", 0);
     }
 
-    protected override Task TickAsync(CancellationToken stoppingToken) => FlushAsync();
-
-    // FlushAsync handles the store's errors per poll, marking it dirty again for the next tick.
-    protected override void OnStoreError(Exception error) => PollLog.SnapshotFailed(_logger, "(all)", error.Message);
-
-    private async Task FlushAsync()
+    private void CheckSoon(string pollId)
     {
-        foreach (var pollId in _dirty.Keys)
+        _urgent.Enqueue(pollId);
+        _wake.Release();
+    }
+
+    private async Task CheckAsync(IEnumerable<PollAudience> audiences)
+    {
+        var now = _clock.GetUtcNow().UtcDateTime;
+        // One store call per poll, all in flight together (the multiplexer pipelines them).
+        var checks = audiences.Select(audience => CheckAsync(audience, now)).ToList();
+        var failures = 0;
+        Exception? failure = null;
+        foreach (var check in checks)
         {
-            // Removed before reading: a vote that lands during the read marks it dirty again for the next tick.
-            _dirty.TryRemove(pollId, out _);
-            Followed(pollId);
             try
             {
-                var poll = await _store.GetAsync(pollId, Clock.GetUtcNow().UtcDateTime);
-                if (poll is not null)
+                await check;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The store is away (or one poll's record is unreadable): the others go on, the next tick retries.
+                failures++;
+                failure = ex;
+            }
+        }
+        if (failure is not null && !_storeFailing)
+        {
+            // Once per outage, not once per poll per tick: every tick retries by itself.
+            _storeFailing = true;
+            PollLog.SnapshotsFailing(_logger, failures, failure.Message);
+        }
+        else if (failure is null && _storeFailing && checks.Count > 0)
+        {
+            _storeFailing = false;
+            PollLog.SnapshotsResumed(_logger);
+        }
+    }
+
+    private async Task CheckAsync(PollAudience audience, DateTime now)
+    {
+        var read = await _store.GetIfNewerAsync(audience.PollId, audience.Version, now);
+        if (read.Poll is null && read.Exists && read.Version < audience.Version)
+        {
+            // The store's version went back (it lost data): read the poll as it is now and start from there.
+            read = await _store.GetIfNewerAsync(audience.PollId, knownVersion: -1, now);
+        }
+        if (read.Poll is { } poll)
+        {
+            audience.Update(poll);
+        }
+        var (counts, blind) = audience.Send();
+        if (counts > 0)
+        {
+            _metrics.RecordSnapshotSent("counts", counts);
+        }
+        if (blind > 0)
+        {
+            _metrics.RecordSnapshotSent("state", blind);
+        }
+    }
+
+    private async Task SubscribeToStateChangesAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _redis.GetSubscriber().SubscribeAsync(_stateChannel, (_, pollId) =>
                 {
-                    await _hub.Clients.Group(PollGroups.Results(pollId)).PollSnapshot(poll.ToSnapshot(resultsVisible: true));
-                    _metrics.RecordSnapshotSent("votes", 0);
+                    if (!pollId.IsNullOrEmpty)
+                    {
+                        CheckSoon(pollId.ToString());
+                    }
+                });
+                return;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // Ticks still find every change; keep trying to hear about them sooner.
+                PollLog.SnapshotsFailing(_logger, 0, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), _clock, stoppingToken);
+            }
+        }
+    }
+
+    private void Leave(string connectionId, string pollId)
+    {
+        lock (_gate)
+        {
+            if (_audiences.TryGetValue(pollId, out var audience))
+            {
+                audience.Unfollow(connectionId);
+            }
+        }
+    }
+
+    private void RemoveEmptyAudiences()
+    {
+        foreach (var (pollId, audience) in _audiences)
+        {
+            if (audience.IsEmpty)
+            {
+                lock (_gate)
+                {
+                    if (audience.IsEmpty)
+                    {
+                        _audiences.TryRemove(new KeyValuePair<string, PollAudience>(pollId, audience));
+                    }
                 }
             }
-            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        }
+    }
+
+    private static HashSet<string> Followed(HubCallerContext caller)
+    {
+        lock (caller.Items)
+        {
+            if (!caller.Items.TryGetValue(FollowedKey, out var value) || value is not HashSet<string> followed)
             {
-                // The store is away: try again next tick rather than lose the update.
-                _dirty.TryAdd(pollId, 0);
-                PollLog.SnapshotFailed(_logger, pollId, ex.Message);
+                caller.Items[FollowedKey] = followed = new HashSet<string>(StringComparer.Ordinal);
             }
+            return followed;
         }
     }
 }

@@ -119,7 +119,7 @@ internal static class PollScripts
     /// <summary>
     /// Reads a poll in one step, so its state, counts and version always belong together.
     /// KEYS: meta, counts. ARGV: a version the caller already has (-1 for none).
-    /// Returns nil when there is no such poll; 0 when its version is not above the one given; otherwise
+    /// Returns nil when there is no such poll; its version (a number) when that is not above the one given; otherwise
     /// {state, opensAt, closesAt, def, then the counts hash as field, value, field, value…}.
     /// </summary>
     public const string Read = """
@@ -127,7 +127,10 @@ internal static class PollScripts
         local known = tonumber(ARGV[1])
         local meta = redis.call('HMGET', meta_key, 'state', 'opensAt', 'closesAt', 'def')
         if not meta[1] then return nil end
-        if known >= 0 and tonumber(redis.call('HGET', counts_key, '_version') or '0') <= known then return 0 end
+        if known >= 0 then
+          local version = tonumber(redis.call('HGET', counts_key, '_version') or '0')
+          if version <= known then return version end
+        end
         local reply = { meta[1], meta[2] or '', meta[3] or '', meta[4] or '' }
         local counts = redis.call('HGETALL', counts_key)
         for i = 1, #counts do reply[#reply + 1] = counts[i] end

@@ -63,7 +63,8 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
 
     /// <summary>
     /// The poll as it stands now when its version is above <paramref name="knownVersion"/> (-1: always), read in one
-    /// atomic step; <see cref="PollRead.Unchanged"/> when it is not, <see cref="PollRead.Missing"/> when there is no such poll.
+    /// atomic step; otherwise no poll, with the version the store has (below <paramref name="knownVersion"/> when
+    /// the store lost data), or <see cref="PollRead.Missing"/> when there is no such poll.
     /// </summary>
     public async Task<PollRead> GetIfNewerAsync(string pollId, long knownVersion, DateTime now)
     {
@@ -76,7 +77,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         }
         if (reply.Resp2Type == ResultType.Integer)
         {
-            return PollRead.Unchanged;
+            return new PollRead(null, Exists: true, (long)reply);
         }
 
         var fields = (RedisResult[])reply!;
@@ -98,8 +99,8 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         {
             state = PollState.Closed;
         }
-        return new PollRead(new Poll(definition, state, opensAt, closesAt, counts,
-            counts.GetValueOrDefault("_total"), counts.GetValueOrDefault("_version")));
+        var version = counts.GetValueOrDefault("_version");
+        return new PollRead(new Poll(definition, state, opensAt, closesAt, counts, counts.GetValueOrDefault("_total"), version), Exists: true, version);
     }
 
     // A poll's definition never changes once created: parse its JSON once per poll (and again only if it differs,
@@ -237,12 +238,13 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
             : null;
 }
 
-/// <summary>What one atomic read of a poll found: the poll, nothing newer than asked, or no such poll.</summary>
-public readonly record struct PollRead(Poll? Poll, bool Exists = true)
+/// <summary>
+/// What one atomic read of a poll found: the poll (when newer than asked), or only its version in the store (when
+/// not), or no such poll.
+/// </summary>
+public readonly record struct PollRead(Poll? Poll, bool Exists, long Version)
 {
-    public static PollRead Missing => new(null, Exists: false);
-
-    public static PollRead Unchanged => new(null);
+    public static PollRead Missing => new(null, Exists: false, -1);
 }
 
 /// <summary>One vote as the store counts it: who, and which options.</summary>

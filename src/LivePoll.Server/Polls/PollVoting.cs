@@ -4,11 +4,11 @@ using LivePoll.Server.Diagnostics;
 namespace LivePoll.Server.Polls;
 
 /// <summary>
-/// One vote, the same over the hub and HTTP: checked voter, atomic count (in its poll's next batch), metrics, and a
-/// snapshot due. A store that does not answer makes the vote <see cref="VoteOutcome.StoreUnavailable"/>, never an
-/// acknowledgement.
+/// One vote, the same over the hub and HTTP: checked voter, atomic count (in its poll's next batch), metrics. Readers
+/// on every node see it at their node's next snapshot tick (<see cref="PollBroadcaster"/>). A store that does not
+/// answer makes the vote <see cref="VoteOutcome.StoreUnavailable"/>, never an acknowledgement.
 /// </summary>
-public sealed class PollVoting(VoteBatcher batcher, PollBroadcaster broadcaster, LivePollMetrics metrics)
+public sealed class PollVoting(VoteBatcher batcher, LivePollMetrics metrics)
 {
     public async Task<VoteResult> VoteAsync(string pollId, Voter voter, IReadOnlyList<string> optionIds, VoteTransport transport)
     {
@@ -26,10 +26,6 @@ public sealed class PollVoting(VoteBatcher batcher, PollBroadcaster broadcaster,
             result = VoteResults.Create(VoteOutcome.StoreUnavailable, pollId);
         }
         metrics.RecordVote(result.Outcome, transport);
-        if (result.Outcome is VoteOutcome.Accepted or VoteOutcome.Changed)
-        {
-            broadcaster.MarkDirty(pollId);
-        }
         return result;
     }
 }

@@ -37,25 +37,18 @@ internal static class StoreServiceCollectionExtensions
 
     /// <summary>
     /// The SignalR Redis backplane on the same store settings as <see cref="StoreConnection"/>, with its own
-    /// channel prefix so its traffic never mixes with LivePoll's own channels.
+    /// channel prefix so its traffic never mixes with LivePoll's own channels. It carries group and all-client
+    /// sends (tips, newsroom notices) between nodes; high-rate updates go node-locally (see Live/LocalConnections).
     /// </summary>
     public static ISignalRServerBuilder AddStoreBackplane(this ISignalRServerBuilder signalR)
     {
         signalR.AddStackExchangeRedis();
-        signalR.Services.AddSingleton<BackplaneEvents>();
         signalR.Services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>()
-            .Configure<StoreConnection, IOptions<StoreOptions>, BackplaneEvents>((backplane, store, options, events) =>
+            .Configure<StoreConnection, IOptions<StoreOptions>>((backplane, store, options) =>
             {
                 backplane.Configuration = store.Settings.Clone();
                 backplane.Configuration.ClientName = store.Settings.ClientName + "-backplane";
                 backplane.Configuration.ChannelPrefix = RedisChannel.Literal(options.Value.BackplaneChannelPrefix + ":");
-                var settings = backplane.Configuration;
-                backplane.ConnectionFactory = async log =>
-                {
-                    var connection = await ConnectionMultiplexer.ConnectAsync(settings, log);
-                    events.Watch(connection);
-                    return connection;
-                };
             });
         return signalR;
     }

@@ -1,0 +1,20 @@
+namespace LivePoll.Server.Polls;
+
+/// <summary>Log messages of polls, with stable event ids.</summary>
+internal static partial class PollLog
+{
+    [LoggerMessage(2001, LogLevel.Warning, "Could not read {Count} followed poll(s) for their snapshots; retrying every tick: {Message}")]
+    public static partial void SnapshotsFailing(ILogger logger, int count, string message);
+
+    [LoggerMessage(2005, LogLevel.Information, "Poll snapshots are being read and sent again.")]
+    public static partial void SnapshotsResumed(ILogger logger);
+
+    [LoggerMessage(2002, LogLevel.Information, "Poll {PollId} opened or closed on schedule.")]
+    public static partial void ScheduleApplied(ILogger logger, string pollId);
+
+    [LoggerMessage(2003, LogLevel.Warning, "Could not check scheduled poll changes; retrying: {Message}")]
+    public static partial void ScheduleCheckFailed(ILogger logger, string message);
+
+    [LoggerMessage(2004, LogLevel.Information, "Opened the demo poll {PollId} with the seed page's counts.")]
+    public static partial void DemoPollSeeded(ILogger logger, string pollId);
+}
