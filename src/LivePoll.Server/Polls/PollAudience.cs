@@ -10,14 +10,17 @@ namespace LivePoll.Server.Polls;
 /// ends on the newest snapshot it may see; a connection whose previous write has not finished is skipped and
 /// caught up later with the newest snapshot, so a slow reader delays nobody, never blocks a tick, and never ends on
 /// an old count. Readers who may see the counts (and the newsroom) get the newest snapshot at most once per
-/// <see cref="Send"/>; blind readers (counts hidden from them) only when the poll's state changes.
+/// <see cref="Send"/> of their slice; blind readers (counts hidden from them) only when the poll's state changes.
+/// Followers are dealt round-robin into <paramref name="slices"/> slices, which the broadcaster writes one after
+/// another across its interval: a large audience is written in small bursts, not all at once.
 /// Each snapshot is serialized once per protocol for all of this node's connections.
 /// </summary>
-internal sealed class PollAudience(string pollId)
+internal sealed class PollAudience(string pollId, int slices)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Follower> _followers = new(StringComparer.Ordinal);
-    private Follower[] _all = [];
+    private Follower[][] _bySlice = [.. Enumerable.Repeat(Array.Empty<Follower>(), slices)];
+    private int _nextSlice;
     private bool _changed;
     private (PollState, DateTime?, DateTime?, bool)? _blindLook;
     private SerializedHubMessage? _counts;
@@ -48,7 +51,10 @@ internal sealed class PollAudience(string pollId)
     {
         lock (_lock)
         {
-            _followers[connection.ConnectionId] = new Follower(connection, seesCounts, version);
+            // A connection keeps its slice when it follows again (e.g. now seeing the counts), so it cannot get
+            // two snapshots in one interval by moving.
+            var slice = _followers.TryGetValue(connection.ConnectionId, out var earlier) ? earlier.Slice : _nextSlice++ % slices;
+            _followers[connection.ConnectionId] = new Follower(connection, seesCounts, version, slice);
             _changed = true;
         }
     }
@@ -77,7 +83,7 @@ internal sealed class PollAudience(string pollId)
         {
             // The store lost data and numbers anew: start over, or no snapshot would ever look new again.
             _blindLook = null;
-            foreach (var follower in Followers())
+            foreach (var follower in Followers().SelectMany(slice => slice))
             {
                 follower.SentVersion = -1;
             }
@@ -95,12 +101,21 @@ internal sealed class PollAudience(string pollId)
     }
 
     /// <summary>
-    /// Writes the newest snapshot to every connection that is behind it and not still busy with an earlier write.
-    /// Returns how many connections were written to, with and without counts.
+    /// Writes the newest snapshot to every connection of <paramref name="slice"/> (all of them when null) that is
+    /// behind it and not still busy with an earlier write. Returns how many were written to, with and without counts.
     /// </summary>
-    public (int Counts, int Blind) Send()
+    public (int Counts, int Blind) Send(int? slice)
     {
-        var followers = Followers();
+        var bySlice = Followers();
+        return slice is { } one ? SendTo(bySlice[one]) : bySlice.Aggregate((0, 0), (sum, s) =>
+        {
+            var (counts, blind) = SendTo(s);
+            return (sum.Item1 + counts, sum.Item2 + blind);
+        });
+    }
+
+    private (int Counts, int Blind) SendTo(Follower[] followers)
+    {
         int counts = 0, blind = 0;
         foreach (var follower in followers)
         {
@@ -124,16 +139,16 @@ internal sealed class PollAudience(string pollId)
         return (counts, blind);
     }
 
-    private Follower[] Followers()
+    private Follower[][] Followers()
     {
         lock (_lock)
         {
             if (_changed)
             {
-                _all = [.. _followers.Values];
+                _bySlice = [.. Enumerable.Range(0, slices).Select(slice => _followers.Values.Where(f => f.Slice == slice).ToArray())];
                 _changed = false;
             }
-            return _all;
+            return _bySlice;
         }
     }
 
@@ -144,11 +159,13 @@ internal sealed class PollAudience(string pollId)
     /// One connection following the poll. Immutable but for what the broadcaster's sends note (the version sent and
     /// a write still under way), which only the broadcaster touches; a change of visibility is a new follower.
     /// </summary>
-    private sealed class Follower(HubConnectionContext connection, bool seesCounts, long sentVersion)
+    private sealed class Follower(HubConnectionContext connection, bool seesCounts, long sentVersion, int slice)
     {
         public HubConnectionContext Connection { get; } = connection;
 
         public bool SeesCounts { get; } = seesCounts;
+
+        public int Slice { get; } = slice;
 
         public long SentVersion { get; set; } = sentVersion;
 
