@@ -47,18 +47,21 @@ internal static class RateLimitEndpoints
 /// <summary>The same vote limits on the hub, where HTTP rate limiting does not reach: a refused call gets a HubException.</summary>
 internal sealed class HubRateLimitFilter(AbuseLimiter limiter, VoterTokens tokens) : IHubFilter
 {
-    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
+    // Calls that the limits do not concern (other methods, exempt clients) pass straight through, without an async frame.
+    public ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next) =>
+        context.HubMethodName == HubMethods.Vote && limiter.AppliesTo(context.Context.User)
+            ? LimitedAsync(context, next)
+            : next(context);
+
+    private async ValueTask<object?> LimitedAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
     {
-        if (context.HubMethodName == HubMethods.Vote && limiter.AppliesTo(context.Context.User))
+        var http = context.Context.GetHttpContext();
+        var voterId = context.HubMethodArguments.Count > 0 && context.HubMethodArguments[0] is VoteRequest { VoterToken: { } token }
+            ? await tokens.ValidateAsync(token)
+            : VoterMiddleware.Get(http).Id;
+        if (limiter.TryVote(http?.Connection.RemoteIpAddress, voterId) is { } wait)
         {
-            var http = context.Context.GetHttpContext();
-            var voterId = context.HubMethodArguments.Count > 0 && context.HubMethodArguments[0] is VoteRequest { VoterToken: { } token }
-                ? await tokens.ValidateAsync(token)
-                : VoterMiddleware.Get(http).Id;
-            if (limiter.TryVote(http?.Connection.RemoteIpAddress, voterId) is { } wait)
-            {
-                throw new HubException($"{RateLimitEndpoints.TooManyVotes} Retry after {Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))} s.");
-            }
+            throw new HubException($"{RateLimitEndpoints.TooManyVotes} Retry after {Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))} s.");
         }
         return await next(context);
     }

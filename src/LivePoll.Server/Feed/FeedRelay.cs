@@ -3,34 +3,11 @@ using LivePoll.Contracts;
 using LivePoll.Server.Live;
 using LivePoll.Server.Storage;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace LivePoll.Server.Feed;
-
-/// <summary>Settings of the live feed (section <c>Feed</c>).</summary>
-public sealed class FeedOptions
-{
-    public const string Section = "Feed";
-
-    /// <summary>
-    /// How often each node reads the feed log even without a wake-up message (milliseconds), so a change whose
-    /// pub/sub notice was lost (e.g. while Redis restarted) still reaches readers.
-    /// </summary>
-    public int RelayPollMs { get; set; } = 1_000;
-
-    /// <summary>
-    /// Feed events a connection may have waiting to be written; a reader that falls this far behind is
-    /// disconnected, reconnects and catches up, instead of holding everyone else up.
-    /// </summary>
-    public int MaxQueuedPerConnection { get; set; } = 1_000;
-
-    /// <summary>How often each node publishes scheduled articles that fell due (milliseconds).</summary>
-    public int ScheduleCheckIntervalMs { get; set; } = 500;
-
-    /// <summary>On the embedded store, publish the seed page's article and a few more across three days.</summary>
-    public bool SeedDemoData { get; set; } = true;
-}
 
 /// <summary>
 /// Delivers feed events to this node's subscribed connections: each event once, in sequence order. It reads
@@ -40,7 +17,7 @@ public sealed class FeedOptions
 /// Each subscriber has its own queue and writer, so a slow reader delays nobody but itself.
 /// </summary>
 public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMultiplexer redis, RedisKeys keys,
-    IHubContext<LiveHub, ILiveClient> hub, IOptions<FeedOptions> options, ILogger<FeedRelay> logger) : BackgroundService
+    LocalConnections connections, IOptions<FeedOptions> options, ILogger<FeedRelay> logger) : BackgroundService
 {
     /// <summary>The most events one catch-up answer carries.</summary>
     public const int MaxCatchUp = 1_000;
@@ -89,7 +66,9 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
             }
             if (!_subscribers.ContainsKey(connection.ConnectionId))
             {
-                _subscribers[connection.ConnectionId] = new Subscriber(connection, hub.Clients.Client(connection.ConnectionId), options.Value.MaxQueuedPerConnection);
+                var local = connections.Find(connection.ConnectionId)
+                    ?? throw new HubException("This connection is closing; connect again to follow the feed.");
+                _subscribers[connection.ConnectionId] = new Subscriber(connection, local, options.Value.MaxQueuedPerConnection);
             }
             return new FeedCatchUp { Events = events, LastSequence = last, Complete = complete };
         }
@@ -170,9 +149,11 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
                 }
                 foreach (var feedEvent in events)
                 {
+                    // Serialized once per protocol for every subscriber on this node.
+                    var message = new SerializedHubMessage(new InvocationMessage(ClientEvents.FeedEvent, [feedEvent]));
                     foreach (var subscriber in _subscribers.Values)
                     {
-                        if (!subscriber.TryEnqueue(feedEvent))
+                        if (!subscriber.TryEnqueue(message))
                         {
                             FeedLog.SlowReader(logger, subscriber.ConnectionId);
                             Unsubscribe(subscriber.ConnectionId);
@@ -193,32 +174,32 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
 /// <summary>One local subscriber: its events in order, written one after another by its own pump.</summary>
 internal sealed class Subscriber
 {
-    private readonly System.Threading.Channels.Channel<FeedEvent> _queue;
+    private readonly System.Threading.Channels.Channel<SerializedHubMessage> _queue;
     private readonly HubCallerContext _connection;
 
-    public Subscriber(HubCallerContext connection, ILiveClient client, int capacity)
+    public Subscriber(HubCallerContext connection, HubConnectionContext local, int capacity)
     {
         _connection = connection;
-        _queue = System.Threading.Channels.Channel.CreateBounded<FeedEvent>(
+        _queue = System.Threading.Channels.Channel.CreateBounded<SerializedHubMessage>(
             new System.Threading.Channels.BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true, FullMode = System.Threading.Channels.BoundedChannelFullMode.Wait });
-        _ = PumpAsync(client);
+        _ = PumpAsync(local);
     }
 
     public string ConnectionId => _connection.ConnectionId;
 
-    public bool TryEnqueue(FeedEvent feedEvent) => _queue.Writer.TryWrite(feedEvent);
+    public bool TryEnqueue(SerializedHubMessage feedEvent) => _queue.Writer.TryWrite(feedEvent);
 
     public void Complete() => _queue.Writer.TryComplete();
 
     public void Abort() => _connection.Abort();
 
-    private async Task PumpAsync(ILiveClient client)
+    private async Task PumpAsync(HubConnectionContext local)
     {
         try
         {
             await foreach (var feedEvent in _queue.Reader.ReadAllAsync())
             {
-                await client.FeedEvent(feedEvent);
+                await local.WriteAsync(feedEvent);
             }
         }
         catch (Exception)
@@ -226,19 +207,4 @@ internal sealed class Subscriber
             // The connection went away; its disconnect unsubscribes it.
         }
     }
-}
-
-internal static partial class FeedLog
-{
-    [LoggerMessage(3004, LogLevel.Warning, "Connection {ConnectionId} fell too far behind the feed and was disconnected; it will catch up when it reconnects.")]
-    public static partial void SlowReader(ILogger logger, string connectionId);
-
-    [LoggerMessage(3001, LogLevel.Warning, "Could not read the feed log; retrying: {Message}")]
-    public static partial void RelayFailed(ILogger logger, string message);
-
-    [LoggerMessage(3002, LogLevel.Warning, "Could not publish scheduled articles; retrying: {Message}")]
-    public static partial void ScheduleFailed(ILogger logger, string message);
-
-    [LoggerMessage(3003, LogLevel.Information, "Published the demo feed: the seed page's article and {Count} more.")]
-    public static partial void DemoFeedSeeded(ILogger logger, int count);
 }

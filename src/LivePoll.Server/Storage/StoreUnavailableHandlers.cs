@@ -34,11 +34,26 @@ internal sealed class StoreUnavailableHandler(IProblemDetailsService problems) :
 /// <summary>The same over the hub: a hub call that meets a store outage fails with a HubException saying to try again.</summary>
 internal sealed class StoreUnavailableHubFilter : IHubFilter
 {
-    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
+    public ValueTask<object?> InvokeMethodAsync(HubInvocationContext context, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        ValueTask<object?> call;
+        try
+        {
+            call = next(context);
+        }
+        catch (Exception ex) when (StoreUnavailableHandler.IsStoreOutage(ex))
+        {
+            throw new HubException(StoreUnavailableHandler.Message);
+        }
+        // Most calls finish without the store failing: no async frame for them.
+        return call.IsCompletedSuccessfully ? call : AwaitAsync(call);
+    }
+
+    private static async ValueTask<object?> AwaitAsync(ValueTask<object?> call)
     {
         try
         {
-            return await next(context);
+            return await call;
         }
         catch (Exception ex) when (StoreUnavailableHandler.IsStoreOutage(ex))
         {

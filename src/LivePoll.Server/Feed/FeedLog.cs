@@ -1,0 +1,17 @@
+namespace LivePoll.Server.Feed;
+
+/// <summary>Log messages of the feed, with stable event ids.</summary>
+internal static partial class FeedLog
+{
+    [LoggerMessage(3004, LogLevel.Warning, "Connection {ConnectionId} fell too far behind the feed and was disconnected; it will catch up when it reconnects.")]
+    public static partial void SlowReader(ILogger logger, string connectionId);
+
+    [LoggerMessage(3001, LogLevel.Warning, "Could not read the feed log; retrying: {Message}")]
+    public static partial void RelayFailed(ILogger logger, string message);
+
+    [LoggerMessage(3002, LogLevel.Warning, "Could not publish scheduled articles; retrying: {Message}")]
+    public static partial void ScheduleFailed(ILogger logger, string message);
+
+    [LoggerMessage(3003, LogLevel.Information, "Published the demo feed: the seed page's article and {Count} more.")]
+    public static partial void DemoFeedSeeded(ILogger logger, int count);
+}
