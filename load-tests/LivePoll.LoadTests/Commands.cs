@@ -23,6 +23,15 @@ public class CommonSettings : CommandSettings
     [DefaultValue(Protocol.MessagePack)]
     public Protocol Protocol { get; init; }
 
+    [CommandOption("--reader-client <CLIENT>")]
+    [Description("light (raw WebSocket, MessagePack, reads only the version or article id: thousands of readers per core) or full (the .NET SignalR client). Default light; JSON readers always use full.")]
+    [DefaultValue(ReaderClient.Light)]
+    public ReaderClient ReaderClient { get; init; }
+
+    [CommandOption("--server-pid <PID>")]
+    [Description("Process id of a server on this machine (repeat for several): its CPU is read from /proc. Default: each target's /metrics.")]
+    public int[] ServerPids { get; init; } = [];
+
     [CommandOption("--report <FOLDER>")]
     [Description("Where to write report.json, report.md and report.html. Default load-tests/reports/<scenario>-<time>.")]
     public string? Report { get; init; }
@@ -30,7 +39,11 @@ public class CommonSettings : CommandSettings
     public Target CreateTarget() => new(
         (TargetUrls.Length == 0 ? ["http://127.0.0.1:5080"] : TargetUrls).Select(u => new Uri(u.TrimEnd('/') + "/")).ToList(),
         ApiKey ?? Environment.GetEnvironmentVariable("LIVEPOLL_API_KEY"),
-        Protocol);
+        Protocol,
+        ReaderClient)
+    {
+        ServerPids = ServerPids,
+    };
 
     public override ValidationResult Validate() =>
         TargetUrls.All(u => Uri.TryCreate(u, UriKind.Absolute, out _)) ? ValidationResult.Success() : ValidationResult.Error("--target-url must be an absolute URL.");

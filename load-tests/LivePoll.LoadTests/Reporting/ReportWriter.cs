@@ -63,6 +63,15 @@ public static class ReportWriter
         {
             yield return ("publish-to-delivery p50/p90/p99/p99.9/max", Format(p2d));
         }
+        if (r.Cpu is { } cpu)
+        {
+            yield return ("CPU window", $"{cpu.WindowSeconds:0.0} s; server CPU from {cpu.Source}");
+            yield return ("server CPU: cores / µs per acknowledged vote / µs per delivered message",
+                $"{Number(cpu.ServerCores, "0.00")} / {Number(cpu.ServerMicrosPerVote, "0.0")} / {Number(cpu.ServerMicrosPerDelivered, "0.0")}");
+            yield return ("tool CPU: cores / µs per acknowledged vote / µs per delivered message",
+                $"{cpu.ToolCores:0.00} / {Number(cpu.ToolMicrosPerVote, "0.0")} / {Number(cpu.ToolMicrosPerDelivered, "0.0")}");
+            yield return ("in the window: votes acknowledged / messages delivered", $"{cpu.Votes:N0} / {cpu.Delivered:N0}");
+        }
         foreach (var (key, value) in r.Extra)
         {
             yield return (key, value);
@@ -73,6 +82,9 @@ public static class ReportWriter
             yield return ($"  error ×{count:N0}", kind);
         }
     }
+
+    private static string Number(double? value, string format) =>
+        value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
 
     private static string Format(LatencySummary l) =>
         string.Create(CultureInfo.InvariantCulture, $"{l.P50:0.0} / {l.P90:0.0} / {l.P99:0.0} / {l.P999:0.0} / {l.Max:0.0} ms ({l.Count:N0} samples)");

@@ -29,6 +29,9 @@ public sealed record RunReport
     public IReadOnlyList<TimelinePoint> Timeline { get; init; } = [];
     public IReadOnlyList<MemorySample> Memory { get; init; } = [];
     public IReadOnlyDictionary<string, string> Extra { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Server and tool CPU over the measured window, per acknowledged vote and per delivered message.</summary>
+    public CpuReport? Cpu { get; init; }
     public required Verdict Verdict { get; init; }
 }
 

@@ -32,28 +32,32 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
         var tag = $"[load {Guid.NewGuid():N}]"[..15] + "]";
         var setup = Stopwatch.StartNew();
         progress.Status($"connecting {options.Readers} feed readers");
-        var readers = new FeedReader[options.Readers];
+        var readers = new IFeedReader[options.Readers];
         await Parallel.ForAsync(0, options.Readers, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
-            async (i, ct) => readers[i] = await FeedReader.StartAsync(target, i, tag, meter, ct));
+            async (i, ct) => readers[i] = await IFeedReader.StartAsync(target, i, tag, meter, ct));
         var setupSeconds = setup.Elapsed.TotalSeconds;
 
         progress.Status($"publishing {options.Articles} articles");
+        var cpu = new CpuMeter(target, target.ServerPids);
+        var publishing = await cpu.SampleAsync(meter, cancellationToken);
         var published = await PublishAsync(target, tag, options.Articles, options.PublishRate, meter, progress, cancellationToken);
         var clock = Stopwatch.StartNew();
         var ids = published.Keys.ToList();
-        while (clock.Elapsed < options.DeliveryWait && !readers.All(r => r.Has(ids)))
+        while (clock.Elapsed < options.DeliveryWait && !readers.All(r => r.Ledger.Has(ids)))
         {
             await Task.Delay(100, cancellationToken);
         }
+        var delivered = await cpu.SampleAsync(meter, cancellationToken);
 
         var report = Summarize(readers, published, meter);
         foreach (var reader in readers)
         {
-            await reader.Connection!.DisposeAsync();
+            await reader.DisposeAsync();
         }
         return report with
         {
             Scenario = "feed",
+            Cpu = delivered.Since(publishing),
             StartedAt = startedAt,
             Settings = new Dictionary<string, string>
             {
@@ -108,12 +112,12 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
         return published;
     }
 
-    internal static RunReport Summarize(IReadOnlyList<FeedReader> readers, IReadOnlyDictionary<string, long> published, RunMeter meter)
+    internal static RunReport Summarize(IReadOnlyList<IFeedReader> readers, IReadOnlyDictionary<string, long> published, RunMeter meter)
     {
         long missing = 0, duplicates = 0, incomplete = 0;
         foreach (var reader in readers)
         {
-            var (articles, dupes, firstAt) = reader.Received();
+            var (articles, dupes, firstAt) = reader.Ledger.Received();
             duplicates += dupes;
             var lacking = published.Keys.Count(id => !firstAt.ContainsKey(id));
             missing += lacking;

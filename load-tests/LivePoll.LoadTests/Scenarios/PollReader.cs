@@ -1,23 +1,31 @@
+using System.Buffers;
 using LivePoll.Contracts;
 using LivePoll.LoadTests.Measurement;
+using MessagePack;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace LivePoll.LoadTests.Scenarios;
 
-/// <summary>
-/// A reader subscribed to a poll: keeps every snapshot's version and arrival time, so the run can tell when
-/// each acknowledged vote first reached this reader. Resubscribes after a reconnect.
-/// </summary>
-internal sealed class PollReader
+/// <summary>A simulated reader subscribed to a poll, resubscribing after a reconnect; its versions tell when votes reached it.</summary>
+internal interface IPollReader : IAsyncDisposable
 {
-    private readonly List<(long Version, long At)> _seen = new(1024);
-    private long _highest = -1;
+    VersionLog Versions { get; }
 
+    /// <summary>A light reader when the protocol allows it (MessagePack), else one on the full SignalR client.</summary>
+    static async Task<IPollReader> StartAsync(Target target, int index, string pollId, RunMeter meter, CancellationToken cancellationToken) =>
+        target.LightReaders
+            ? await LightPollReader.StartAsync(target, index, pollId, meter, cancellationToken)
+            : await PollReader.StartAsync(target, index, pollId, meter, cancellationToken);
+}
+
+/// <summary>A reader on the official .NET SignalR client: decodes every snapshot in full, as an app would.</summary>
+internal sealed class PollReader : IPollReader
+{
     private PollReader(HubConnection connection) => Connection = connection;
 
     public HubConnection Connection { get; }
 
-    public long Snapshots { get; private set; }
+    public VersionLog Versions { get; } = new();
 
     public static async Task<PollReader> StartAsync(Target target, int index, string pollId, RunMeter meter, CancellationToken cancellationToken)
     {
@@ -25,58 +33,75 @@ internal sealed class PollReader
         var reader = new PollReader(connection);
         connection.On<PollSnapshot>(ClientEvents.PollSnapshot, snapshot =>
         {
-            reader.Seen(snapshot.Version);
+            reader.Versions.Seen(snapshot.Version);
             Interlocked.Increment(ref meter.Snapshots);
         });
         connection.Reconnected += async _ =>
         {
             try
             {
-                reader.Seen((await connection.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, pollId)).Version);
+                reader.Versions.Seen((await connection.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, pollId)).Version);
             }
             catch (Exception ex)
             {
                 meter.Error(ex);
             }
         };
-        reader.Seen((await connection.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, pollId, cancellationToken)).Version);
+        reader.Versions.Seen((await connection.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, pollId, cancellationToken)).Version);
         return reader;
     }
 
-    /// <summary>When this reader first held a snapshot with version ≥ <paramref name="version"/>, or null if it never did.</summary>
-    public long? FirstHolding(long version)
+    public ValueTask DisposeAsync() => Connection.DisposeAsync();
+}
+
+/// <summary>
+/// A reader on a light hub connection (<see cref="LightHub"/>): of each snapshot it reads only the version, skipping the rest of
+/// the MessagePack, so one tool process can hold tens of thousands of them.
+/// </summary>
+internal sealed class LightPollReader : IPollReader
+{
+    private ILightHubConnection? _connection;
+
+    public VersionLog Versions { get; } = new();
+
+    public static async Task<LightPollReader> StartAsync(Target target, int index, string pollId, RunMeter meter, CancellationToken cancellationToken)
     {
-        lock (_seen)
-        {
-            int lo = 0, hi = _seen.Count - 1, found = -1;
-            while (lo <= hi)
+        var reader = new LightPollReader();
+        reader._connection = await LightHub.ConnectAsync(target.HubUrl(index), target.ApiKey, meter,
+            (name, arguments) =>
             {
-                var mid = (lo + hi) / 2;
-                if (_seen[mid].Version >= version)
+                if (name == ClientEvents.PollSnapshot)
                 {
-                    found = mid;
-                    hi = mid - 1;
+                    var args = new MessagePackReader(arguments);
+                    args.ReadArrayHeader();
+                    reader.Versions.Seen(ReadVersion(ref args));
+                    Interlocked.Increment(ref meter.Snapshots);
                 }
-                else
-                {
-                    lo = mid + 1;
-                }
-            }
-            return found < 0 ? null : _seen[found].At;
-        }
+            },
+            async connection =>
+            {
+                var snapshot = await connection.InvokeAsync(HubMethods.SubscribePoll, [pollId], cancellationToken);
+                var result = new MessagePackReader(snapshot);
+                reader.Versions.Seen(ReadVersion(ref result));
+            },
+            cancellationToken);
+        return reader;
     }
 
-    private void Seen(long version)
+    public ValueTask DisposeAsync() => _connection?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    /// <summary>The version field of a PollSnapshot map; every other field is skipped.</summary>
+    private static long ReadVersion(ref MessagePackReader reader)
     {
-        lock (_seen)
+        var fields = reader.ReadMapHeader();
+        for (var i = 0; i < fields; i++)
         {
-            Snapshots++;
-            // Only rising versions matter; an older snapshot arriving late is dropped, as a page would.
-            if (version > _highest)
+            if (MessagePackFields.IsKey(ref reader, "version"u8))
             {
-                _highest = version;
-                _seen.Add((version, Latency.Now));
+                return reader.ReadInt64();
             }
+            reader.Skip();
         }
+        throw new InvalidOperationException("A PollSnapshot without a version.");
     }
 }

@@ -32,9 +32,9 @@ public sealed class SoakScenario(Target target, SoakOptions options, IProgressSi
         var feedMeter = new RunMeter(options.Duration + TimeSpan.FromMinutes(1));
         var tag = $"[soak {Guid.NewGuid():N}]"[..15] + "]";
         progress.Status($"connecting {options.FeedReaders} feed readers");
-        var feedReaders = new FeedReader[options.FeedReaders];
+        var feedReaders = new IFeedReader[options.FeedReaders];
         await Parallel.ForAsync(0, options.FeedReaders, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
-            async (i, ct) => feedReaders[i] = await FeedReader.StartAsync(target, i, tag, feedMeter, ct));
+            async (i, ct) => feedReaders[i] = await IFeedReader.StartAsync(target, i, tag, feedMeter, ct));
 
         var memory = new List<MemorySample>();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -93,14 +93,14 @@ public sealed class SoakScenario(Target target, SoakOptions options, IProgressSi
         }
         var ids = published.Keys.ToList();
         var wait = Stopwatch.StartNew();
-        while (wait.Elapsed < TimeSpan.FromSeconds(30) && !feedReaders.All(r => r.Has(ids)))
+        while (wait.Elapsed < TimeSpan.FromSeconds(30) && !feedReaders.All(r => r.Ledger.Has(ids)))
         {
             await Task.Delay(100, cancellationToken);
         }
         var feed = FeedScenario.Summarize(feedReaders, published, feedMeter);
         foreach (var reader in feedReaders)
         {
-            await reader.Connection!.DisposeAsync();
+            await reader.DisposeAsync();
         }
 
         var growth = memory.Count >= 4 ? memory[^1].WorkingSetMb - memory[memory.Count / 4].WorkingSetMb : 0;

@@ -50,9 +50,9 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         var tokens = await target.VoterTokensAsync(options.Voters, cancellationToken);
 
         progress.Status($"connecting {options.Readers} readers");
-        var readers = new PollReader[options.Readers];
+        var readers = new IPollReader[options.Readers];
         await Parallel.ForAsync(0, options.Readers, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
-            async (i, ct) => readers[i] = await PollReader.StartAsync(target, i, pollId, meter, ct));
+            async (i, ct) => readers[i] = await IPollReader.StartAsync(target, i, pollId, meter, ct));
         var voteConnections = options.Transport == Transport.Hub
             ? await Task.WhenAll(Enumerable.Range(0, options.VoteConnections).Select(i => target.ConnectAsync(i, meter, cancellationToken)))
             : [];
@@ -66,11 +66,22 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         var clock = Stopwatch.StartNew();
         meter.StartClock();
         var pending = new ConcurrentDictionary<Task, byte>();
+        var cpu = new CpuMeter(target, target.ServerPids);
+        Task<CpuSample>? holdStart = null, holdEnd = null;
         using (var ticker = progress.Start(meter, options.Profile.Duration))
         {
             while (!cancellationToken.IsCancellationRequested)
             {
                 var elapsed = clock.Elapsed;
+                // CPU is measured over the hold, when the rate is steady.
+                if (holdStart is null && elapsed >= options.Profile.RampUp)
+                {
+                    holdStart = cpu.SampleAsync(meter, cancellationToken);
+                }
+                if (holdEnd is null && elapsed >= options.Profile.RampUp + options.Profile.Hold)
+                {
+                    holdEnd = cpu.SampleAsync(meter, cancellationToken);
+                }
                 var due = options.Profile.DueBy(elapsed);
                 for (; sent < due; sent++)
                 {
@@ -96,8 +107,11 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
                 {
                     break;
                 }
-                await Task.Delay(1, cancellationToken);
+                // Sleep until about when the next vote is due (at most 50 ms): a slow rate should not wake the tool
+                // a thousand times a second.
+                await Task.Delay(NextDueIn(options.Profile, elapsed, sent), cancellationToken);
             }
+            holdEnd ??= cpu.SampleAsync(meter, cancellationToken);
             progress.Status("waiting for the last answers");
             await Task.WhenAny(Task.WhenAll(pending.Keys), Task.Delay(TimeSpan.FromSeconds(30), cancellationToken));
             // Give the last coalesced snapshots time to reach every reader.
@@ -112,7 +126,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         {
             foreach (var reader in sampledReaders)
             {
-                if (reader.FirstHolding(version) is { } heldAt)
+                if (reader.Versions.FirstHolding(version) is { } heldAt)
                 {
                     meter.VoteToReader.Record(at, Math.Max(at, heldAt));
                 }
@@ -138,16 +152,18 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
 
         foreach (var reader in readers)
         {
-            await reader.Connection.DisposeAsync();
+            await reader.DisposeAsync();
         }
         foreach (var connection in voteConnections)
         {
             await connection.DisposeAsync();
         }
 
+        var cpuReport = holdStart is null ? null : (await holdEnd!).Since(await holdStart);
         return new RunReport
         {
             Scenario = "surge",
+            Cpu = cpuReport,
             StartedAt = startedAt,
             Settings = new Dictionary<string, string>
             {
@@ -222,6 +238,18 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         {
             meter.VoteFailed(ex);
         }
+    }
+
+    private static TimeSpan NextDueIn(RateProfile profile, TimeSpan elapsed, long sent)
+    {
+        for (var ahead = TimeSpan.FromMilliseconds(1); ahead < TimeSpan.FromMilliseconds(50); ahead += ahead)
+        {
+            if (profile.DueBy(elapsed + ahead) > sent)
+            {
+                return ahead;
+            }
+        }
+        return TimeSpan.FromMilliseconds(50);
     }
 
     private static VoteResult VoteFromBody(System.Text.Json.JsonElement body, string pollId)

@@ -22,6 +22,16 @@ public enum Protocol
     MessagePack,
 }
 
+/// <summary>How simulated readers talk to the hub.</summary>
+public enum ReaderClient
+{
+    /// <summary>A raw WebSocket with the MessagePack protocol reading only what the measurement needs (MessagePack only).</summary>
+    Light,
+
+    /// <summary>The official .NET SignalR client, decoding every message in full, as an app would.</summary>
+    Full,
+}
+
 /// <summary>
 /// The servers under test: one or more node URLs that clients are spread over, the API key the tool uses
 /// (a newsroom key, exempt from the abuse limits, so one machine can act as thousands of readers), and the
@@ -34,7 +44,7 @@ public sealed class Target : IDisposable
     private readonly HttpClient[] _http;
     private int _next;
 
-    public Target(IReadOnlyList<Uri> urls, string? apiKey, Protocol protocol)
+    public Target(IReadOnlyList<Uri> urls, string? apiKey, Protocol protocol, ReaderClient readers = ReaderClient.Light)
     {
         if (urls.Count == 0)
         {
@@ -43,6 +53,8 @@ public sealed class Target : IDisposable
         Urls = urls;
         ApiKey = apiKey;
         Protocol = protocol;
+        // The light client speaks MessagePack only; JSON readers use the full client.
+        LightReaders = readers == ReaderClient.Light && protocol == Protocol.MessagePack;
         _http = urls.Select(url =>
         {
             var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
@@ -64,13 +76,22 @@ public sealed class Target : IDisposable
 
     public Protocol Protocol { get; }
 
+    /// <summary>Process ids of the servers when they run on this machine: their CPU is then read from /proc, not /metrics.</summary>
+    public IReadOnlyList<int> ServerPids { get; init; } = [];
+
+    /// <summary>Whether simulated readers use light hub connections (<see cref="LightHub"/>) rather than the full SignalR client.</summary>
+    public bool LightReaders { get; }
+
+    /// <summary>The hub's URL on node <paramref name="index"/> (mod the node count).</summary>
+    public Uri HubUrl(int index) => new(Urls[index % Urls.Count], HubPaths.Live);
+
     /// <summary>The next node's HTTP client, round robin.</summary>
     public HttpClient Http => _http[(int)((uint)Interlocked.Increment(ref _next) % _http.Length)];
 
     /// <summary>A hub connection to node <paramref name="index"/> (mod the node count), started, with automatic reconnect.</summary>
     public async Task<HubConnection> ConnectAsync(int index, RunMeter meter, CancellationToken cancellationToken)
     {
-        var url = new Uri(Urls[index % Urls.Count], HubPaths.Live);
+        var url = HubUrl(index);
         var builder = new HubConnectionBuilder()
             .WithUrl(url, HttpTransportType.WebSockets, o =>
             {
