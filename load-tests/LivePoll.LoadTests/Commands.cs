@@ -77,6 +77,50 @@ public sealed class SurgeSettings : CommonSettings
 
     [CommandOption("--poll <ID>")] [Description("Vote in this poll instead of creating one.")]
     public string? PollId { get; init; }
+
+    [CommandOption("--processes <N>")]
+    [Description("Spread the run over N processes of this tool on this machine (each a shard), started together, their reports merged.")]
+    [DefaultValue(1)]
+    public int Processes { get; init; }
+
+    [CommandOption("--shard <K/N>")]
+    [Description("Run shard K of N of one surge (e.g. one per load machine): this process takes 1/N of the readers, voters, rate and connections. Needs --poll; merge the shards' reports with the merge command.")]
+    public string? Shard { get; init; }
+
+    [CommandOption("--start-at <UTC_TIME>")]
+    [Description("With --shard: start voting at this UTC time (e.g. 2026-12-03T09:00:00Z), after setting up, so shards on several machines start together.")]
+    public DateTimeOffset? StartAt { get; init; }
+
+    [CommandOption("--await-go", IsHidden = true)]
+    [Description("With --shard: print READY after setting up and start when GO arrives on standard input (used by --processes).")]
+    public bool AwaitGo { get; init; }
+
+    public (int Index, int Count)? ParsedShard =>
+        Shard?.Split('/') is [var k, var n] && int.TryParse(k, out var index) && int.TryParse(n, out var count) ? (index, count) : null;
+
+    public override ValidationResult Validate()
+    {
+        if (Shard is not null && (ParsedShard is not { } s || s.Count < 1 || s.Index < 1 || s.Index > s.Count))
+        {
+            return ValidationResult.Error("--shard is K/N with 1 <= K <= N, e.g. --shard 2/4.");
+        }
+        if (Shard is not null && PollId is null)
+        {
+            return ValidationResult.Error("--shard needs --poll: every shard votes in the same poll (create it first, or use --processes).");
+        }
+        if (Processes < 1 || Processes > 64 || (Processes > 1 && Shard is not null))
+        {
+            return ValidationResult.Error("--processes is 1 to 64, and not together with --shard.");
+        }
+        return base.Validate();
+    }
+}
+
+public sealed class MergeSettings : CommonSettings
+{
+    [CommandArgument(0, "<REPORT>")]
+    [Description("The report.json (or its folder) of every shard of one surge.")]
+    public string[] Reports { get; init; } = [];
 }
 
 public sealed class FeedSettings : CommonSettings
@@ -117,16 +161,40 @@ public sealed class SoakSettings : CommonSettings
 
 public sealed class SurgeCommand : AsyncCommand<SurgeSettings>
 {
-    public override Task<int> ExecuteAsync(CommandContext context, SurgeSettings s, CancellationToken cancellationToken) =>
-        Runner.RunAsync(s, "surge", (target, progress, ct) => new SurgeScenario(target, new SurgeOptions
+    public override Task<int> ExecuteAsync(CommandContext context, SurgeSettings s, CancellationToken cancellationToken)
+    {
+        if (s.Processes > 1)
         {
-            Readers = s.Readers,
-            Voters = s.Voters,
-            Profile = new RateProfile(s.Rate, TimeSpan.FromSeconds(s.RampUp), TimeSpan.FromSeconds(s.Hold), TimeSpan.FromSeconds(s.RampDown)),
+            return ShardCoordinator.RunAsync(s, cancellationToken);
+        }
+        var (index, count) = s.ParsedShard ?? (1, 1);
+        return Runner.RunAsync(s, s.Shard is null ? "surge" : $"surge-shard-{index}", (target, progress, ct) => new SurgeScenario(target, new SurgeOptions
+        {
+            Readers = Share(s.Readers, index, count),
+            Voters = Share(s.Voters, index, count),
+            Profile = new RateProfile(s.Rate / count, TimeSpan.FromSeconds(s.RampUp), TimeSpan.FromSeconds(s.Hold), TimeSpan.FromSeconds(s.RampDown)),
             Transport = s.Transport,
-            VoteConnections = s.Connections,
+            VoteConnections = Math.Max(1, Share(s.Connections, index, count)),
             PollId = s.PollId,
+            Shard = s.ParsedShard,
+            WaitToStart = s.AwaitGo ? ShardCoordinator.AwaitGoAsync : s.StartAt is { } at ? ct2 => Task.Delay(Max(at - DateTimeOffset.UtcNow), ct2) : null,
         }, progress).RunAsync(ct), cancellationToken);
+    }
+
+    /// <summary>Shard <paramref name="index"/>'s part of <paramref name="total"/>: an even split, the remainder to the first shards.</summary>
+    internal static int Share(int total, int index, int count) => total / count + (index <= total % count ? 1 : 0);
+
+    private static TimeSpan Max(TimeSpan wait) => wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+}
+
+public sealed class MergeCommand : AsyncCommand<MergeSettings>
+{
+    public override async Task<int> ExecuteAsync(CommandContext context, MergeSettings s, CancellationToken cancellationToken)
+    {
+        var files = s.Reports.Select(r => Directory.Exists(r) ? Path.Combine(r, "report.json") : r).ToList();
+        return await Runner.RunAsync(s, "surge-merged", async (target, progress, ct) =>
+            await ShardMerge.MergeAsync(files.Select(ShardMerge.Read).ToList(), target, ct), cancellationToken);
+    }
 }
 
 public sealed class FeedCommand : AsyncCommand<FeedSettings>
@@ -168,12 +236,16 @@ internal static class Runner
         {
             report = await run(target, new ConsoleProgress(console), cancellationToken);
         }
-        catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or TimeoutException or IOException or System.Text.Json.JsonException)
         {
             console.MarkupLine($"[red]The {scenario} run could not go ahead:[/] {Markup.Escape(ex.Message)}");
             return 2;
         }
-        ReportWriter.WriteTable(console, report);
+        // A shard started by a coordinator leaves the table to the coordinator's merged report.
+        if (settings is not SurgeSettings { AwaitGo: true })
+        {
+            ReportWriter.WriteTable(console, report);
+        }
         var folder = ReportWriter.WriteFiles(report, settings.Report ?? Path.Combine("load-tests", "reports", $"{scenario}-{DateTime.Now:yyyyMMdd-HHmmss}"));
         console.MarkupLine($"Report: [link]{Markup.Escape(Path.GetFullPath(Path.Combine(folder, "report.html")))}[/]");
         return report.Verdict.Passed ? 0 : 1;

@@ -11,12 +11,19 @@ internal static class LoadTool
         app.Configure(config =>
         {
             config.SetApplicationName("livepoll-load");
+            if (Environment.GetEnvironmentVariable("LIVEPOLL_LOAD_DEBUG") == "1")
+            {
+                config.PropagateExceptions();
+            }
             config.AddCommand<SurgeCommand>("surge")
                 .WithDescription("Readers subscribed to a poll while voters vote at a target rate (open model); checks every acknowledged vote is counted once.")
                 .WithExample("surge", "--target-url", "http://127.0.0.1:5080", "--api-key", "lpk_…", "--readers", "1000", "--voters", "50000", "--rate", "5000", "--hold", "60");
             config.AddCommand<FeedCommand>("feed")
                 .WithDescription("Readers on the live feed while articles are published; checks every reader gets every article exactly once.")
                 .WithExample("feed", "--target-url", "http://127.0.0.1:5080", "--api-key", "lpk_…", "--readers", "1000", "--articles", "100");
+            config.AddCommand<MergeCommand>("merge")
+                .WithDescription("Merges the reports of the shards of one surge (run with --shard K/N on several machines) into one report and verdict.")
+                .WithExample("merge", "shard-1", "shard-2", "--target-url", "http://127.0.0.1:5080", "--api-key", "lpk_…");
             config.AddCommand<SoakCommand>("soak")
                 .WithDescription("A steady mix for a long time with reader churn and server memory samples.")
                 .WithExample("soak", "--target-url", "http://127.0.0.1:5080", "--api-key", "lpk_…", "--duration", "600");

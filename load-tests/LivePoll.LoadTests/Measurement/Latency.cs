@@ -17,6 +17,24 @@ public sealed class Latency
 
     public long Count => _histogram.TotalCount;
 
+    /// <summary>
+    /// The histogram as text, for merging the runs of several processes: each recorded bucket as "value:count",
+    /// comma-separated (the values are the buckets' own, so recording them again lands in the same buckets).
+    /// </summary>
+    public string Encode() => string.Join(",", _histogram.RecordedValues().Select(v =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{v.ValueIteratedTo}:{v.CountAtValueIteratedTo}")));
+
+    /// <summary>Adds the values of an <see cref="Encode"/>d histogram to this one.</summary>
+    public void AddEncoded(string encoded)
+    {
+        foreach (var bucket in encoded.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var (value, count) = (bucket[..bucket.IndexOf(':')], bucket[(bucket.IndexOf(':') + 1)..]);
+            _histogram.RecordValueWithCount(Math.Clamp(long.Parse(value, System.Globalization.CultureInfo.InvariantCulture), 1, MaxMicros),
+                long.Parse(count, System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
     public LatencySummary Summarize() => Count == 0
         ? new LatencySummary(0, 0, 0, 0, 0, 0, 0)
         : new LatencySummary(Count,

@@ -32,8 +32,18 @@ public sealed record RunReport
 
     /// <summary>Server and tool CPU over the measured window, per acknowledged vote and per delivered message.</summary>
     public CpuReport? Cpu { get; init; }
+
+    /// <summary>For one shard of a run spread over processes (<c>--shard K/N</c>): what <c>merge</c> needs.</summary>
+    public ShardData? Shard { get; init; }
     public required Verdict Verdict { get; init; }
 }
+
+/// <summary>
+/// What one shard of a surge adds to the merged run: its place, the poll and its count before any shard voted, the
+/// votes it could not place an answer on, and its histograms encoded in HdrHistogram's log format.
+/// </summary>
+public sealed record ShardData(int Index, int Count, string PollId, long InitialTotal, long Unanswered,
+    IReadOnlyDictionary<string, string> Histograms);
 
 /// <summary>Server memory at one moment of a soak, from its /metrics.</summary>
 public sealed record MemorySample(double Second, double WorkingSetMb, double ManagedHeapMb);

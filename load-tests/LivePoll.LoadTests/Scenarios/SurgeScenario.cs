@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Json;
 using LivePoll.Contracts;
 using LivePoll.LoadTests.Measurement;
@@ -27,6 +28,15 @@ public sealed record SurgeOptions
 
     /// <summary>Runs just before the verdict reads the counts; tests use it to prove a wrong count fails the run.</summary>
     public Func<string, Task>? BeforeVerdict { get; init; }
+
+    /// <summary>
+    /// This process is shard <c>Index</c> (1-based) of <c>Count</c> running one surge together on one poll: the options
+    /// hold this shard's share; the report carries what <c>merge</c> needs, and the verdict is the merge's.
+    /// </summary>
+    public (int Index, int Count)? Shard { get; init; }
+
+    /// <summary>Awaited after setup, before the first vote: how shards start together.</summary>
+    public Func<CancellationToken, Task>? WaitToStart { get; init; }
 }
 
 /// <summary>
@@ -51,11 +61,18 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
 
         progress.Status($"connecting {options.Readers} readers");
         var readers = new IPollReader[options.Readers];
+        // Shards interleave their readers and connections over the nodes.
+        var (shard, shards) = options.Shard ?? (1, 1);
         await Parallel.ForAsync(0, options.Readers, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
-            async (i, ct) => readers[i] = await IPollReader.StartAsync(target, i, pollId, meter, ct));
+            async (i, ct) => readers[i] = await IPollReader.StartAsync(target, shard - 1 + i * shards, pollId, meter, ct));
         var voteConnections = options.Transport == Transport.Hub
-            ? await Task.WhenAll(Enumerable.Range(0, options.VoteConnections).Select(i => target.ConnectAsync(i, meter, cancellationToken)))
+            ? await Task.WhenAll(Enumerable.Range(0, options.VoteConnections).Select(i => target.ConnectAsync(shard - 1 + i * shards, meter, cancellationToken)))
             : [];
+        if (options.WaitToStart is not null)
+        {
+            progress.Status($"shard {shard} of {shards} ready; waiting for the start");
+            await options.WaitToStart(cancellationToken);
+        }
         var setupSeconds = setup.Elapsed.TotalSeconds;
 
         progress.Status("voting");
@@ -141,10 +158,18 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         {
             await options.BeforeVerdict(pollId);
         }
-        var final = await target.ReadPollAsync(pollId, cancellationToken);
-        var accepted = meter.Outcomes.GetValueOrDefault(nameof(VoteOutcome.Accepted));
-        var counted = (final.TotalVoters ?? 0) - (initial.TotalVoters ?? 0);
-        var verdict = Verdicts.Votes(accepted, counted, unanswered: meter.Sent - meter.Acknowledged);
+        Verdict verdict;
+        if (options.Shard is null)
+        {
+            var final = await target.ReadPollAsync(pollId, cancellationToken);
+            var accepted = meter.Outcomes.GetValueOrDefault(nameof(VoteOutcome.Accepted));
+            var counted = (final.TotalVoters ?? 0) - (initial.TotalVoters ?? 0);
+            verdict = Verdicts.Votes(accepted, counted, unanswered: meter.Sent - meter.Acknowledged);
+        }
+        else
+        {
+            verdict = new Verdict(true, [$"shard {shard} of {shards}: the verdict comes from merging every shard's report (the merge command)"]);
+        }
         if (neverDelivered > 0)
         {
             verdict = verdict with { Checks = [.. verdict.Checks, $"{neverDelivered} sampled (vote, reader) pairs never saw the vote's version"] };
@@ -164,6 +189,8 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         {
             Scenario = "surge",
             Cpu = cpuReport,
+            Shard = options.Shard is null ? null : new ShardData(shard, shards, pollId, initial.TotalVoters ?? 0, meter.Sent - meter.Acknowledged,
+                new Dictionary<string, string> { ["ack"] = meter.AckLatency.Encode(), ["voteToReader"] = meter.VoteToReader.Encode() }),
             StartedAt = startedAt,
             Settings = new Dictionary<string, string>
             {
@@ -172,8 +199,9 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
                 ["protocol"] = target.Protocol.ToString(),
                 ["readers"] = options.Readers.ToString(),
                 ["voters"] = options.Voters.ToString(),
-                ["rate"] = $"{options.Profile.Rate}/s",
-                ["profile"] = $"ramp-up {options.Profile.RampUp.TotalSeconds} s, hold {options.Profile.Hold.TotalSeconds} s, ramp-down {options.Profile.RampDown.TotalSeconds} s",
+                ["rate"] = string.Create(CultureInfo.InvariantCulture, $"{options.Profile.Rate}/s"),
+                ["profile"] = string.Create(CultureInfo.InvariantCulture,
+                    $"ramp-up {options.Profile.RampUp.TotalSeconds} s, hold {options.Profile.Hold.TotalSeconds} s, ramp-down {options.Profile.RampDown.TotalSeconds} s"),
                 ["poll"] = pollId,
             },
             SetupSeconds = Math.Round(setupSeconds, 2),
