@@ -19,16 +19,18 @@ public sealed class LoadToolTests(RedisStoreFixture store) : IClassFixture<Redis
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private Target Target(Protocol protocol) => new([_server.BaseAddress], LivePollServer.EditorKey, protocol);
+    private Target Target(Protocol protocol, ReaderClient readers = ReaderClient.Light) =>
+        new([_server.BaseAddress], LivePollServer.EditorKey, protocol, readers);
 
     private static readonly RateProfile Short = new(400, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(0.5));
 
     [Theory]
-    [InlineData(Transport.Hub, Protocol.MessagePack)]
-    [InlineData(Transport.Http, Protocol.Json)]
-    public async Task A_small_surge_counts_every_acknowledged_vote_and_measures_the_readers(Transport transport, Protocol protocol)
+    [InlineData(Transport.Hub, Protocol.MessagePack, ReaderClient.Light)]
+    [InlineData(Transport.Hub, Protocol.MessagePack, ReaderClient.Full)]
+    [InlineData(Transport.Http, Protocol.Json, ReaderClient.Full)]
+    public async Task A_small_surge_counts_every_acknowledged_vote_and_measures_the_readers(Transport transport, Protocol protocol, ReaderClient readers)
     {
-        using var target = Target(protocol);
+        using var target = Target(protocol, readers);
         var report = await new SurgeScenario(target, new SurgeOptions { Readers = 20, Voters = 500, Profile = Short, Transport = transport, VoteConnections = 4 },
             new SilentProgress()).RunAsync(CancellationToken.None).DefaultTimeout(TimeSpan.FromMinutes(2));
 
@@ -42,12 +44,88 @@ public sealed class LoadToolTests(RedisStoreFixture store) : IClassFixture<Redis
         Assert.True(report.VoteToReaderLatency!.Count > 0);
         Assert.InRange(report.SnapshotsPerReaderPerSecond, 0.5, 15);
         Assert.Equal(20 + (transport == Transport.Hub ? 4 : 0), report.Connects);
+
+        // CPU over the hold, per unit: the server's from its /metrics (this test process), the tool's own.
+        Assert.NotNull(report.Cpu);
+        Assert.Equal("/metrics", report.Cpu.Source);
+        Assert.True(report.Cpu.Votes > 0 && report.Cpu.Delivered > 0, $"{report.Cpu.Votes} votes, {report.Cpu.Delivered} delivered in the window");
+        Assert.True(report.Cpu.ServerMicrosPerVote > 0 && report.Cpu.ToolMicrosPerDelivered > 0);
     }
 
     [Fact]
-    public async Task A_small_feed_run_delivers_every_article_to_every_reader_once()
+    public async Task A_surge_run_as_two_shards_merges_into_one_report_and_verdict()
     {
         using var target = Target(Protocol.MessagePack);
+        var poll = await target.CreatePollAsync(3, CancellationToken.None);
+        var start = new TaskCompletionSource();
+        var ready = 0;
+        var shards = await Task.WhenAll(Enumerable.Range(1, 2).Select(k => new SurgeScenario(target, new SurgeOptions
+        {
+            Readers = 10,
+            Voters = 300,
+            Profile = new RateProfile(200, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(0.5)),
+            VoteConnections = 2,
+            PollId = poll.PollId,
+            Shard = (k, 2),
+            // Both shards set up, then start together, as --processes does.
+            WaitToStart = async ct =>
+            {
+                if (Interlocked.Increment(ref ready) == 2)
+                {
+                    start.SetResult();
+                }
+                await start.Task.WaitAsync(ct);
+            },
+        }, new SilentProgress()).RunAsync(CancellationToken.None).DefaultTimeout(TimeSpan.FromMinutes(2))));
+
+        var merged = await ShardMerge.MergeAsync(shards, target, CancellationToken.None).DefaultTimeout();
+        Assert.True(merged.Verdict.Passed, string.Join("; ", merged.Verdict.Checks));
+        Assert.Contains("merged 2 of 2 shards", merged.Verdict.Checks);
+        Assert.Equal(shards.Sum(s => s.Sent), merged.Sent);
+        Assert.Equal(600, merged.Outcomes["Accepted"]);
+        Assert.Equal(shards.Sum(s => s.AckLatency!.Count), merged.AckLatency!.Count);
+        Assert.Equal(shards.Sum(s => s.VoteToReaderLatency!.Count), merged.VoteToReaderLatency!.Count);
+        Assert.InRange(merged.AckLatency.P99, shards.Min(s => s.AckLatency!.P50), shards.Max(s => s.AckLatency!.Max));
+        Assert.Equal("20", merged.Settings["readers"]);
+
+        // A shard missing from the merge fails it: its votes are not in the sums.
+        var partial = await ShardMerge.MergeAsync([shards[0]], target, CancellationToken.None).DefaultTimeout();
+        Assert.False(partial.Verdict.Passed);
+    }
+
+    [Fact]
+    public async Task Light_feed_readers_catch_up_after_their_connections_drop_and_get_every_article_once()
+    {
+        using var target = Target(Protocol.MessagePack);
+        var meter = new RunMeter(TimeSpan.FromMinutes(1));
+        var tag = "[light " + Guid.NewGuid().ToString("N")[..6] + "]";
+        var readers = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => IFeedReader.StartAsync(target, i, tag, meter, CancellationToken.None)));
+        var published = await FeedScenario.PublishAsync(target, tag, 5, 50, meter, new SilentProgress(), CancellationToken.None);
+        foreach (var reader in readers.Take(5))
+        {
+            await reader.ReconnectAsync(CancellationToken.None).DefaultTimeout();
+        }
+        foreach (var (id, at) in await FeedScenario.PublishAsync(target, tag, 5, 50, meter, new SilentProgress(), CancellationToken.None))
+        {
+            published[id] = at;
+        }
+
+        await TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(readers.All(r => r.Ledger.Has(published.Keys))), "every reader has all ten articles");
+        var report = FeedScenario.Summarize(readers, published, meter);
+        Assert.True(report.Verdict.Passed, string.Join("; ", report.Verdict.Checks));
+        Assert.Equal(5, meter.Reconnects);
+        foreach (var reader in readers)
+        {
+            await reader.DisposeAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData(ReaderClient.Light)]
+    [InlineData(ReaderClient.Full)]
+    public async Task A_small_feed_run_delivers_every_article_to_every_reader_once(ReaderClient readers)
+    {
+        using var target = Target(Protocol.MessagePack, readers);
         var report = await new FeedScenario(target, new FeedRunOptions { Readers = 30, Articles = 20, PublishRate = 40 }, new SilentProgress())
             .RunAsync(CancellationToken.None).DefaultTimeout(TimeSpan.FromMinutes(2));
 
