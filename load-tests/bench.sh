@@ -57,11 +57,18 @@ if [[ $STORE == redis ]]; then
   redis-cli -p "$redis_port" HSET 'bench:poll:{b}:meta' state open opensAt '' closesAt '' maxChoices 1 allowChange 0 >/dev/null
   redis-cli -p "$redis_port" HSET 'bench:poll:{b}:counts' 1 0 2 0 _total 0 _version 0 >/dev/null
   now=$(($(date +%s) * 1000))
+  keys=('bench:poll:{b}:meta' 'bench:poll:{b}:counts' 'bench:poll:{b}:voters')
+  # One vote per call (ARGV: now, then voter, 1 choice, option) unpipelined and pipelined, then batches of 16
+  # votes per call as the server sends them under a surge (each __rand_int__ is a new random voter).
   for pipeline in 1 16; do
     redis-benchmark -p "$redis_port" -c 50 -n 1000000 -r 100000000 -P "$pipeline" -q \
-      EVALSHA "$sha" 3 'bench:poll:{b}:meta' 'bench:poll:{b}:counts' 'bench:poll:{b}:voters' 'v:__rand_int__' "$now" 1 \
-      | tr '\r' '\n' | tail -n 1 | sed "s/^/  pipeline $pipeline: /"
+      EVALSHA "$sha" 3 "${keys[@]}" "$now" 'v:__rand_int__' 1 1 \
+      | tr '\r' '\n' | tail -n 1 | sed "s/^/  1 vote a call, pipeline $pipeline: /"
   done
+  batch=()
+  for _ in $(seq 16); do batch+=('v:__rand_int__' 1 1); done
+  redis-benchmark -p "$redis_port" -c 50 -n 100000 -r 100000000 -q EVALSHA "$sha" 3 "${keys[@]}" "$now" "${batch[@]}" \
+    | tr '\r' '\n' | tail -n 1 | sed "s/^/  16 votes a call (multiply by 16 for votes): /"
 fi
 
 echo "== LivePoll node (Release, store: ${redis_config:-embedded Garnet})"
@@ -72,7 +79,8 @@ ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$server_port
   Newsroom__ApiKeys__0__Name=bench Newsroom__ApiKeys__0__Role=editor Newsroom__ApiKeys__0__ExemptFromLimits=true \
   Newsroom__ApiKeys__0__KeyHash="$(dotnet "$server_dll" --hash-key "$key")" \
   dotnet "$server_dll" >"$work/server.log" 2>&1 &
-pids+=($!)
+server_pid=$!
+pids+=($server_pid)
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$server_port/health/ready" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -fs "http://127.0.0.1:$server_port/health/ready" >/dev/null || { echo "bench.sh: the server did not become ready:"; cat "$work/server.log"; exit 1; }
 
@@ -80,11 +88,11 @@ status=0
 echo "== surge: $READERS readers, $VOTERS voters, $RATE votes/s for ${HOLD}s over $TRANSPORT/$PROTOCOL"
 dotnet "$tool_dll" surge -t "http://127.0.0.1:$server_port" -k "$key" --protocol "$PROTOCOL" --transport "$TRANSPORT" \
   --readers "$READERS" --voters "$VOTERS" --rate "$RATE" --ramp-up "$RAMP" --hold "$HOLD" --ramp-down "$RAMP" \
-  --connections "$CONNECTIONS" --report "$REPORTS/surge" || status=$?
+  --connections "$CONNECTIONS" --server-pid "$server_pid" --report "$REPORTS/surge" || status=$?
 
 echo "== feed: $FEED_READERS readers, $ARTICLES articles"
 dotnet "$tool_dll" feed -t "http://127.0.0.1:$server_port" -k "$key" --protocol "$PROTOCOL" \
-  --readers "$FEED_READERS" --articles "$ARTICLES" --publish-rate 10 --report "$REPORTS/feed" || status=$?
+  --readers "$FEED_READERS" --articles "$ARTICLES" --publish-rate 10 --server-pid "$server_pid" --report "$REPORTS/feed" || status=$?
 
 echo "== reports in $REPORTS"
 exit "$status"
