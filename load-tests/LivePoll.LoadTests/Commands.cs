@@ -23,8 +23,8 @@ public class CommonSettings : CommandSettings
     [DefaultValue(Protocol.MessagePack)]
     public Protocol Protocol { get; init; }
 
-    [CommandOption("--reader-client <CLIENT>")]
-    [Description("light (raw WebSocket, MessagePack, reads only the version or article id: thousands of readers per core) or full (the .NET SignalR client). Default light; JSON readers always use full.")]
+    [CommandOption("--client <CLIENT>")]
+    [Description("How readers and hub voters connect: light (raw WebSocket, MessagePack, reading only what is measured: thousands of readers per core) or full (the .NET SignalR client, as an app). Default light; with --protocol json, full.")]
     [DefaultValue(ReaderClient.Light)]
     public ReaderClient ReaderClient { get; init; }
 

@@ -19,7 +19,7 @@ internal interface IFeedReader : IAsyncDisposable
 
     /// <summary>A light reader when the protocol allows it (MessagePack), else one on the full SignalR client.</summary>
     static async Task<IFeedReader> StartAsync(Target target, int index, string tag, RunMeter meter, CancellationToken cancellationToken) =>
-        target.LightReaders
+        target.LightClients
             ? await LightFeedReader.StartAsync(target, index, tag, meter, cancellationToken)
             : await FeedReader.StartAsync(target, index, tag, meter, cancellationToken);
 }

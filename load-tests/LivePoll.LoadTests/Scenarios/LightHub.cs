@@ -112,6 +112,32 @@ internal static class LightHub
             : Encoding.UTF8.GetString(name);
     }
 
+    /// <summary>The outcome and version of a VoteResult; the message and choices are skipped.</summary>
+    public static (Contracts.VoteOutcome Outcome, long? Version) ReadVote(ReadOnlySequence<byte> result)
+    {
+        var reader = new MessagePackReader(result);
+        var fields = reader.ReadMapHeader();
+        Contracts.VoteOutcome? outcome = null;
+        long? version = null;
+        for (var i = 0; i < fields; i++)
+        {
+            var key = MessagePackFields.ReadUtf8(ref reader);
+            if (key.SequenceEqual("outcome"u8))
+            {
+                outcome = Enum.Parse<Contracts.VoteOutcome>(Encoding.UTF8.GetString(MessagePackFields.ReadUtf8(ref reader)));
+            }
+            else if (key.SequenceEqual("version"u8) && !reader.TryReadNil())
+            {
+                version = reader.ReadInt64();
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+        return (outcome ?? throw new InvalidOperationException("A vote result without an outcome."), version);
+    }
+
     /// <summary>A SignalR invocation, length-prefixed: [1, {}, id, method, [arguments]].</summary>
     public static byte[] Invocation(string id, string method, object?[] arguments)
     {
@@ -135,6 +161,19 @@ internal static class LightHub
                     break;
                 case long number:
                     writer.Write(number);
+                    break;
+                case Contracts.VoteRequest vote:
+                    writer.WriteMapHeader(3);
+                    writer.Write("pollId");
+                    writer.Write(vote.PollId);
+                    writer.Write("optionIds");
+                    writer.WriteArrayHeader(vote.OptionIds?.Count ?? 0);
+                    foreach (var optionId in vote.OptionIds ?? [])
+                    {
+                        writer.Write(optionId);
+                    }
+                    writer.Write("voterToken");
+                    writer.Write(vote.VoterToken);
                     break;
                 default:
                     throw new ArgumentException($"A light hub call takes strings and numbers, not {argument.GetType().Name}.");

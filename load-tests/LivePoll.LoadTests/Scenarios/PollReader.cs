@@ -13,7 +13,7 @@ internal interface IPollReader : IAsyncDisposable
 
     /// <summary>A light reader when the protocol allows it (MessagePack), else one on the full SignalR client.</summary>
     static async Task<IPollReader> StartAsync(Target target, int index, string pollId, RunMeter meter, CancellationToken cancellationToken) =>
-        target.LightReaders
+        target.LightClients
             ? await LightPollReader.StartAsync(target, index, pollId, meter, cancellationToken)
             : await PollReader.StartAsync(target, index, pollId, meter, cancellationToken);
 }

@@ -65,8 +65,13 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         var (shard, shards) = options.Shard ?? (1, 1);
         await Parallel.ForAsync(0, options.Readers, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
             async (i, ct) => readers[i] = await IPollReader.StartAsync(target, shard - 1 + i * shards, pollId, meter, ct));
-        var voteConnections = options.Transport == Transport.Hub
+        var hubVotes = options.Transport == Transport.Hub;
+        var voteConnections = hubVotes && !target.LightClients
             ? await Task.WhenAll(Enumerable.Range(0, options.VoteConnections).Select(i => target.ConnectAsync(shard - 1 + i * shards, meter, cancellationToken)))
+            : [];
+        var lightVoteConnections = hubVotes && target.LightClients
+            ? await Task.WhenAll(Enumerable.Range(0, options.VoteConnections).Select(i => LightHub.ConnectAsync(target.HubUrl(shard - 1 + i * shards),
+                target.ApiKey, meter, (_, _) => { }, _ => Task.CompletedTask, cancellationToken)))
             : [];
         if (options.WaitToStart is not null)
         {
@@ -115,7 +120,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
                         VoterToken = tokens[n % tokens.Length],
                     };
                     Interlocked.Increment(ref inFlight);
-                    var task = VoteAsync(request, n, voteConnections, meter, acks, sampleEvery, cancellationToken)
+                    var task = VoteAsync(request, n, voteConnections, lightVoteConnections, meter, acks, sampleEvery, cancellationToken)
                         .ContinueWith(_ => Interlocked.Decrement(ref inFlight), TaskScheduler.Default);
                     pending[task] = 0;
                     _ = task.ContinueWith(t => pending.TryRemove(t, out _), TaskScheduler.Default);
@@ -183,6 +188,10 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         {
             await connection.DisposeAsync();
         }
+        foreach (var connection in lightVoteConnections)
+        {
+            await connection.DisposeAsync();
+        }
 
         var cpuReport = holdStart is null ? null : (await holdEnd!).Since(await holdStart);
         return new RunReport
@@ -226,7 +235,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         };
     }
 
-    private async Task VoteAsync(VoteRequest request, long n, HubConnection[] connections, RunMeter meter,
+    private async Task VoteAsync(VoteRequest request, long n, HubConnection[] connections, ILightHubConnection[] lightConnections, RunMeter meter,
         ConcurrentQueue<(long, long)> acks, long sampleEvery, CancellationToken cancellationToken)
     {
         var started = Latency.Now;
@@ -236,16 +245,22 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(30));
             VoteResult result;
-            if (options.Transport == Transport.Hub)
+            if (lightConnections.Length > 0)
+            {
+                var answer = LightHub.ReadVote(
+                    await lightConnections[n % lightConnections.Length].InvokeAsync(HubMethods.Vote, [request], timeout.Token));
+                result = new VoteResult { Outcome = answer.Outcome, PollId = request.PollId!, Version = answer.Version, Message = "" };
+            }
+            else if (options.Transport == Transport.Hub)
             {
                 result = await connections[n % connections.Length].InvokeAsync<VoteResult>(HubMethods.Vote, request, timeout.Token);
             }
             else
             {
-                using var message = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{request.PollId}/votes")
-                {
-                    Content = JsonContent.Create(new VoteRequest { OptionIds = request.OptionIds }, options: Target.Json),
-                };
+                // A body of known length, as browsers send it (JsonContent would stream it chunked).
+                var json = new ByteArrayContent(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new VoteRequest { OptionIds = request.OptionIds }, Target.Json));
+                json.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+                using var message = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{request.PollId}/votes") { Content = json };
                 message.Headers.Add("X-Voter-Token", request.VoterToken);
                 using var response = await target.Http.SendAsync(message, timeout.Token);
                 if ((int)response.StatusCode is 429 or >= 500)

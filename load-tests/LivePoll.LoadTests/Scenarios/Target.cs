@@ -22,7 +22,7 @@ public enum Protocol
     MessagePack,
 }
 
-/// <summary>How simulated readers talk to the hub.</summary>
+/// <summary>How the tool's hub connections (simulated readers, hub voters) talk to the hub.</summary>
 public enum ReaderClient
 {
     /// <summary>A raw WebSocket with the MessagePack protocol reading only what the measurement needs (MessagePack only).</summary>
@@ -54,7 +54,7 @@ public sealed class Target : IDisposable
         ApiKey = apiKey;
         Protocol = protocol;
         // The light client speaks MessagePack only; JSON readers use the full client.
-        LightReaders = readers == ReaderClient.Light && protocol == Protocol.MessagePack;
+        LightClients = readers == ReaderClient.Light && protocol == Protocol.MessagePack;
         _http = urls.Select(url =>
         {
             var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
@@ -79,8 +79,8 @@ public sealed class Target : IDisposable
     /// <summary>Process ids of the servers when they run on this machine: their CPU is then read from /proc, not /metrics.</summary>
     public IReadOnlyList<int> ServerPids { get; init; } = [];
 
-    /// <summary>Whether simulated readers use light hub connections (<see cref="LightHub"/>) rather than the full SignalR client.</summary>
-    public bool LightReaders { get; }
+    /// <summary>Whether simulated readers and hub voters use light hub connections (<see cref="LightHub"/>) rather than the full SignalR client.</summary>
+    public bool LightClients { get; }
 
     /// <summary>The hub's URL on node <paramref name="index"/> (mod the node count).</summary>
     public Uri HubUrl(int index) => new(Urls[index % Urls.Count], HubPaths.Live);

@@ -99,7 +99,7 @@ internal static class PollsApi
         return await GetPoll(current.Id, context, store, clock);
     }
 
-    private static async Task<Results<Ok<VoteResult>, ProblemHttpResult>> Vote(
+    private static async Task<Results<VoteAnswer, ProblemHttpResult>> Vote(
         string pollId, [FromBody] VoteRequest request, HttpContext context, PollVoting voting, AbuseLimiter limiter)
     {
         if (RateLimitEndpoints.RefuseVote(limiter, context) is { } refused)
@@ -118,7 +118,7 @@ internal static class PollsApi
         var result = await voting.VoteAsync(pollId, VoterMiddleware.Get(context), optionIds, VoteTransport.Http);
         return result.Outcome switch
         {
-            VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted => TypedResults.Ok(result),
+            VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted => new VoteAnswer(result),
             VoteOutcome.UnknownPoll => Problem(StatusCodes.Status404NotFound, result.Outcome, "Unknown poll", result.Message),
             VoteOutcome.PollClosed => Problem(StatusCodes.Status409Conflict, result.Outcome, "Poll closed", result.Message),
             VoteOutcome.InvalidVoter => Problem(StatusCodes.Status401Unauthorized, result.Outcome, "Invalid voter", result.Message),
