@@ -44,6 +44,7 @@ public sealed class LivePollMetrics
 
     private readonly long[] _votes = new long[Enum.GetValues<VoteOutcome>().Length * Transports];
     private long _snapshotDeliveries;
+    private long _deferredSlices;
 
     public LivePollMetrics(IMeterFactory meterFactory)
     {
@@ -55,6 +56,8 @@ public sealed class LivePollMetrics
         _snapshots = meter.CreateCounter<long>("snapshots.sent", description: "Poll snapshots this node sent to its subscribers of a poll, by reason.");
         meter.CreateObservableCounter("snapshots.delivered", () => Interlocked.Read(ref _snapshotDeliveries),
             description: "Poll snapshot messages this node wrote to its own connections (one per connection per snapshot).");
+        meter.CreateObservableCounter("fanout.deferred", () => Interlocked.Read(ref _deferredSlices),
+            description: "Fan-out turns put off because the node's thread pool was backed up (the node is out of CPU).");
     }
 
     /// <summary>
@@ -102,6 +105,9 @@ public sealed class LivePollMetrics
         _snapshots.Add(1, new KeyValuePair<string, object?>("reason", reason));
         Interlocked.Add(ref _snapshotDeliveries, connections);
     }
+
+    /// <summary>A fan-out turn waited for the next tick: earlier writes had not drained.</summary>
+    public void RecordFanOutDeferred() => Interlocked.Increment(ref _deferredSlices);
 
     public void RecordStoreLatency(TimeSpan elapsed, string operation) =>
         _storeLatency.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("operation", operation));

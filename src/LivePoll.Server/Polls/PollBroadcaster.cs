@@ -28,6 +28,13 @@ public sealed class PollBroadcaster : BackgroundService
     /// <summary>How many polls one connection may follow at once (a page with an article's polls and a few more).</summary>
     public const int MaxFollowedPerConnection = 50;
 
+    /// <summary>
+    /// Work items waiting for the thread pool above which a slice waits for a later tick: the writes of earlier
+    /// slices have not drained, so the node is out of CPU. Votes, subscriptions and acks then go first, and readers
+    /// get fewer, never older, snapshots until the node catches up.
+    /// </summary>
+    private const int BacklogLimit = 512;
+
     private static readonly object FollowedKey = new();
 
     private readonly ConcurrentDictionary<string, PollAudience> _audiences = new(StringComparer.Ordinal);
@@ -153,6 +160,12 @@ public sealed class PollBroadcaster : BackgroundService
                         return;
                     }
                     tick = null;
+                    if (ThreadPool.PendingWorkItemCount > BacklogLimit)
+                    {
+                        // The same slice is tried again at the next tick, so every reader is still served in turn.
+                        _metrics.RecordFanOutDeferred();
+                        continue;
+                    }
                     _slice = (_slice + 1) % _slices;
                     await CheckAsync(_audiences.Values, _slice);
                     if (_slice == 0)
