@@ -7,13 +7,13 @@
 #   STORE=embedded load-tests/bench.sh        # against the embedded Garnet instead of redis-server
 #
 # Settings (environment): RATE (votes/s, 25000), HOLD (s, 60), RAMP (s, 5), READERS (5000), VOTERS (100000),
-# CONNECTIONS (vote connections, 32), PROTOCOL (messagepack|json), TRANSPORT (hub|http),
+# CONNECTIONS (vote connections, 128), PROTOCOL (messagepack|json), TRANSPORT (hub|http),
 # FEED_READERS (5000), ARTICLES (100), STORE (redis|embedded), REPORTS (folder, load-tests/reports/bench-<time>).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RATE=${RATE:-25000} HOLD=${HOLD:-60} RAMP=${RAMP:-5} READERS=${READERS:-5000} VOTERS=${VOTERS:-100000}
-CONNECTIONS=${CONNECTIONS:-32} PROTOCOL=${PROTOCOL:-messagepack} TRANSPORT=${TRANSPORT:-hub}
+CONNECTIONS=${CONNECTIONS:-128} PROTOCOL=${PROTOCOL:-messagepack} TRANSPORT=${TRANSPORT:-hub}
 FEED_READERS=${FEED_READERS:-5000} ARTICLES=${ARTICLES:-100} STORE=${STORE:-redis}
 REPORTS=${REPORTS:-load-tests/reports/bench-$(date +%Y%m%d-%H%M%S)}
 

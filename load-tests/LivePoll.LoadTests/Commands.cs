@@ -72,7 +72,7 @@ public sealed class SurgeSettings : CommonSettings
     [CommandOption("--transport <TRANSPORT>")] [Description("hub or http.")] [DefaultValue(Transport.Hub)]
     public Transport Transport { get; init; }
 
-    [CommandOption("--connections <N>")] [Description("Hub connections that carry the votes.")] [DefaultValue(16)]
+    [CommandOption("--connections <N>")] [Description("Hub connections that carry the votes. The server runs one call at a time per connection (as each reader's page votes on its own), so these bound the votes in flight")] [DefaultValue(64)]
     public int Connections { get; init; }
 
     [CommandOption("--poll <ID>")] [Description("Vote in this poll instead of creating one.")]

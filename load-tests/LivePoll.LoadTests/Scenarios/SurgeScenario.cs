@@ -18,7 +18,7 @@ public sealed record SurgeOptions
     public Transport Transport { get; init; } = Transport.Hub;
 
     /// <summary>Hub connections that carry the votes (each vote names its voter by token).</summary>
-    public int VoteConnections { get; init; } = 16;
+    public int VoteConnections { get; init; } = 64;
 
     /// <summary>Vote in this poll; null: create a 3-option poll (needs an editor key).</summary>
     public string? PollId { get; init; }
