@@ -15,22 +15,30 @@ internal static class RateLimitEndpoints
     /// The vote limits of one HTTP vote, checked in the handler itself (an endpoint filter would put every vote
     /// through the filter pipeline): a 429 to return, or null when the vote may go ahead.
     /// </summary>
-    public static ProblemHttpResult? RefuseVote(AbuseLimiter limiter, HttpContext http) =>
-        limiter.AppliesTo(http.User) && limiter.TryVote(http.Connection.RemoteIpAddress, VoterMiddleware.Get(http).Id) is { } wait
+    public static async ValueTask<ProblemHttpResult?> RefuseVoteAsync(AbuseLimiter limiter, HttpContext http) =>
+        limiter.AppliesTo(http.User) && await limiter.TryVoteAsync(http.Connection.RemoteIpAddress, VoterMiddleware.Get(http).Id) is { } wait
             ? TooMany(http, wait, TooManyVotes)
             : null;
 
     public static TBuilder TipRateLimited<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
-        builder.RateLimited((limiter, http) => limiter.TryTip(http.Connection.RemoteIpAddress, VoterMiddleware.Get(http).Id),
+        builder.RateLimited((limiter, http) => limiter.TryTipAsync(http.Connection.RemoteIpAddress, VoterMiddleware.Get(http).Id),
             "Too many tips from your network: please try again later.");
 
-    private static TBuilder RateLimited<TBuilder>(this TBuilder builder, Func<AbuseLimiter, HttpContext, TimeSpan?> take, string detail)
+    public static TBuilder VoterTokenRateLimited<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.RateLimited((limiter, http) => new ValueTask<TimeSpan?>(limiter.TryIssueVoterAsync(http.Connection.RemoteIpAddress)),
+            "Too many voter tokens for your network: an app needs one per user, not one per vote.");
+
+    public static TBuilder SignInRateLimited<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.RateLimited((limiter, http) => new ValueTask<TimeSpan?>(limiter.TrySignInAsync(http.Connection.RemoteIpAddress)),
+            "Too many sign-in attempts from your network.");
+
+    private static TBuilder RateLimited<TBuilder>(this TBuilder builder, Func<AbuseLimiter, HttpContext, ValueTask<TimeSpan?>> take, string detail)
         where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
             var limiter = http.RequestServices.GetRequiredService<AbuseLimiter>();
-            return limiter.AppliesTo(http.User) && take(limiter, http) is { } wait
+            return limiter.AppliesTo(http.User) && await take(limiter, http) is { } wait
                 ? TooMany(http, wait, detail)
                 : await next(context);
         });
@@ -59,7 +67,7 @@ internal sealed class HubRateLimitFilter(AbuseLimiter limiter, VoterTokens token
         var voterId = context.HubMethodArguments.Count > 0 && context.HubMethodArguments[0] is VoteRequest { VoterToken: { } token }
             ? await tokens.ValidateAsync(token)
             : VoterMiddleware.Get(http).Id;
-        if (limiter.TryVote(http?.Connection.RemoteIpAddress, voterId) is { } wait)
+        if (await limiter.TryVoteAsync(http?.Connection.RemoteIpAddress, voterId) is { } wait)
         {
             throw new HubException($"{RateLimitEndpoints.TooManyVotes} Retry after {Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))} s.");
         }

@@ -1,38 +1,68 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Claims;
-using System.Threading.RateLimiting;
+using LivePoll.Server.Storage;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace LivePoll.Server.Abuse;
 
 /// <summary>
-/// The rate limits on votes and tips, shared by HTTP endpoints and hub methods (HTTP rate limiting does not
-/// reach hub calls), and the per-IP connection count. A refused vote never reaches the store.
+/// The rate limits on votes, tips, voter tokens and newsroom sign-ins, shared by HTTP endpoints and hub methods (HTTP
+/// rate limiting does not reach hub calls), and the per-network connection count. The rate limits are counted in the
+/// store, so any number of nodes give a client the same allowance as one; a client is its network (an IPv6 /64 by
+/// default, see <see cref="AddressPrefix"/>) and, for votes and tips, its voter. A refused vote never reaches the poll.
 /// </summary>
-public sealed class AbuseLimiter(IOptions<AbuseOptions> options)
+public sealed class AbuseLimiter(IOptions<AbuseOptions> options, IConnectionMultiplexer redis, RedisKeys keys)
 {
     /// <summary>A claim on API keys configured with ExemptFromLimits: load tools and trusted relays.</summary>
     public const string ExemptClaim = "livepoll:exempt";
 
-    private readonly PartitionedRateLimiter<string> _votesPerIp = Limiter(options.Value.VotesPerIpPerMinute, TimeSpan.FromMinutes(1));
-    private readonly PartitionedRateLimiter<string> _votesPerVoter = Limiter(options.Value.VotesPerVoterPerMinute, TimeSpan.FromMinutes(1));
-    private readonly PartitionedRateLimiter<string> _tipsPerIp = Limiter(options.Value.TipsPerIpPerHour, TimeSpan.FromHours(1));
-    private readonly PartitionedRateLimiter<string> _tipsPerVoter = Limiter(options.Value.TipsPerVoterPerHour, TimeSpan.FromHours(1));
+    // One counter per partition per window: the first hit starts the window, the counter expires with it. Returns -1
+    // when the hit is within the limit, else the milliseconds until the window ends.
+    private const string TakeScript = """
+        local n = redis.call('INCR', KEYS[1])
+        local ttl = redis.call('PTTL', KEYS[1])
+        if n == 1 or ttl < 0 then
+          redis.call('PEXPIRE', KEYS[1], ARGV[2])
+          ttl = tonumber(ARGV[2])
+        end
+        if n > tonumber(ARGV[1]) then return ttl end
+        return -1
+        """;
+
+    private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1), Hour = TimeSpan.FromHours(1), Quarter = TimeSpan.FromMinutes(15);
+
     private readonly ConcurrentDictionary<string, int> _connections = new();
 
     public bool AppliesTo(ClaimsPrincipal? user) => options.Value.Enabled && user?.HasClaim(ExemptClaim, "true") != true;
 
-    /// <summary>Takes one vote from the IP's and the voter's allowance; null when allowed, else how long to wait.</summary>
-    public TimeSpan? TryVote(IPAddress? ip, string? voterId) => TryTake(_votesPerIp, _votesPerVoter, ip, voterId);
+    /// <summary>The network <paramref name="ip"/> is counted as.</summary>
+    public string Network(IPAddress? ip) => AddressPrefix.Of(ip, options.Value.Ipv4PrefixLength, options.Value.Ipv6PrefixLength);
 
-    /// <summary>Takes one tip from the IP's and the voter's allowance; null when allowed, else how long to wait.</summary>
-    public TimeSpan? TryTip(IPAddress? ip, string? voterId) => TryTake(_tipsPerIp, _tipsPerVoter, ip, voterId);
+    /// <summary>Takes one vote from the network's and the voter's allowance; null when allowed, else how long to wait.</summary>
+    public ValueTask<TimeSpan?> TryVoteAsync(IPAddress? ip, string? voterId) =>
+        TakeBothAsync("votes", options.Value.VotesPerIpPerMinute, options.Value.VotesPerVoterPerMinute, Minute, ip, voterId);
 
-    /// <summary>Counts a new connection from <paramref name="ip"/>; false (not counted) when the IP is at its cap.</summary>
+    /// <summary>Takes one tip from the network's and the voter's allowance; null when allowed, else how long to wait.</summary>
+    public ValueTask<TimeSpan?> TryTipAsync(IPAddress? ip, string? voterId) =>
+        TakeBothAsync("tips", options.Value.TipsPerIpPerHour, options.Value.TipsPerVoterPerHour, Hour, ip, voterId);
+
+    /// <summary>Takes one voter token from the network's allowance.</summary>
+    public Task<TimeSpan?> TryIssueVoterAsync(IPAddress? ip) =>
+        TakeAsync($"voter-tokens:{Network(ip)}", options.Value.VoterTokensPerIpPerHour, Hour);
+
+    /// <summary>Takes one sign-in attempt from the network's allowance.</summary>
+    public Task<TimeSpan?> TrySignInAsync(IPAddress? ip) =>
+        TakeAsync($"sign-ins:{Network(ip)}", options.Value.SignInsPerIpPer15Minutes, Quarter);
+
+    /// <summary>
+    /// Counts a new connection from <paramref name="ip"/>'s network on this node; false (not counted) when it is at its
+    /// cap. Connections are a node's own resource, so this cap is per node.
+    /// </summary>
     public bool TryOpenConnection(IPAddress? ip)
     {
-        var key = Key(ip);
+        var key = Network(ip);
         while (true)
         {
             var current = _connections.GetOrAdd(key, 0);
@@ -48,34 +78,29 @@ public sealed class AbuseLimiter(IOptions<AbuseOptions> options)
     }
 
     public void CloseConnection(IPAddress? ip) =>
-        _connections.AddOrUpdate(Key(ip), 0, (_, count) => Math.Max(0, count - 1));
+        _connections.AddOrUpdate(Network(ip), 0, (_, count) => Math.Max(0, count - 1));
 
-    private static TimeSpan? TryTake(PartitionedRateLimiter<string> perIp, PartitionedRateLimiter<string> perVoter, IPAddress? ip, string? voterId)
+    private async ValueTask<TimeSpan?> TakeBothAsync(string kind, int perNetwork, int perVoter, TimeSpan window, IPAddress? ip, string? voterId)
     {
-        using var byIp = perIp.AttemptAcquire(Key(ip));
-        if (!byIp.IsAcquired)
-        {
-            return RetryAfter(byIp);
-        }
-        if (voterId is null)
-        {
-            return null;
-        }
-        using var byVoter = perVoter.AttemptAcquire(voterId);
-        return byVoter.IsAcquired ? null : RetryAfter(byVoter);
+        // Both counters in one round trip: the multiplexer pipelines the two calls.
+        var byNetwork = TakeAsync($"{kind}:{Network(ip)}", perNetwork, window);
+        var byVoter = voterId is null ? null : TakeAsync($"{kind}:voter:{voterId}", perVoter, window);
+        var wait = await byNetwork;
+        var voterWait = byVoter is null ? null : await byVoter;
+        return wait ?? voterWait;
     }
 
-    private static string Key(IPAddress? ip) => ip?.ToString() ?? "unknown";
-
-    private static TimeSpan RetryAfter(RateLimitLease lease) =>
-        lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter) ? retryAfter : TimeSpan.FromSeconds(1);
-
-    private static PartitionedRateLimiter<string> Limiter(int permits, TimeSpan window) =>
-        PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+    private async Task<TimeSpan?> TakeAsync(string partition, int limit, TimeSpan window)
+    {
+        try
         {
-            PermitLimit = permits,
-            Window = window,
-            QueueLimit = 0,
-            AutoReplenishment = true,
-        }));
+            var ms = (long)await redis.GetDatabase().ScriptEvaluateAsync(TakeScript, [keys.Limit(partition)], [limit, (long)window.TotalMilliseconds]);
+            return ms < 0 ? null : TimeSpan.FromMilliseconds(Math.Max(ms, 1));
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The store is away: what the limit guards (counting a vote, keeping a tip) fails on its own with a clear answer.
+            return null;
+        }
+    }
 }

@@ -10,7 +10,10 @@ public sealed class AbuseOptions
     /// <summary>Off only for a closed test rig; prefer an exempt API key (Newsroom:ApiKeys:N:ExemptFromLimits) for load tests.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>Votes per client IP per minute (over hub and HTTP together). Generous: a newsroom's audience may share a NAT.</summary>
+    /// <summary>
+    /// Votes per client network (see <see cref="Ipv6PrefixLength"/>) per minute, over hub and HTTP together and across every
+    /// node (counted in the store). Generous: a newsroom's audience may share a NAT.
+    /// </summary>
     [Range(1, 1_000_000)]
     public int VotesPerIpPerMinute { get; set; } = 600;
 
@@ -25,6 +28,25 @@ public sealed class AbuseOptions
     /// <summary>Tips per voter (browser cookie or voter token) per hour.</summary>
     [Range(1, 100_000)]
     public int TipsPerVoterPerHour { get; set; } = 5;
+
+    /// <summary>Voter tokens (POST /api/voters) one network may get per hour. Apps need one per user, not per vote.</summary>
+    [Range(1, 1_000_000)]
+    public int VoterTokensPerIpPerHour { get; set; } = 100;
+
+    /// <summary>Newsroom sign-in attempts per network per 15 minutes, right or wrong: brute force gets a handful of guesses.</summary>
+    [Range(1, 10_000)]
+    public int SignInsPerIpPer15Minutes { get; set; } = 10;
+
+    /// <summary>
+    /// How much of an IPv6 address names one client for every per-IP limit: 64 bits by default (a home, an office or a phone
+    /// usually holds a whole /64, and could otherwise vote from each of its addresses).
+    /// </summary>
+    [Range(16, 128)]
+    public int Ipv6PrefixLength { get; set; } = 64;
+
+    /// <summary>How much of an IPv4 address names one client: 32 bits (the address itself) by default.</summary>
+    [Range(8, 32)]
+    public int Ipv4PrefixLength { get; set; } = 32;
 
     /// <summary>Open hub connections per client IP.</summary>
     [Range(1, 1_000_000)]

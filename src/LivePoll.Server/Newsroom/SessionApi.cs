@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http.HttpResults;
+using LivePoll.Server.Abuse;
 using Microsoft.Extensions.Options;
 
 namespace LivePoll.Server.Newsroom;
@@ -12,8 +13,12 @@ internal static class SessionApi
     {
         var group = app.MapGroup("/api/session").WithTags("Newsroom");
         group.MapPost("/", SignIn)
+            .SignInRateLimited()
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Sign in to the newsroom")
-            .WithDescription("Body { name, password }. Sets the HttpOnly lp_newsroom cookie (SameSite=Strict) the desk and screen pages use.");
+            .WithDescription("Body { name, password }. Sets the HttpOnly lp_newsroom cookie (SameSite=Strict) the desk and screen pages use. "
+                + "At most Limits:SignInsPerIpPer15Minutes (10) attempts per network per 15 minutes, across all nodes; 429 with Retry-After beyond.");
         group.MapGet("/", (ClaimsPrincipal user) => user.Identity?.IsAuthenticated == true
                 ? Results.Ok(new SessionInfo(user.Identity.Name!, user.FindFirstValue(ClaimTypes.Role)!))
                 : Results.Problem("Not signed in.", statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in"))

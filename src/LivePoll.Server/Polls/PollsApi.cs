@@ -19,9 +19,13 @@ internal static class PollsApi
                 var (voterId, token) = await tokens.IssueAsync();
                 return TypedResults.Created((string?)null, new VoterToken { Token = token, VoterId = voterId });
             })
+            .VoterTokenRateLimited()
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Get a signed voter token")
             .WithDescription("For clients without cookies (apps, load tools): send the token as the X-Voter-Token header, "
-                + "or as ?voter= on the hub URL. Browsers need none: they get an HttpOnly cookie (lp_voter) on their first poll request.");
+                + "or as ?voter= on the hub URL. Browsers need none: they get an HttpOnly cookie (lp_voter) on their first poll request. "
+                + "At most Limits:VoterTokensPerIpPerHour (100) per network per hour, across all nodes; 429 with Retry-After beyond "
+                + "(an exempt API key is not limited).");
 
         group.MapGet("/polls/current", GetCurrentPoll)
             .WithSummary("Read the poll a reader page shows")
@@ -102,7 +106,7 @@ internal static class PollsApi
     private static async Task<Results<VoteAnswer, ProblemHttpResult>> Vote(
         string pollId, [FromBody] VoteRequest request, HttpContext context, PollVoting voting, AbuseLimiter limiter)
     {
-        if (RateLimitEndpoints.RefuseVote(limiter, context) is { } refused)
+        if (await RateLimitEndpoints.RefuseVoteAsync(limiter, context) is { } refused)
         {
             return refused;
         }

@@ -35,6 +35,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>List of ASP.NET Core data-protection keys (they seal the newsroom sign-in cookie), shared by every node.</summary>
     public RedisKey DataProtectionKeys => $"{Prefix}:data-protection:keys";
 
+    /// <summary>A rate-limit counter of one partition (e.g. <c>votes:203.0.113.7/32</c>) in its current window.</summary>
+    public RedisKey Limit(string partition) => $"{Prefix}:limit:{partition}";
+
     /// <summary>The key that signs voter ids, shared by every node when none is configured.</summary>
     public RedisKey VoterSigningKey => $"{Prefix}:voters:signing-key";
 

@@ -26,7 +26,9 @@ public sealed class NodeProcess : IAsyncDisposable
     public string Output => _process.Output;
 
     /// <param name="port">The port to listen on (e.g. the one a killed node had); null picks a free one.</param>
-    public static async Task<NodeProcess> StartAsync(string name, string redisConfiguration, string keyPrefix, int? port = null)
+    /// <param name="settings">More environment variables (e.g. <c>Limits__VotesPerIpPerMinute</c>).</param>
+    public static async Task<NodeProcess> StartAsync(string name, string redisConfiguration, string keyPrefix, int? port = null,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         port ??= LivePoll.Server.Storage.EmbeddedGarnet.FreeLoopbackPort();
         var directory = AppContext.BaseDirectory;
@@ -47,7 +49,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 ["Newsroom__ApiKeys__1__Name"] = "test screen",
                 ["Newsroom__ApiKeys__1__Role"] = "screen",
                 ["Newsroom__ApiKeys__1__KeyHash"] = ApiKeyAuthenticationHandler.HashKey(LivePollServer.ScreenKey),
-            }, directory);
+            }.Concat(settings ?? new Dictionary<string, string>()).ToDictionary(), directory);
         var node = new NodeProcess(process, port.Value, name);
         try
         {
