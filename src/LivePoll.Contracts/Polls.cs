@@ -60,6 +60,12 @@ public enum VoteOutcome
 
     /// <summary>The store did not answer (e.g. Redis is restarting): the vote was not counted; try again shortly.</summary>
     StoreUnavailable,
+
+    /// <summary>
+    /// The request carried no voter identity: get one by solving <c>GET /api/voters/challenge</c> and sending the solution
+    /// to <c>POST /api/voters</c> (the reader page does it by itself); nothing was counted.
+    /// </summary>
+    VoterRequired,
 }
 
 /// <summary>One answer of a poll as readers see it.</summary>
@@ -161,6 +167,54 @@ public sealed record VoterToken
     [Key("token")] public required string Token { get; init; }
 
     [Key("voterId")] public required string VoterId { get; init; }
+}
+
+/// <summary>
+/// A proof-of-work challenge (the ALTCHA scheme): find the integer <c>number</c> between 0 and <c>maxNumber</c> for which
+/// SHA-256 of <c>salt</c> followed by the number in decimal, as lowercase hex, equals <c>challenge</c>; then send all of
+/// it with the number to <c>POST /api/voters</c>. The server signed it and remembers nothing until then.
+/// </summary>
+[MessagePackObject]
+public sealed record VoterChallenge
+{
+    [Key("algorithm")] public required string Algorithm { get; init; }
+
+    [Key("challenge")] public required string Challenge { get; init; }
+
+    /// <summary>Random, with the challenge's expiry: <c>…?expires=UNIX_SECONDS</c>.</summary>
+    [Key("salt")] public required string Salt { get; init; }
+
+    /// <summary>HMAC-SHA256 of the challenge with the server's key, lowercase hex.</summary>
+    [Key("signature")] public required string Signature { get; init; }
+
+    /// <summary>The difficulty: the number was drawn evenly from 0 to this.</summary>
+    [Key("maxNumber")] public required int MaxNumber { get; init; }
+
+    /// <summary>True when this request already carries a valid voter (cookie or token): nothing to solve.</summary>
+    [Key("hasVoter")] public bool HasVoter { get; init; }
+}
+
+/// <summary>A solved <see cref="VoterChallenge"/>: its fields as received, and the number found.</summary>
+[MessagePackObject]
+public sealed record ChallengeSolution
+{
+    [Key("algorithm")] public string? Algorithm { get; init; }
+
+    [Key("challenge")] public string? Challenge { get; init; }
+
+    [Key("salt")] public string? Salt { get; init; }
+
+    [Key("signature")] public string? Signature { get; init; }
+
+    [Key("number")] public long Number { get; init; }
+}
+
+/// <summary>Body of <c>POST /api/voters</c>.</summary>
+[MessagePackObject]
+public sealed record NewVoterRequest
+{
+    /// <summary>Required unless the challenge is off or the caller's API key is exempt from the limits.</summary>
+    [Key("solution")] public ChallengeSolution? Solution { get; init; }
 }
 
 /// <summary>A new poll, as the newsroom creates it.</summary>

@@ -6,8 +6,34 @@ namespace LivePoll.BrowserTests;
 
 /// <summary>The reader page in Chromium against the real server (embedded Garnet with the seed page's demo data).</summary>
 [Collection(ChromiumCollection.Name)]
-public sealed class ReaderPageTests(Chromium chromium)
+public sealed class ReaderPageTests(Chromium chromium, Xunit.Abstractions.ITestOutputHelper output)
 {
+    [Fact]
+    public async Task A_new_reader_page_earns_its_voter_identity_in_the_background_and_votes_with_no_captcha()
+    {
+        await using var server = await LivePollServer.StartAsync("");
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(ReaderPageTests) + ".challenge");
+        var pollId = await ServerCalls.CreatePollAsync(server.Http, "Challenge?", "иә", "жоқ");
+
+        // A fresh browser (no lp_voter cookie): the reader clicks as soon as the options show.
+        var reader = await browser.OpenAsync($"/?poll={pollId}");
+        await reader.Locator(".option-vote").First.ClickAsync();
+        await Expect(reader.Locator(".poll-voted")).ToContainTextAsync("Сіз дауыс бердіңіз");
+        var votedAt = await reader.EvaluateAsync<double>("performance.now()");
+        var readyAt = await reader.EvaluateAsync<double>("performance.getEntriesByName('livepoll:voter-ready')[0]?.startTime ?? -1");
+        Assert.True(readyAt > 0, "the page obtained a voter identity by itself");
+        Assert.Equal(0, await reader.Locator("iframe, altcha-widget, [class*=captcha]").CountAsync());
+        var solving = await reader.EvaluateAsync<double>(
+            "performance.measure('solve', 'livepoll:challenge-start', 'livepoll:challenge-solved').duration");
+        output.WriteLine($"challenge solved in {solving:F0} ms; voter identity {readyAt:F0} ms and the vote shown {votedAt:F0} ms after navigation");
+
+        using (var poll = await server.Http.GetAsync($"/api/newsroom/polls/{pollId}"))
+        {
+            Assert.Contains("\"totalVoters\":1", await poll.Content.ReadAsStringAsync());
+        }
+        browser.AssertNoScriptErrors();
+    }
+
     [Fact]
     public async Task A_reader_votes_and_sees_the_bars_change_another_reader_sees_it_within_a_second_and_a_reload_keeps_you_voted()
     {

@@ -17,7 +17,7 @@ public sealed class PollVoting(VoteBatcher batcher, LivePollMetrics metrics)
         {
             result = voter.IsValid
                 ? await batcher.VoteAsync(pollId, voter.Id!, optionIds)
-                : VoteResults.Create(VoteOutcome.InvalidVoter, pollId);
+                : VoteResults.Create(voter.Invalid ? VoteOutcome.InvalidVoter : VoteOutcome.VoterRequired, pollId);
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
         {

@@ -14,19 +14,29 @@ internal static class PollsApi
     {
         var group = app.MapGroup("/api").WithTags("Polls");
 
-        group.MapPost("/voters", async (VoterTokens tokens) =>
+        group.MapGet("/voters/challenge", async (HttpContext context, VoterTokens tokens, VoterChallenges challenges) =>
             {
-                var (voterId, token) = await tokens.IssueAsync();
-                return TypedResults.Created((string?)null, new VoterToken { Token = token, VoterId = voterId });
+                context.Response.Headers.CacheControl = "no-store";
+                return TypedResults.Ok(await challenges.CreateAsync(hasVoter: await HasVoterAsync(context, tokens)));
             })
-            .VoterTokenRateLimited()
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .WithSummary("Get a signed voter token")
-            .WithDescription("For clients without cookies (apps, load tools): send the token as the X-Voter-Token header, "
-                + "or as ?voter= on the hub URL. Browsers need none: they get an HttpOnly cookie (lp_voter) on their first poll request. "
-                + "At most Limits:VoterTokensPerIpPerHour (100) per network per hour, across all nodes; 429 with Retry-After beyond "
-                + "(an exempt API key is not limited).");
+            .WithSummary("Get a proof-of-work challenge for a new voter identity")
+            .WithDescription("The ALTCHA scheme: find the integer number from 0 to maxNumber for which the lowercase hex SHA-256 of "
+                + "salt followed by number (in decimal) equals challenge, then POST /api/voters { solution: { algorithm, challenge, salt, "
+                + "signature, number } }. At the default difficulty (Voters:ChallengeMaxNumber, 50,000) a browser needs well under a "
+                + "second; the reader page does it in the background. hasVoter is true when this request already carries a valid "
+                + "voter (the lp_voter cookie or a token): nothing to solve.");
 
+        group.MapPost("/voters", IssueVoter)
+            .VoterTokenRateLimited()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary("Get a voter identity for a solved challenge")
+            .WithDescription("Body { solution } with a solved GET /api/voters/challenge. 201 with a signed voter token, and the HttpOnly "
+                + "lp_voter cookie for browsers. For clients without cookies (apps): send the token as the X-Voter-Token header, or as "
+                + "?voter= on the hub URL. 400 with outcome ChallengeFailed when the solution is missing, wrong, forged, expired or "
+                + "already used (each solution makes one voter). An API key exempt from the limits (load tools) needs no solution, "
+                + "nor does anyone where the challenge is off (Voters:ChallengeMaxNumber = 0). At most Limits:VoterTokensPerIpPerHour "
+                + "(100) per network per hour, across all nodes; 429 with Retry-After beyond.");
         group.MapGet("/polls/current", GetCurrentPoll)
             .WithSummary("Read the poll a reader page shows")
             .WithDescription("The newest open poll, or when none is open the newest closed one, as GET /api/polls/{pollId} "
@@ -47,7 +57,8 @@ internal static class PollsApi
             .WithSummary("Vote in a poll")
             .WithDescription("Counted atomically, at most once per voter. 200 with outcome Accepted, Changed or AlreadyVoted "
                 + "(a retry of a vote answers AlreadyVoted and counts nothing); 404 UnknownPoll; 409 PollClosed; "
-                + "400 UnknownOption or InvalidChoiceCount; 401 InvalidVoter (forged or tampered token); 429 over the rate limit "
+                + "400 UnknownOption or InvalidChoiceCount; 401 InvalidVoter (forged or tampered token) or VoterRequired (no voter "
+                + "identity: see POST /api/voters); 429 over the rate limit "
                 + "(Retry-After says when to try again; the vote was not counted); 503 StoreUnavailable when the store does not answer "
                 + "(the vote was not counted; try again). Errors are ProblemDetails "
                 + "with the outcome in their 'outcome' member.");
@@ -103,6 +114,34 @@ internal static class PollsApi
         return await GetPoll(current.Id, context, store, clock);
     }
 
+    private static async Task<Results<Created<VoterToken>, ProblemHttpResult>> IssueVoter(
+        [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] NewVoterRequest? request,
+        HttpContext context, VoterTokens tokens, VoterChallenges challenges, AbuseLimiter limiter)
+    {
+        if (challenges.Required && limiter.AppliesTo(context.User))
+        {
+            var check = await challenges.CheckAsync(request?.Solution);
+            if (check != ChallengeCheck.Solved)
+            {
+                return TypedResults.Problem(VoterChallenges.Message(check), statusCode: StatusCodes.Status400BadRequest, title: "Challenge not solved",
+                    extensions: new Dictionary<string, object?> { ["outcome"] = "ChallengeFailed", ["reason"] = check.ToString() });
+            }
+        }
+        var (voterId, token) = await tokens.IssueAsync();
+        context.Response.Headers.Append(Microsoft.Net.Http.Headers.HeaderNames.SetCookie, tokens.SetCookieHeader(context.Request, token));
+        return TypedResults.Created((string?)null, new VoterToken { Token = token, VoterId = voterId });
+    }
+
+    private static async ValueTask<bool> HasVoterAsync(HttpContext context, VoterTokens tokens)
+    {
+        string? token = context.Request.Headers[VoterTokens.HeaderName];
+        if (string.IsNullOrEmpty(token))
+        {
+            context.Request.Cookies.TryGetValue(VoterTokens.CookieName, out token);
+        }
+        return await tokens.ValidateAsync(token) is not null;
+    }
+
     private static async Task<Results<VoteAnswer, ProblemHttpResult>> Vote(
         string pollId, [FromBody] VoteRequest request, HttpContext context, PollVoting voting, AbuseLimiter limiter)
     {
@@ -126,6 +165,7 @@ internal static class PollsApi
             VoteOutcome.UnknownPoll => Problem(StatusCodes.Status404NotFound, result.Outcome, "Unknown poll", result.Message),
             VoteOutcome.PollClosed => Problem(StatusCodes.Status409Conflict, result.Outcome, "Poll closed", result.Message),
             VoteOutcome.InvalidVoter => Problem(StatusCodes.Status401Unauthorized, result.Outcome, "Invalid voter", result.Message),
+            VoteOutcome.VoterRequired => Problem(StatusCodes.Status401Unauthorized, result.Outcome, "Voter identity required", result.Message),
             VoteOutcome.StoreUnavailable => Problem(StatusCodes.Status503ServiceUnavailable, result.Outcome, "Try again", result.Message),
             _ => Problem(StatusCodes.Status400BadRequest, result.Outcome, "Invalid vote", result.Message),
         };

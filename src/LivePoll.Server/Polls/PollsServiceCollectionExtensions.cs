@@ -12,12 +12,14 @@ internal static class PollsServiceCollectionExtensions
             .Validate(o => string.IsNullOrWhiteSpace(o.SigningKey) || IsKey(o.SigningKey),
                 "Voters:SigningKey must be base64 of at least 32 bytes (e.g. the output of: openssl rand -base64 32), or empty.")
             .Validate(o => o.CookieDays is >= 1 and <= 3650, "Voters:CookieDays must be 1 to 3650.")
+            .ValidateDataAnnotations()
             .ValidateOnStart();
 
         services.AddSingleton<PollStore>();
         services.AddSingleton<VoteBatcher>();
         services.AddSingleton<PollVoting>();
         services.AddSingleton<VoterTokens>();
+        services.AddSingleton<VoterChallenges>();
         services.AddSingleton<PollBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<PollBroadcaster>());
         services.AddHostedService<PollScheduler>();

@@ -20,6 +20,18 @@ public sealed class VoterOptions
 
     /// <summary>How long the voter cookie lasts in a browser, in days.</summary>
     public int CookieDays { get; set; } = 365;
+
+    /// <summary>
+    /// The proof of work for a new voter: the challenge's number is drawn from 0 to this, so a client tries half of it on
+    /// average (50,000: about a second in a phone's browser, a few hundred milliseconds on a desktop). 0 turns the
+    /// challenge off (a closed test rig): every request without a voter then gets a new one, as before.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0, 100_000_000)]
+    public int ChallengeMaxNumber { get; set; } = 50_000;
+
+    /// <summary>How long a challenge may be solved and presented, in seconds.</summary>
+    [System.ComponentModel.DataAnnotations.Range(10, 86_400)]
+    public int ChallengeLifetimeSeconds { get; set; } = 600;
 }
 
 /// <summary>
@@ -120,6 +132,12 @@ public sealed class VoterTokens(IOptions<VoterOptions> options, IConnectionMulti
         Interlocked.CompareExchange(ref _signers, new ThreadLocal<HMACSHA256>(() => new HMACSHA256(key)), null);
         return _signers;
     }
+
+    /// <summary>The key that signs proof-of-work challenges: derived from the voter key, so it is the same on every node.</summary>
+    public async ValueTask<byte[]> ChallengeKeyAsync() =>
+        _challengeKey ??= HMACSHA256.HashData(await KeyAsync(), "livepoll voter challenge"u8);
+
+    private byte[]? _challengeKey;
 
     private async ValueTask<byte[]> KeyAsync()
     {

@@ -7,10 +7,11 @@ public readonly record struct Voter(string? Id, bool Invalid)
 }
 
 /// <summary>
-/// Resolves the voter of each poll and hub request (token header, <c>?voter=</c>, or cookie) and gives a
-/// browser without one a signed cookie, so a reader can vote without signing in.
+/// Resolves the voter of each poll and hub request (token header, <c>?voter=</c>, or cookie). A new voter costs a
+/// solved challenge (<see cref="VoterChallenges"/>, <c>POST /api/voters</c>); only where the challenge is off, or for
+/// an API key exempt from the limits (load tools), does a request without a voter get a new one on the spot.
 /// </summary>
-public sealed class VoterMiddleware(RequestDelegate next, VoterTokens tokens)
+public sealed class VoterMiddleware(RequestDelegate next, VoterTokens tokens, VoterChallenges challenges, Abuse.AbuseLimiter limiter)
 {
     private static readonly object ItemKey = new();
 
@@ -47,6 +48,11 @@ public sealed class VoterMiddleware(RequestDelegate next, VoterTokens tokens)
             // A spoilt cookie on a page load: replace it, so the reader can vote again after a reload.
         }
 
+        if (challenges.Required && limiter.AppliesTo(context.User))
+        {
+            // No identity without work: the vote answers VoterRequired, the page solves a challenge first.
+            return new Voter(null, Invalid: false);
+        }
         var (voterId, token) = await tokens.IssueAsync();
         if (!context.WebSockets.IsWebSocketRequest)
         {

@@ -38,6 +38,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>A rate-limit counter of one partition (e.g. <c>votes:203.0.113.7/32</c>) in its current window.</summary>
     public RedisKey Limit(string partition) => $"{Prefix}:limit:{partition}";
 
+    /// <summary>Marks a voter challenge as solved, until it would have expired, so one solution makes one voter.</summary>
+    public RedisKey SolvedChallenge(string challenge) => $"{Prefix}:voters:solved:{challenge}";
+
     /// <summary>The key that signs voter ids, shared by every node when none is configured.</summary>
     public RedisKey VoterSigningKey => $"{Prefix}:voters:signing-key";
 

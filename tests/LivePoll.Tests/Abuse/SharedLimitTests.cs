@@ -22,6 +22,8 @@ public abstract class SharedLimitTests<TStore>(TStore store) : IClassFixture<TSt
         ["Limits:VotesPerIpPerMinute"] = "5",
         ["Limits:VoterTokensPerIpPerHour"] = "3",
         ["Limits:SignInsPerIpPer15Minutes"] = "4",
+        // The limit on voter tokens is what is tested here, not the proof of work (VoterChallengeTests).
+        ["Voters:ChallengeMaxNumber"] = "0",
     });
 
     public async Task DisposeAsync() => await _server.DisposeAsync();

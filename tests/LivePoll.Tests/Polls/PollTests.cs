@@ -350,33 +350,6 @@ public abstract class PollTests<TStore>(TStore store) : IClassFixture<TStore>, I
         Assert.Equal(1, (await otherNode.GetPollAsNewsroomAsync(poll.PollId)).TotalVoters);
     }
 
-    [Fact]
-    public async Task Readers_get_a_voter_cookie_and_a_reload_shows_their_vote()
-    {
-        using var handler = new HttpClientHandler { CookieContainer = new System.Net.CookieContainer() };
-        using var browser = new HttpClient(handler) { BaseAddress = _server.BaseAddress };
-        var poll = await _server.CreatePollAsync(options: 2);
-
-        using (var first = await browser.GetAsync($"/api/polls/{poll.PollId}").DefaultTimeout())
-        {
-            var cookie = first.Headers.GetValues("Set-Cookie").Single();
-            Assert.Contains("lp_voter=", cookie);
-            Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
-        }
-        using (var vote = await browser.PostAsync($"/api/polls/{poll.PollId}/votes",
-            System.Net.Http.Json.JsonContent.Create(new VoteRequest { OptionIds = ["2"] })).DefaultTimeout())
-        {
-            Assert.True(vote.IsSuccessStatusCode);
-        }
-        var reloaded = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<PollSnapshot>(browser, $"/api/polls/{poll.PollId}", PollTestKit.Json).DefaultTimeout();
-        Assert.Equal(["2"], reloaded!.YourChoices);
-
-        using var tokenResponse = await _server.Http.PostAsync("/api/voters", null).DefaultTimeout();
-        Assert.Equal(System.Net.HttpStatusCode.Created, tokenResponse.StatusCode);
-        var issued = await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<VoterToken>(tokenResponse.Content, PollTestKit.Json);
-        Assert.Equal(VoteOutcome.Accepted, (await _server.VoteHttpAsync(poll.PollId, issued!.Token, "1")).Outcome);
-    }
-
     private static (int, VoteOutcome) Pick((int Status, VoteOutcome Outcome, VoteResult? Result) answer) => (answer.Status, answer.Outcome);
 
     private static void AssertHidden(PollSnapshot snapshot)

@@ -247,7 +247,7 @@ function route() {
 async function loadPoll() {
   const container = document.getElementById("poll");
   try {
-    // Over HTTP first: it also gives this browser its voter cookie before the hub connects.
+    // Over HTTP first, so the poll shows before the hub connects.
     const snapshot = await api(pollId ? `/api/polls/${encodeURIComponent(pollId)}` : "/api/polls/current");
     pollId = snapshot.pollId;
     pollView.apply(snapshot);
@@ -256,10 +256,48 @@ async function loadPoll() {
   }
 }
 
+/**
+ * This browser's voter identity. A browser that has none solves the server's proof-of-work challenge in a worker
+ * when the page loads (no captcha: about a second of work), and gets the lp_voter cookie for it; the token it also
+ * gets goes with votes over a hub connection opened before the cookie existed. Resolves to that token, or null when
+ * the cookie was already there.
+ */
+async function obtainVoter() {
+  const offer = await api("/api/voters/challenge");
+  if (offer.hasVoter) { performance.mark("livepoll:voter-ready"); return null; }
+  if (!globalThis.crypto?.subtle || typeof Worker === "undefined") throw new Error(t("voterInsecure"));
+  performance.mark("livepoll:challenge-start");
+  const worker = new Worker("/js/challenge-worker.js");
+  try {
+    const { number } = await new Promise((resolve, reject) => {
+      worker.onmessage = event => resolve(event.data);
+      worker.onerror = event => reject(new Error(event.message));
+      worker.postMessage({ salt: offer.salt, challenge: offer.challenge, maxNumber: offer.maxNumber });
+    });
+    performance.mark("livepoll:challenge-solved");
+    if (number < 0) throw new Error(t("voterFailed"));
+    const issued = await api("/api/voters", { method: "POST", body: { solution: {
+      algorithm: offer.algorithm, challenge: offer.challenge, salt: offer.salt, signature: offer.signature, number,
+    } } });
+    performance.mark("livepoll:voter-ready");
+    return issued.token;
+  } finally {
+    worker.terminate();
+  }
+}
+
+let voter = null;
+/** The voter identity, asked for once (again after a failure). */
+function voterReady() {
+  voter ??= obtainVoter().catch(error => { voter = null; throw error; });
+  return voter;
+}
+
 /** Votes over the hub when connected, otherwise over HTTP; both answer with the same result. */
 async function vote(id, optionIds) {
+  const voterToken = await voterReady();
   if (connection?.state === signalR.HubConnectionState.Connected) {
-    return await connection.invoke("Vote", { pollId: id, optionIds });
+    return await connection.invoke("Vote", voterToken ? { pollId: id, optionIds, voterToken } : { pollId: id, optionIds });
   }
   try {
     return await api(`/api/polls/${encodeURIComponent(id)}/votes`, { method: "POST", body: { optionIds } });
@@ -334,6 +372,7 @@ addEventListener("scroll", () => { if (feed.pending.length && !readerIsDown()) s
 tipForm();
 route();
 showStatus("reconnecting");
+voterReady().catch(error => console.warn(error));
 await Promise.all([loadFeed().catch(e => console.warn(e)), loadPoll()]);
 connection = connectHub({
   onConnected,
