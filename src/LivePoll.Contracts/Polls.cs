@@ -217,6 +217,41 @@ public sealed record NewVoterRequest
     [Key("solution")] public ChallengeSolution? Solution { get; init; }
 }
 
+/// <summary>What a poll's audit records say about where its votes came from: for the newsroom to judge a result.</summary>
+public sealed record PollIntegrity
+{
+    public required string PollId { get; init; }
+
+    /// <summary>Voters counted now (the poll's totalVoters).</summary>
+    public required long TotalVoters { get; init; }
+
+    /// <summary>Audit records: every counted vote, including changes of a vote.</summary>
+    public required long Records { get; init; }
+
+    /// <summary>Of those, changes of an earlier vote.</summary>
+    public required long Changes { get; init; }
+
+    /// <summary>Counted votes per minute (UTC, the minute's start), oldest first.</summary>
+    public required IReadOnlyList<MinuteCount> PerMinute { get; init; }
+
+    /// <summary>The client networks with the most votes (keyed hashes, never addresses), most first, at most 10.</summary>
+    public required IReadOnlyList<NetworkShare> TopNetworks { get; init; }
+
+    /// <summary>Distinct client networks.</summary>
+    public required int Networks { get; init; }
+
+    /// <summary>Counted votes by transport: "hub", "http".</summary>
+    public required IReadOnlyDictionary<string, long> ByTransport { get; init; }
+
+    /// <summary>One sentence for the desk, e.g. "No network above 2 % of votes (largest 0.4 %, 2,310 networks).".</summary>
+    public required string Verdict { get; init; }
+}
+
+public sealed record MinuteCount(DateTime Minute, long Votes);
+
+/// <summary>One client network: its keyed hash (an IPv6 /64 or an IPv4 address, never shown), votes, and share of all votes (0–1).</summary>
+public sealed record NetworkShare(string Network, long Votes, double Share);
+
 /// <summary>A new poll, as the newsroom creates it.</summary>
 [MessagePackObject]
 public sealed record CreatePollRequest

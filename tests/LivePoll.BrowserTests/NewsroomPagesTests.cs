@@ -13,6 +13,34 @@ namespace LivePoll.BrowserTests;
 public sealed class NewsroomPagesTests(Chromium chromium)
 {
     [Fact]
+    public async Task The_desk_shows_a_polls_integrity_panel_and_its_CSV_export_downloads_and_matches_the_counts()
+    {
+        await using var server = await LivePollServer.StartAsync("");
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(NewsroomPagesTests) + ".integrity");
+        var pollId = await ServerCalls.CreatePollAsync(server.Http, "Integrity?", "иә", "жоқ");
+        for (var i = 0; i < 3; i++)
+        {
+            await ServerCalls.VoteAsync(server.LoadTool, pollId, i == 0 ? "1" : "2");
+        }
+
+        var desk = await browser.OpenAsync("/desk");
+        await SignInAsync(desk, LivePollServer.EditorAccount);
+        var row = desk.Locator($"#polls tr[data-poll-id='{pollId}']");
+        await row.Locator(".integrity-toggle").ClickAsync();
+        var panel = desk.Locator(".integrity-row");
+        await Expect(panel.Locator(".integrity-verdict")).ToContainTextAsync("2 %");
+        await Expect(panel.Locator(".integrity-chart rect")).Not.ToHaveCountAsync(0);
+        await Expect(panel.Locator(".integrity-networks tbody tr")).ToHaveCountAsync(1);   // every vote came from loopback
+        await browser.ScreenshotAsync(desk, "desk-integrity");
+
+        var download = await desk.RunAndWaitForDownloadAsync(() => panel.Locator(".export-results").ClickAsync());
+        Assert.Equal($"poll-{pollId}-results.csv", download.SuggestedFilename);
+        var csv = await File.ReadAllTextAsync((await download.PathAsync())!);
+        Assert.Equal("option_id,option_text,votes,share_of_voters\n1,иә,1,0.3333\n2,жоқ,2,0.6667\n_total_voters,,3,1\n", csv);
+        browser.AssertNoScriptErrors();
+    }
+
+    [Fact]
     public async Task An_editor_publishes_corrects_and_retracts_in_the_desk_and_open_reader_pages_follow_live()
     {
         await using var server = await LivePollServer.StartAsync("");

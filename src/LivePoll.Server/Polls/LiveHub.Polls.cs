@@ -43,7 +43,7 @@ public sealed partial class LiveHub
         var voter = request.VoterToken is null
             ? VoterMiddleware.Get(Context.GetHttpContext())
             : await tokens.ValidateVoterAsync(request.VoterToken);
-        var result = await voting.VoteAsync(pollId, voter, optionIds, Diagnostics.VoteTransport.Hub);
+        var result = await voting.VoteAsync(pollId, voter, optionIds, Diagnostics.VoteTransport.Hub, Context.GetHttpContext()?.Connection.RemoteIpAddress);
 
         // A reader who could not see the results until they voted now may.
         if (request.VoterToken is null

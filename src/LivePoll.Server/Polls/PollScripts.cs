@@ -21,16 +21,20 @@ internal static class PollScripts
     /// <summary>
     /// Counts a batch of votes for one poll, in order, as if each were its own script: the votes that arrived
     /// while the previous batch was at the store go together, so a surge costs one call per batch.
-    /// ARGV: now, then per vote: voter id, number of choices n, the n option ids.
+    /// KEYS: meta, counts, voters, audit. ARGV: now, node name, then per vote: voter id, origin (hashed network and
+    /// transport), number of choices n, the n option ids.
     /// Returns four strings per vote, in order: outcome, choices now in force ("a,b"), previous choices
     /// (Changed only), version (the one this vote produced, or the current one for AlreadyVoted; "0" otherwise).
     /// Checks per vote, in order: poll exists, open, choice count, options exist and distinct, voter new (or may change).
-    /// Every counted vote adds one to the version, so a vote's version names the first snapshot that includes it.
+    /// Every counted vote adds one to the version, so a vote's version names the first snapshot that includes it, and
+    /// leaves an audit record at the end of the poll's audit list, one line "ms voter choices previous origin node" (space
+    /// separated; none of them holds a space: ids are checked, origins and node names are ours).
     /// </summary>
     public const string VoteBatch = IsOpen + """
 
-        local meta_key, counts_key, voters_key = KEYS[1], KEYS[2], KEYS[3]
+        local meta_key, counts_key, voters_key, audit_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
         local now = tonumber(ARGV[1])
+        local node = ARGV[2]
 
         local reply = {}
         local function answer(outcome, choices, previous, version)
@@ -67,11 +71,12 @@ internal static class PollScripts
           delta[id] = delta[id] + by
         end
 
-        local i = 2
+        local i = 3
         while i <= #ARGV do
           local voter = ARGV[i]
-          local n = tonumber(ARGV[i + 1])
-          local first, last = i + 2, i + 1 + n
+          local origin = ARGV[i + 1]
+          local n = tonumber(ARGV[i + 2])
+          local first, last = i + 3, i + 2 + n
           i = last + 1
           if refusal then
             answer(refusal, '', '', '0')
@@ -100,6 +105,7 @@ internal static class PollScripts
                 end
                 for j = first, last do add(ARGV[j], 1) end
                 redis.call('HSET', voters_key, voter, choices)
+                redis.call('RPUSH', audit_key, ARGV[1] .. ' ' .. voter .. ' ' .. choices .. ' ' .. (previous or '') .. ' ' .. origin .. ' ' .. node)
                 decided[voter] = choices
                 version = version + 1
                 answer(previous and 'Changed' or 'Accepted', choices, previous or '', tostring(version))

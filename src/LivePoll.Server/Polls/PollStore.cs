@@ -12,7 +12,7 @@ namespace LivePoll.Server.Polls;
 /// Polls in the store. Every change to counts is one atomic script (<see cref="PollScripts"/>); a vote is
 /// answered only after the store has answered, so an acknowledged vote is a counted vote.
 /// </summary>
-public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, LivePollMetrics metrics)
+public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, LivePollMetrics metrics, Live.NodeInfo node)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private const int MaxCachedDefinitions = 10_000;
@@ -141,17 +141,19 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
     /// </summary>
     public async Task<VoteResult[]> VoteBatchAsync(string pollId, IReadOnlyList<BallotRequest> votes, DateTime now)
     {
-        var length = 1;
+        var length = 2;
         foreach (var vote in votes)
         {
-            length += 2 + vote.OptionIds.Count;
+            length += 3 + vote.OptionIds.Count;
         }
         var args = new RedisValue[length];
         args[0] = UnixMsNumber(now);
-        var at = 1;
+        args[1] = node.Name;
+        var at = 2;
         foreach (var vote in votes)
         {
             args[at++] = vote.VoterId;
+            args[at++] = vote.Origin;
             args[at++] = vote.OptionIds.Count;
             foreach (var optionId in vote.OptionIds)
             {
@@ -161,7 +163,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
 
         var started = Stopwatch.GetTimestamp();
         var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(
-            PollScripts.VoteBatch, [keys.PollMeta(pollId), keys.PollCounts(pollId), keys.PollVoters(pollId)], args))!;
+            PollScripts.VoteBatch, [keys.PollMeta(pollId), keys.PollCounts(pollId), keys.PollVoters(pollId), keys.PollAudit(pollId)], args))!;
         metrics.RecordStoreLatency(Stopwatch.GetElapsedTime(started), "vote");
 
         var results = new VoteResult[votes.Count];
@@ -248,7 +250,8 @@ public readonly record struct PollRead(Poll? Poll, bool Exists, long Version)
 }
 
 /// <summary>One vote as the store counts it: who, and which options.</summary>
-public readonly record struct BallotRequest(string VoterId, IReadOnlyList<string> OptionIds);
+/// <summary>One vote for a batch; <c>Origin</c> is where it came from, for the audit: the hashed network and the transport ("3f2a…|hub").</summary>
+public readonly record struct BallotRequest(string VoterId, IReadOnlyList<string> OptionIds, string Origin = "");
 
 /// <summary>Vote results with the sentence a person reads.</summary>
 public static class VoteResults

@@ -8,15 +8,17 @@ namespace LivePoll.Server.Polls;
 /// on every node see it at their node's next snapshot tick (<see cref="PollBroadcaster"/>). A store that does not
 /// answer makes the vote <see cref="VoteOutcome.StoreUnavailable"/>, never an acknowledgement.
 /// </summary>
-public sealed class PollVoting(VoteBatcher batcher, LivePollMetrics metrics)
+public sealed class PollVoting(VoteBatcher batcher, LivePollMetrics metrics, VoteOrigins origins)
 {
-    public async Task<VoteResult> VoteAsync(string pollId, Voter voter, IReadOnlyList<string> optionIds, VoteTransport transport)
+    /// <summary>Counts one vote; the client's <c>address</c> is kept only as its network's keyed hash, in the poll's audit record.</summary>
+    public async Task<VoteResult> VoteAsync(string pollId, Voter voter, IReadOnlyList<string> optionIds, VoteTransport transport,
+        System.Net.IPAddress? address)
     {
         VoteResult result;
         try
         {
             result = voter.IsValid
-                ? await batcher.VoteAsync(pollId, voter.Id!, optionIds)
+                ? await batcher.VoteAsync(pollId, voter.Id!, optionIds, await origins.DescribeAsync(address, transport))
                 : VoteResults.Create(voter.Invalid ? VoteOutcome.InvalidVoter : VoteOutcome.VoterRequired, pollId);
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)

@@ -74,6 +74,19 @@ internal static class PollsApi
             .WithDescription("Opens at once, or at opensAt; closes at closesAt if given. Option ids default to 1, 2, 3… by position.")
             .EditorsOnly();
         group.MapGet("/{pollId}", GetPollForNewsroom).WithSummary("Read a poll with counts, whatever its visibility");
+        group.MapGet("/{pollId}/integrity", GetIntegrity)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Where a poll's votes came from: votes per minute, the largest client networks, a verdict")
+            .WithDescription("From the poll's audit records (one per counted vote: voter, choices, time, node, transport, and the "
+                + "client's network as a keyed hash, never an address; an IPv6 /64 or an IPv4 address). topNetworks lists the 10 "
+                + "networks with the most votes and their share; verdict says whether any network has more than 2 % of the votes.");
+        group.MapGet("/{pollId}/export", Export)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Download a poll's results or its votes per minute, as CSV or JSON")
+            .WithDescription("?series=results (default: option_id, option_text, votes, share_of_voters, and a _total_voters row) or "
+                + "?series=minutes (minute_utc, votes: counted votes per minute); ?format=csv (default) or json. Served as an "
+                + "attachment (poll-{id}-{series}.csv).");
         group.MapPost("/{pollId}/open", (string pollId, PollStore store, PollBroadcaster broadcaster, TimeProvider clock) =>
                 SetOpen(pollId, true, store, broadcaster, clock))
             .WithSummary("Open a poll now (also before its scheduled opening)")
@@ -112,6 +125,42 @@ internal static class PollsApi
                 detail: "There is no open or closed poll to show yet.");
         }
         return await GetPoll(current.Id, context, store, clock);
+    }
+
+    private static async Task<IResult> GetIntegrity(string pollId, PollStore store, PollIntegrityReport report, TimeProvider clock)
+    {
+        if (!PollRequests.IsValidId(pollId) || await store.GetAsync(pollId, clock.GetUtcNow().UtcDateTime) is not { } poll)
+        {
+            return UnknownPoll(pollId);
+        }
+        return TypedResults.Ok(await report.BuildAsync(poll));
+    }
+
+    private static async Task<IResult> Export(string pollId, string? series, string? format, HttpContext context, PollStore store,
+        PollIntegrityReport report, TimeProvider clock)
+    {
+        series = (series ?? "results").ToLowerInvariant();
+        format = (format ?? "csv").ToLowerInvariant();
+        if (series is not ("results" or "minutes") || format is not ("csv" or "json"))
+        {
+            return TypedResults.Problem("Use ?series=results or minutes, and ?format=csv or json.", statusCode: StatusCodes.Status400BadRequest,
+                title: "Unknown export");
+        }
+        if (!PollRequests.IsValidId(pollId) || await store.GetAsync(pollId, clock.GetUtcNow().UtcDateTime) is not { } poll)
+        {
+            return UnknownPoll(pollId);
+        }
+        context.Response.Headers.ContentDisposition = $"attachment; filename=\"poll-{pollId}-{series}.{format}\"";
+        if (series == "results")
+        {
+            return format == "csv"
+                ? TypedResults.Text(PollIntegrityReport.ResultsCsv(poll), "text/csv; charset=utf-8")
+                : TypedResults.Ok(poll.ToSnapshot(resultsVisible: true));
+        }
+        var integrity = await report.BuildAsync(poll);
+        return format == "csv"
+            ? TypedResults.Text(PollIntegrityReport.MinutesCsv(integrity), "text/csv; charset=utf-8")
+            : TypedResults.Ok(integrity.PerMinute);
     }
 
     private static async Task<Results<Created<VoterToken>, ProblemHttpResult>> IssueVoter(
@@ -158,7 +207,7 @@ internal static class PollsApi
             return Problem(StatusCodes.Status400BadRequest, VoteOutcome.UnknownOption, "Invalid vote", PollRequests.OptionIdsMessage);
         }
 
-        var result = await voting.VoteAsync(pollId, VoterMiddleware.Get(context), optionIds, VoteTransport.Http);
+        var result = await voting.VoteAsync(pollId, VoterMiddleware.Get(context), optionIds, VoteTransport.Http, context.Connection.RemoteIpAddress);
         return result.Outcome switch
         {
             VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted => new VoteAnswer(result),

@@ -20,6 +20,8 @@ internal static class PollsServiceCollectionExtensions
         services.AddSingleton<PollVoting>();
         services.AddSingleton<VoterTokens>();
         services.AddSingleton<VoterChallenges>();
+        services.AddSingleton<VoteOrigins>();
+        services.AddSingleton<PollIntegrityReport>();
         services.AddSingleton<PollBroadcaster>();
         services.AddHostedService(sp => sp.GetRequiredService<PollBroadcaster>());
         services.AddHostedService<PollScheduler>();

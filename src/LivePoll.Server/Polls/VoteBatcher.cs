@@ -18,9 +18,9 @@ public sealed class VoteBatcher(PollStore store, TimeProvider clock)
     private readonly ConcurrentDictionary<string, Lane> _lanes = new();
 
     /// <summary>Counts one vote with the next batch of its poll; completes when the store has answered.</summary>
-    public Task<VoteResult> VoteAsync(string pollId, string voterId, IReadOnlyList<string> optionIds)
+    public Task<VoteResult> VoteAsync(string pollId, string voterId, IReadOnlyList<string> optionIds, string origin = "")
     {
-        var vote = new PendingVote(new BallotRequest(voterId, optionIds));
+        var vote = new PendingVote(new BallotRequest(voterId, optionIds, origin));
         while (!_lanes.GetOrAdd(pollId, static (id, owner) => new Lane(owner, id), this).TryAdd(vote))
         {
             // That lane had just drained and retired; the next lookup makes a fresh one.

@@ -139,6 +139,12 @@ public sealed class VoterTokens(IOptions<VoterOptions> options, IConnectionMulti
 
     private byte[]? _challengeKey;
 
+    /// <summary>The key that hashes client networks in audit records: derived from the voter key, the same on every node.</summary>
+    public async ValueTask<byte[]> AuditKeyAsync() =>
+        _auditKey ??= HMACSHA256.HashData(await KeyAsync(), "livepoll vote audit network"u8);
+
+    private byte[]? _auditKey;
+
     private async ValueTask<byte[]> KeyAsync()
     {
         if (_key is not null)

@@ -23,6 +23,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Hash of who voted in a poll: voter id → chosen option ids.</summary>
     public RedisKey PollVoters(string pollId) => $"{Prefix}:poll:{{{pollId}}}:voters";
 
+    /// <summary>List of a poll's counted votes, oldest first, one "ms voter choices previous origin node" line per vote.</summary>
+    public RedisKey PollAudit(string pollId) => $"{Prefix}:poll:{{{pollId}}}:audit";
+
     /// <summary>Sorted set of every poll id by creation time.</summary>
     public RedisKey PollIndex => $"{Prefix}:polls";
 

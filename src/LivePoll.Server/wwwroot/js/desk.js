@@ -105,9 +105,63 @@ async function loadPolls() {
         poll.state === "Scheduled" ? action("open", t("open")) : null,
         poll.state === "Open" ? action("close", t("close")) : null,
         poll.state === "Closed" ? action("reopen", t("reopen")) : null,
+        h("button", { type: "button", class: "secondary small integrity-toggle", "aria-expanded": "false",
+          onclick: e => toggleIntegrity(e.currentTarget, poll.pollId) }, t("integrity")),
         h("p", { class: "form-error", role: "alert" })));
   }));
 }
+
+const percent = share => `${(share * 100).toLocaleString(undefined, { maximumFractionDigits: 1 })} %`;
+
+/** Shows (or hides) a poll's integrity panel under its row: verdict, votes per minute, largest networks, exports. */
+async function toggleIntegrity(button, pollId) {
+  const row = button.closest("tr");
+  if (row.nextElementSibling?.classList.contains("integrity-row")) {
+    row.nextElementSibling.remove();
+    button.setAttribute("aria-expanded", "false");
+    return;
+  }
+  const id = encodeURIComponent(pollId);
+  const report = await api(`/api/newsroom/polls/${id}/integrity`);
+  const top = report.topNetworks;
+  const above = top.filter(n => n.share > 0.02);
+  const verdict = report.records === 0 ? t("noVotesYet")
+    : above.length === 0 ? t("noneAbove", { p: percent(top[0].share), n: formatNumber(report.networks) })
+    : t("someAbove", { k: above.length, p: percent(top[0].share), v: formatNumber(top[0].votes), n: formatNumber(report.networks) });
+  const minutes = report.perMinute.slice(-60);
+  const peak = Math.max(1, ...minutes.map(m => m.votes));
+  const svgNs = "http://www.w3.org/2000/svg";
+  const chart = document.createElementNS(svgNs, "svg");
+  chart.setAttribute("viewBox", "0 0 600 80");
+  chart.setAttribute("class", "integrity-chart");
+  chart.setAttribute("role", "img");
+  chart.setAttribute("aria-label", t("perMinute"));
+  minutes.forEach((m, i) => {
+    const bar = document.createElementNS(svgNs, "rect");
+    const height = Math.max(1, Math.round(76 * m.votes / peak));
+    bar.setAttribute("x", String(i * 10)); bar.setAttribute("width", "8");
+    bar.setAttribute("y", String(80 - height)); bar.setAttribute("height", String(height));
+    const title = document.createElementNS(svgNs, "title");
+    title.textContent = `${timeOfMinute(m.minute)}: ${formatNumber(m.votes)}`;
+    bar.append(title);
+    chart.append(bar);
+  });
+  const panel = h("td", { colspan: "2", class: "integrity" },
+    h("h3", {}, t("integrityHeading")),
+    h("p", { class: "integrity-verdict" }, verdict),
+    h("p", { class: "muted" }, `${t("perMinute")}`), chart,
+    h("table", { class: "integrity-networks" },
+      h("thead", {}, h("tr", {}, h("th", {}, t("network")), h("th", {}, t("votes")), h("th", {}, t("share")))),
+      h("tbody", {}, ...top.map(n => h("tr", {}, h("td", {}, h("code", {}, n.network)), h("td", {}, formatNumber(n.votes)), h("td", {}, percent(n.share)))))),
+    h("p", { class: "muted" }, `${t("transports")}: `, Object.entries(report.byTransport).map(([k, v]) => `${k} ${formatNumber(v)}`).join(" · ")),
+    h("p", {},
+      h("a", { href: `/api/newsroom/polls/${id}/export?series=results`, download: `poll-${pollId}-results.csv`, class: "export-results" }, t("downloadResults")), " · ",
+      h("a", { href: `/api/newsroom/polls/${id}/export?series=minutes`, download: `poll-${pollId}-minutes.csv` }, t("downloadMinutes"))));
+  row.after(h("tr", { class: "integrity-row" }, panel));
+  button.setAttribute("aria-expanded", "true");
+}
+
+const timeOfMinute = iso => new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
 
 function pollForm() {
   const form = document.getElementById("poll-form");

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Text;
+using LivePoll.Contracts;
+using LivePoll.Server.Storage;
+using StackExchange.Redis;
+
+namespace LivePoll.Server.Polls;
+
+/// <summary>
+/// Reads a poll's audit list (one record per counted vote, written by the vote script itself) into what the desk
+/// shows: votes per minute, the networks with the largest shares, transports, and a verdict line; and the CSV/JSON
+/// exports. Reads the stream in pages of 5,000, so a poll of a million votes takes a few seconds, on demand only.
+/// </summary>
+public sealed class PollIntegrityReport(IConnectionMultiplexer redis, RedisKeys keys)
+{
+    /// <summary>Above this share of all votes, one network is called out in the verdict.</summary>
+    public const double NotableShare = 0.02;
+
+    private const int Page = 5_000;
+
+    public async Task<PollIntegrity> BuildAsync(Poll poll)
+    {
+        var perMinute = new SortedDictionary<long, long>();
+        var networks = new Dictionary<string, long>(StringComparer.Ordinal);
+        var transports = new Dictionary<string, long>(StringComparer.Ordinal);
+        long records = 0, changes = 0;
+        var db = redis.GetDatabase();
+        for (long start = 0; ; start += Page)
+        {
+            var lines = await db.ListRangeAsync(keys.PollAudit(poll.Id), start, start + Page - 1);
+            foreach (var line in lines)
+            {
+                // ms voter choices previous origin node; previous is empty for a first vote (two spaces in a row).
+                var fields = line.ToString().Split(' ');
+                if (fields.Length < 6 || !long.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
+                {
+                    continue;
+                }
+                records++;
+                perMinute[ms / 60_000] = perMinute.GetValueOrDefault(ms / 60_000) + 1;
+                if (fields[3].Length > 0)
+                {
+                    changes++;
+                }
+                var origin = fields[4];
+                var bar = origin.IndexOf('|');
+                var network = bar < 0 ? origin : origin[..bar];
+                var transport = bar < 0 ? "unknown" : origin[(bar + 1)..];
+                networks[network] = networks.GetValueOrDefault(network) + 1;
+                transports[transport] = transports.GetValueOrDefault(transport) + 1;
+            }
+            if (lines.Length < Page)
+            {
+                break;
+            }
+        }
+
+        var top = networks.OrderByDescending(n => n.Value).ThenBy(n => n.Key, StringComparer.Ordinal).Take(10)
+            .Select(n => new NetworkShare(n.Key, n.Value, records == 0 ? 0 : (double)n.Value / records)).ToList();
+        return new PollIntegrity
+        {
+            PollId = poll.Id,
+            TotalVoters = poll.TotalVoters,
+            Records = records,
+            Changes = changes,
+            PerMinute = perMinute.Select(m => new MinuteCount(DateTime.UnixEpoch.AddMinutes(m.Key), m.Value)).ToList(),
+            TopNetworks = top,
+            Networks = networks.Count,
+            ByTransport = transports,
+            Verdict = Verdict(records, networks.Count, top),
+        };
+    }
+
+    private static string Verdict(long records, int networks, IReadOnlyList<NetworkShare> top)
+    {
+        if (records == 0)
+        {
+            return "No votes yet.";
+        }
+        var largest = top[0].Share;
+        var above = top.Count(n => n.Share > NotableShare);
+        return above == 0
+            ? $"No network above {NotableShare:P0} of votes (largest {largest:P1}, {networks:N0} networks)."
+            : $"{above} network{(above == 1 ? "" : "s")} above {NotableShare:P0} of votes: the largest has {largest:P1} ({top[0].Votes:N0} of {records:N0} votes, {networks:N0} networks).";
+    }
+
+    /// <summary>The results as CSV: option id, text, votes, share of voters.</summary>
+    public static string ResultsCsv(Poll poll)
+    {
+        var csv = new StringBuilder("option_id,option_text,votes,share_of_voters\n");
+        foreach (var option in poll.Definition.Options)
+        {
+            var count = poll.Counts.GetValueOrDefault(option.Id);
+            var share = poll.TotalVoters == 0 ? 0 : (double)count / poll.TotalVoters;
+            csv.Append(Field(option.Id)).Append(',').Append(Field(option.Text)).Append(',')
+                .Append(count.ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append(share.ToString("0.####", CultureInfo.InvariantCulture)).Append('\n');
+        }
+        csv.Append("_total_voters,,").Append(poll.TotalVoters.ToString(CultureInfo.InvariantCulture)).Append(",1\n");
+        return csv.ToString();
+    }
+
+    /// <summary>Counted votes per minute as CSV.</summary>
+    public static string MinutesCsv(PollIntegrity integrity)
+    {
+        var csv = new StringBuilder("minute_utc,votes\n");
+        foreach (var minute in integrity.PerMinute)
+        {
+            csv.Append(minute.Minute.ToString("yyyy-MM-dd'T'HH:mm'Z'", CultureInfo.InvariantCulture)).Append(',')
+                .Append(minute.Votes.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+        return csv.ToString();
+    }
+
+    // RFC 4180 quoting; a leading =, +, - or @ is prefixed with ' so a spreadsheet does not run it as a formula.
+    private static string Field(string value)
+    {
+        if (value.Length > 0 && "=+-@".Contains(value[0]))
+        {
+            value = "'" + value;
+        }
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? $"\"{value.Replace("\"", "\"\"")}\"" : value;
+    }
+}

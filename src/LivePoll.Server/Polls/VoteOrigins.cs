@@ -1,0 +1,30 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using LivePoll.Server.Abuse;
+using LivePoll.Server.Diagnostics;
+
+namespace LivePoll.Server.Polls;
+
+/// <summary>
+/// Where a vote came from, as its audit record keeps it: the client's network (see <see cref="AddressPrefix"/>) as a
+/// keyed hash (12 hex characters of HMAC-SHA256 with a server secret: votes from one network share it, and nobody can
+/// turn it back into an address), and the transport: <c>3f2a9c01b7de|hub</c>. No raw address is stored.
+/// </summary>
+public sealed class VoteOrigins(VoterTokens tokens, AbuseLimiter limiter)
+{
+    private HMACSHA256? _hasher;
+    private readonly Lock _lock = new();
+
+    public async ValueTask<string> DescribeAsync(IPAddress? address, VoteTransport transport)
+    {
+        var network = limiter.Network(address);
+        var hasher = _hasher ??= new HMACSHA256(await tokens.AuditKeyAsync());
+        Span<byte> mac = stackalloc byte[32];
+        lock (_lock)
+        {
+            hasher.TryComputeHash(Encoding.ASCII.GetBytes(network), mac, out _);
+        }
+        return $"{Convert.ToHexStringLower(mac[..6])}|{(transport == VoteTransport.Hub ? "hub" : "http")}";
+    }
+}
