@@ -66,6 +66,12 @@ public enum VoteOutcome
     /// to <c>POST /api/voters</c> (the reader page does it by itself); nothing was counted.
     /// </summary>
     VoterRequired,
+
+    /// <summary>
+    /// Received and recorded, but held for the newsroom's review, not counted: the voter's network is past the poll's cap
+    /// of counted votes per network, or the newsroom excluded it. Counted if the newsroom admits that network.
+    /// </summary>
+    Held,
 }
 
 /// <summary>One answer of a poll as readers see it.</summary>
@@ -230,6 +236,14 @@ public sealed record PollIntegrity
 
     /// <summary>Of those, changes of an earlier vote.</summary>
     public required long Changes { get; init; }
+
+    /// <summary>Voters held, not counted (suspect): past the per-network cap, or from an excluded network.</summary>
+    public required long Held { get; init; }
+
+    /// <summary>Networks the newsroom excluded (their votes are held) and admitted (no cap), as keyed hashes.</summary>
+    public required IReadOnlyList<string> Excluded { get; init; }
+
+    public required IReadOnlyList<string> Admitted { get; init; }
 
     /// <summary>Counted votes per minute (UTC, the minute's start), oldest first.</summary>
     public required IReadOnlyList<MinuteCount> PerMinute { get; init; }

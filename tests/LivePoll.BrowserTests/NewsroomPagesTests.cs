@@ -33,6 +33,14 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         await Expect(panel.Locator(".integrity-networks tbody tr")).ToHaveCountAsync(1);   // every vote came from loopback
         await browser.ScreenshotAsync(desk, "desk-integrity");
 
+        // Exclude that network (the exempt load-tool key's): its three votes are held and the count drops to nothing;
+        // admitting it counts them again.
+        await panel.Locator(".network-action").ClickAsync();
+        await Expect(panel.Locator(".integrity-held")).ToContainTextAsync("3");
+        Assert.Equal(0, (await server.Http.GetFromJsonAsync<PollSnapshot>($"/api/newsroom/polls/{pollId}", ServerCalls.Json))!.TotalVoters);
+        await panel.Locator(".network-action").ClickAsync();
+        await Expect(panel.Locator(".integrity-held")).ToContainTextAsync("0");
+
         var download = await desk.RunAndWaitForDownloadAsync(() => panel.Locator(".export-results").ClickAsync());
         Assert.Equal($"poll-{pollId}-results.csv", download.SuggestedFilename);
         var csv = await File.ReadAllTextAsync((await download.PathAsync())!);

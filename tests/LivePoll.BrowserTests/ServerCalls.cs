@@ -8,7 +8,7 @@ namespace LivePoll.BrowserTests;
 /// <summary>What the browser tests set up over the HTTP API before the pages take over: polls and votes.</summary>
 internal static class ServerCalls
 {
-    private static readonly JsonSerializerOptions Json = CreateJson();
+    internal static readonly JsonSerializerOptions Json = CreateJson();
 
     /// <summary>Creates an open poll with an editor's client; returns its id.</summary>
     public static async Task<string> CreatePollAsync(HttpClient editor, string question, params string[] options)

@@ -48,6 +48,14 @@ public sealed class AbuseOptions
     [Range(8, 32)]
     public int Ipv4PrefixLength { get; set; } = 32;
 
+    /// <summary>
+    /// Counted voters one client network may bring to one poll; past it, new voters from that network are answered
+    /// "Held" and not counted until the newsroom admits the network (desk, Integrity). Generous: a newsroom's audience
+    /// may share a NAT (an office, a campus, a mobile carrier). 0: no cap.
+    /// </summary>
+    [Range(0, 100_000_000)]
+    public int VotesPerNetworkPerPoll { get; set; } = 2000;
+
     /// <summary>Open hub connections per client IP.</summary>
     [Range(1, 1_000_000)]
     public int ConnectionsPerIp { get; set; } = 100;

@@ -34,7 +34,7 @@ public sealed partial class LiveHub
 
     [HubMethodName(HubMethods.Vote)]
     public async Task<VoteResult> Vote(VoteRequest request, PollVoting voting, PollStore polls, VoterTokens tokens,
-        PollBroadcaster broadcaster, TimeProvider clock)
+        PollBroadcaster broadcaster, TimeProvider clock, Abuse.AbuseLimiter limiter)
     {
         var pollId = request?.PollId ?? throw new HubException("Send a vote as { pollId, optionIds: [...] }.");
         PollRequests.EnsureValidId(pollId);
@@ -43,7 +43,8 @@ public sealed partial class LiveHub
         var voter = request.VoterToken is null
             ? VoterMiddleware.Get(Context.GetHttpContext())
             : await tokens.ValidateVoterAsync(request.VoterToken);
-        var result = await voting.VoteAsync(pollId, voter, optionIds, Diagnostics.VoteTransport.Hub, Context.GetHttpContext()?.Connection.RemoteIpAddress);
+        var result = await voting.VoteAsync(pollId, voter, optionIds, Diagnostics.VoteTransport.Hub, Context.GetHttpContext()?.Connection.RemoteIpAddress,
+            exempt: !limiter.AppliesTo(Context.User));
 
         // A reader who could not see the results until they voted now may.
         if (request.VoterToken is null

@@ -11,7 +11,7 @@ namespace LivePoll.Server.Polls;
 /// shows: votes per minute, the networks with the largest shares, transports, and a verdict line; and the CSV/JSON
 /// exports. Reads the stream in pages of 5,000, so a poll of a million votes takes a few seconds, on demand only.
 /// </summary>
-public sealed class PollIntegrityReport(IConnectionMultiplexer redis, RedisKeys keys)
+public sealed class PollIntegrityReport(IConnectionMultiplexer redis, RedisKeys keys, PollStore store)
 {
     /// <summary>Above this share of all votes, one network is called out in the verdict.</summary>
     public const double NotableShare = 0.02;
@@ -23,14 +23,14 @@ public sealed class PollIntegrityReport(IConnectionMultiplexer redis, RedisKeys 
         var perMinute = new SortedDictionary<long, long>();
         var networks = new Dictionary<string, long>(StringComparer.Ordinal);
         var transports = new Dictionary<string, long>(StringComparer.Ordinal);
-        long records = 0, changes = 0;
+        long records = 0, changes = 0, held = 0;
         var db = redis.GetDatabase();
         for (long start = 0; ; start += Page)
         {
             var lines = await db.ListRangeAsync(keys.PollAudit(poll.Id), start, start + Page - 1);
             foreach (var line in lines)
             {
-                // ms voter choices previous origin node; previous is empty for a first vote (two spaces in a row).
+                // ms voter choices previous origin node flag; previous is empty for a first vote (two spaces in a row).
                 var fields = line.ToString().Split(' ');
                 if (fields.Length < 6 || !long.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
                 {
@@ -41,6 +41,10 @@ public sealed class PollIntegrityReport(IConnectionMultiplexer redis, RedisKeys 
                 if (fields[3].Length > 0)
                 {
                     changes++;
+                }
+                if (fields.Length > 6 && fields[6] == "h")
+                {
+                    held++;
                 }
                 var origin = fields[4];
                 var bar = origin.IndexOf('|');
@@ -55,6 +59,7 @@ public sealed class PollIntegrityReport(IConnectionMultiplexer redis, RedisKeys 
             }
         }
 
+        var (excluded, admitted) = await store.GetNetworkRulesAsync(poll.Id);
         var top = networks.OrderByDescending(n => n.Value).ThenBy(n => n.Key, StringComparer.Ordinal).Take(10)
             .Select(n => new NetworkShare(n.Key, n.Value, records == 0 ? 0 : (double)n.Value / records)).ToList();
         return new PollIntegrity
@@ -63,6 +68,9 @@ public sealed class PollIntegrityReport(IConnectionMultiplexer redis, RedisKeys 
             TotalVoters = poll.TotalVoters,
             Records = records,
             Changes = changes,
+            Held = await redis.GetDatabase().HashLengthAsync(keys.PollHeld(poll.Id)),
+            Excluded = excluded,
+            Admitted = admitted,
             PerMinute = perMinute.Select(m => new MinuteCount(DateTime.UnixEpoch.AddMinutes(m.Key), m.Value)).ToList(),
             TopNetworks = top,
             Networks = networks.Count,

@@ -21,20 +21,26 @@ internal static class PollScripts
     /// <summary>
     /// Counts a batch of votes for one poll, in order, as if each were its own script: the votes that arrived
     /// while the previous batch was at the store go together, so a surge costs one call per batch.
-    /// KEYS: meta, counts, voters, audit. ARGV: now, node name, then per vote: voter id, origin (hashed network and
-    /// transport), number of choices n, the n option ids.
+    /// KEYS: meta, counts, voters, audit, held, networks, excluded, admitted. ARGV: now, node name, the per-network cap
+    /// (0: none), then per vote: voter id, origin (hashed network and transport: "3f2a…|hub"), number of choices n, the n
+    /// option ids. A new voter from a network the newsroom excluded, or from one past the cap of counted votes in this
+    /// poll (unless the newsroom admitted it; the network "exempt" of load-tool keys has no cap), is held: answered
+    /// "Held", recorded in the audit and the held hash, not counted; its retries answer Held again.
     /// Returns four strings per vote, in order: outcome, choices now in force ("a,b"), previous choices
     /// (Changed only), version (the one this vote produced, or the current one for AlreadyVoted; "0" otherwise).
     /// Checks per vote, in order: poll exists, open, choice count, options exist and distinct, voter new (or may change).
     /// Every counted vote adds one to the version, so a vote's version names the first snapshot that includes it, and
-    /// leaves an audit record at the end of the poll's audit list, one line "ms voter choices previous origin node" (space
-    /// separated; none of them holds a space: ids are checked, origins and node names are ours).
+    /// leaves an audit record at the end of the poll's audit list, one line "ms voter choices previous origin node flag"
+    /// (space separated; none of them holds a space: ids are checked, origins and node names are ours; flag "c" counted,
+    /// "h" held).
     /// </summary>
     public const string VoteBatch = IsOpen + """
 
         local meta_key, counts_key, voters_key, audit_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+        local held_key, networks_key, excluded_key, admitted_key = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
         local now = tonumber(ARGV[1])
         local node = ARGV[2]
+        local cap = tonumber(ARGV[3])
 
         local reply = {}
         local function answer(outcome, choices, previous, version)
@@ -59,6 +65,22 @@ internal static class PollScripts
         local delta = {}          -- option id -> net change of its count in this batch
         local touched = {}        -- option ids in the order first changed
         local decided = {}        -- voter id -> choices recorded earlier in this batch
+        local held_now = {}       -- voter id -> choices held earlier in this batch
+        local net_count = {}      -- network -> counted voters (read once per batch)
+        local net_added = {}      -- network -> counted voters added in this batch
+        local net_rule = {}       -- network -> 'x' excluded, 'a' admitted, 'n' normal (asked once per batch)
+
+        local function blocked(network)
+          if net_rule[network] == nil then
+            if redis.call('SISMEMBER', excluded_key, network) == 1 then net_rule[network] = 'x'
+            elseif network == 'exempt' or redis.call('SISMEMBER', admitted_key, network) == 1 then net_rule[network] = 'a'
+            else net_rule[network] = 'n' end
+          end
+          if net_rule[network] == 'x' then return true end
+          if net_rule[network] == 'a' or cap <= 0 then return false end
+          if net_count[network] == nil then net_count[network] = tonumber(redis.call('HGET', networks_key, network) or '0') end
+          return net_count[network] >= cap
+        end
 
         local function has_option(id)
           if option_known[id] == nil then
@@ -71,7 +93,7 @@ internal static class PollScripts
           delta[id] = delta[id] + by
         end
 
-        local i = 3
+        local i = 4
         while i <= #ARGV do
           local voter = ARGV[i]
           local origin = ARGV[i + 1]
@@ -93,19 +115,32 @@ internal static class PollScripts
               answer('UnknownOption', '', '', '0')
             else
               local choices = table.concat(ARGV, ',', first, last)
+              local network = string.match(origin, '^[^|]*')
               local previous = decided[voter]
               if previous == nil then previous = redis.call('HGET', voters_key, voter) end
-              if previous and (not may_change or previous == choices) then
+              local held = held_now[voter]
+              if held == nil and not previous then held = redis.call('HGET', held_key, voter) end
+              if held then
+                answer('Held', held, '', tostring(version))
+              elseif previous and (not may_change or previous == choices) then
                 answer('AlreadyVoted', previous, '', tostring(version))
+              elseif not previous and blocked(network) then
+                redis.call('HSET', held_key, voter, choices)
+                redis.call('RPUSH', audit_key, ARGV[1] .. ' ' .. voter .. ' ' .. choices .. '  ' .. origin .. ' ' .. node .. ' h')
+                held_now[voter] = choices
+                answer('Held', choices, '', tostring(version))
               else
                 if previous then
                   for id in string.gmatch(previous, '[^,]+') do add(id, -1) end
                 else
                   new_voters = new_voters + 1
+                  if net_count[network] == nil then net_count[network] = tonumber(redis.call('HGET', networks_key, network) or '0') end
+                  net_count[network] = net_count[network] + 1
+                  net_added[network] = (net_added[network] or 0) + 1
                 end
                 for j = first, last do add(ARGV[j], 1) end
                 redis.call('HSET', voters_key, voter, choices)
-                redis.call('RPUSH', audit_key, ARGV[1] .. ' ' .. voter .. ' ' .. choices .. ' ' .. (previous or '') .. ' ' .. origin .. ' ' .. node)
+                redis.call('RPUSH', audit_key, ARGV[1] .. ' ' .. voter .. ' ' .. choices .. ' ' .. (previous or '') .. ' ' .. origin .. ' ' .. node .. ' c')
                 decided[voter] = choices
                 version = version + 1
                 answer(previous and 'Changed' or 'Accepted', choices, previous or '', tostring(version))
@@ -118,8 +153,67 @@ internal static class PollScripts
           if delta[id] ~= 0 then redis.call('HINCRBY', counts_key, id, delta[id]) end
         end
         if new_voters > 0 then redis.call('HINCRBY', counts_key, '_total', new_voters) end
+        for network, added in pairs(net_added) do redis.call('HINCRBY', networks_key, network, added) end
         if version > first_version then redis.call('HINCRBY', counts_key, '_version', version - first_version) end
         return reply
+        """;
+
+    /// <summary>
+    /// Counts a poll again from its audit records, after the newsroom excluded or admitted a network: each voter's latest
+    /// choices count unless the voter's network (of their first record) is excluded, or, not admitted, past the cap of
+    /// counted voters, in the order voters first came; the rest are held. Rewrites counts, voters, held and per-network
+    /// counts in one step and raises the version by one, so every reader gets the corrected snapshot.
+    /// KEYS: as <see cref="VoteBatch"/>. ARGV: the per-network cap (0: none). Returns {counted voters, held voters, version}.
+    /// The whole audit list is read at once: a poll of a million votes blocks the store for about a second.
+    /// </summary>
+    public const string Recount = """
+        local meta_key, counts_key, voters_key, audit_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+        local held_key, networks_key, excluded_key, admitted_key = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+        local cap = tonumber(ARGV[1])
+        if redis.call('EXISTS', meta_key) == 0 then return nil end
+
+        local latest, first_net, order = {}, {}, {}
+        for _, record in ipairs(redis.call('LRANGE', audit_key, 0, -1)) do
+          local parts = {}
+          for field in (record .. ' '):gmatch('(.-) ') do parts[#parts + 1] = field end
+          local voter, choices, network = parts[2], parts[3], string.match(parts[5] or '', '^[^|]*')
+          if voter and choices then
+            if latest[voter] == nil then order[#order + 1] = voter; first_net[voter] = network end
+            latest[voter] = choices
+          end
+        end
+
+        local counts = {}
+        for _, field in ipairs(redis.call('HKEYS', counts_key)) do
+          if string.sub(field, 1, 1) ~= '_' then counts[field] = 0 end
+        end
+        redis.call('DEL', voters_key, held_key, networks_key)
+        local rule, net_count, total, held = {}, {}, 0, 0
+        for _, voter in ipairs(order) do
+          local network = first_net[voter]
+          if rule[network] == nil then
+            if redis.call('SISMEMBER', excluded_key, network) == 1 then rule[network] = 'x'
+            elseif network == 'exempt' or redis.call('SISMEMBER', admitted_key, network) == 1 then rule[network] = 'a'
+            else rule[network] = 'n' end
+          end
+          local count = net_count[network] or 0
+          if rule[network] == 'x' or (rule[network] == 'n' and cap > 0 and count >= cap) then
+            redis.call('HSET', held_key, voter, latest[voter])
+            held = held + 1
+          else
+            redis.call('HSET', voters_key, voter, latest[voter])
+            net_count[network] = count + 1
+            total = total + 1
+            for id in string.gmatch(latest[voter], '[^,]+') do
+              if counts[id] ~= nil then counts[id] = counts[id] + 1 end
+            end
+          end
+        end
+        for id, count in pairs(counts) do redis.call('HSET', counts_key, id, count) end
+        for network, count in pairs(net_count) do redis.call('HSET', networks_key, network, count) end
+        redis.call('HSET', counts_key, '_total', total)
+        local version = redis.call('HINCRBY', counts_key, '_version', 1)
+        return {total, held, version}
         """;
 
     /// <summary>

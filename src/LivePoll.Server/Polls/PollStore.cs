@@ -12,7 +12,8 @@ namespace LivePoll.Server.Polls;
 /// Polls in the store. Every change to counts is one atomic script (<see cref="PollScripts"/>); a vote is
 /// answered only after the store has answered, so an acknowledged vote is a counted vote.
 /// </summary>
-public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, LivePollMetrics metrics, Live.NodeInfo node)
+public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, LivePollMetrics metrics, Live.NodeInfo node,
+    Microsoft.Extensions.Options.IOptions<Abuse.AbuseOptions> limits)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private const int MaxCachedDefinitions = 10_000;
@@ -141,7 +142,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
     /// </summary>
     public async Task<VoteResult[]> VoteBatchAsync(string pollId, IReadOnlyList<BallotRequest> votes, DateTime now)
     {
-        var length = 2;
+        var length = 3;
         foreach (var vote in votes)
         {
             length += 3 + vote.OptionIds.Count;
@@ -149,7 +150,8 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         var args = new RedisValue[length];
         args[0] = UnixMsNumber(now);
         args[1] = node.Name;
-        var at = 2;
+        args[2] = limits.Value.Enabled ? limits.Value.VotesPerNetworkPerPoll : 0;
+        var at = 3;
         foreach (var vote in votes)
         {
             args[at++] = vote.VoterId;
@@ -163,7 +165,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
 
         var started = Stopwatch.GetTimestamp();
         var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(
-            PollScripts.VoteBatch, [keys.PollMeta(pollId), keys.PollCounts(pollId), keys.PollVoters(pollId), keys.PollAudit(pollId)], args))!;
+            PollScripts.VoteBatch, VoteKeys(pollId), args))!;
         metrics.RecordStoreLatency(Stopwatch.GetElapsedTime(started), "vote");
 
         var results = new VoteResult[votes.Count];
@@ -179,6 +181,38 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         }
         return results;
     }
+
+    private RedisKey[] VoteKeys(string pollId) =>
+    [
+        keys.PollMeta(pollId), keys.PollCounts(pollId), keys.PollVoters(pollId), keys.PollAudit(pollId),
+        keys.PollHeld(pollId), keys.PollNetworks(pollId), keys.PollExcluded(pollId), keys.PollAdmitted(pollId),
+    ];
+
+    /// <summary>
+    /// Excludes a client network from a poll (<paramref name="exclude"/>) or admits it (no cap), and counts the poll again
+    /// from its audit records; false when there is no such poll.
+    /// </summary>
+    public async Task<bool> SetNetworkAsync(string pollId, string network, bool exclude)
+    {
+        var db = Db;
+        if (exclude)
+        {
+            await db.SetRemoveAsync(keys.PollAdmitted(pollId), network);
+            await db.SetAddAsync(keys.PollExcluded(pollId), network);
+        }
+        else
+        {
+            await db.SetRemoveAsync(keys.PollExcluded(pollId), network);
+            await db.SetAddAsync(keys.PollAdmitted(pollId), network);
+        }
+        var reply = await db.ScriptEvaluateAsync(PollScripts.Recount, VoteKeys(pollId), [limits.Value.Enabled ? limits.Value.VotesPerNetworkPerPoll : 0]);
+        return !reply.IsNull;
+    }
+
+    /// <summary>The networks the newsroom excluded from and admitted to a poll.</summary>
+    public async Task<(string[] Excluded, string[] Admitted)> GetNetworkRulesAsync(string pollId) =>
+        ((await Db.SetMembersAsync(keys.PollExcluded(pollId))).Select(v => v.ToString()).Order(StringComparer.Ordinal).ToArray(),
+         (await Db.SetMembersAsync(keys.PollAdmitted(pollId))).Select(v => v.ToString()).Order(StringComparer.Ordinal).ToArray());
 
     private static VoteOutcome ParseOutcome(string outcome) => outcome switch
     {
@@ -275,6 +309,7 @@ public static class VoteResults
             VoteOutcome.InvalidChoiceCount => "Choose at least one option, and no more than this poll allows.",
             VoteOutcome.InvalidVoter => "Your voter id is missing or invalid. Reload the page, or get a new token from POST /api/voters.",
             VoteOutcome.StoreUnavailable => "Votes cannot be counted at this moment; your vote was not counted. Please try again in a few seconds.",
+            VoteOutcome.Held => "Your vote was received and is held for the newsroom's review: it is not counted for now.",
             VoteOutcome.VoterRequired => "A voter identity is required to vote: reload the page, or solve GET /api/voters/challenge and send the solution to POST /api/voters.",
             _ => outcome.ToString(),
         },

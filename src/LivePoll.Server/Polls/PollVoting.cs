@@ -12,13 +12,13 @@ public sealed class PollVoting(VoteBatcher batcher, LivePollMetrics metrics, Vot
 {
     /// <summary>Counts one vote; the client's <c>address</c> is kept only as its network's keyed hash, in the poll's audit record.</summary>
     public async Task<VoteResult> VoteAsync(string pollId, Voter voter, IReadOnlyList<string> optionIds, VoteTransport transport,
-        System.Net.IPAddress? address)
+        System.Net.IPAddress? address, bool exempt = false)
     {
         VoteResult result;
         try
         {
             result = voter.IsValid
-                ? await batcher.VoteAsync(pollId, voter.Id!, optionIds, await origins.DescribeAsync(address, transport))
+                ? await batcher.VoteAsync(pollId, voter.Id!, optionIds, await origins.DescribeAsync(address, transport, exempt))
                 : VoteResults.Create(voter.Invalid ? VoteOutcome.InvalidVoter : VoteOutcome.VoterRequired, pollId);
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)

@@ -80,6 +80,24 @@ internal static class PollsApi
             .WithDescription("From the poll's audit records (one per counted vote: voter, choices, time, node, transport, and the "
                 + "client's network as a keyed hash, never an address; an IPv6 /64 or an IPv4 address). topNetworks lists the 10 "
                 + "networks with the most votes and their share; verdict says whether any network has more than 2 % of the votes.");
+        group.MapPost("/{pollId}/networks/{network}/exclude", (string pollId, string network, PollStore store, PollIntegrityReport report,
+                PollBroadcaster broadcaster, TimeProvider clock) => SetNetwork(pollId, network, true, store, report, broadcaster, clock))
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Exclude a client network's votes from a poll")
+            .WithDescription("network is a keyed hash from GET …/integrity (12 hex characters), or 'exempt' (votes sent with an API key "
+                + "exempt from the limits, e.g. a load test's). Its voters' votes are held, not counted, "
+                + "from now on and retroactively: the poll is counted again from its audit records in one atomic step, and every "
+                + "reader gets the corrected snapshot. Answers the integrity view after the recount.")
+            .EditorsOnly();
+        group.MapPost("/{pollId}/networks/{network}/admit", (string pollId, string network, PollStore store, PollIntegrityReport report,
+                PollBroadcaster broadcaster, TimeProvider clock) => SetNetwork(pollId, network, false, store, report, broadcaster, clock))
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Admit a client network's votes in a poll (re-admit an excluded one, or lift the per-network cap)")
+            .WithDescription("Its held votes are counted: the poll is counted again from its audit records in one atomic step, and "
+                + "every reader gets the corrected snapshot. Answers the integrity view after the recount.")
+            .EditorsOnly();
         group.MapGet("/{pollId}/export", Export)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -134,6 +152,23 @@ internal static class PollsApi
             return UnknownPoll(pollId);
         }
         return TypedResults.Ok(await report.BuildAsync(poll));
+    }
+
+    private static async Task<IResult> SetNetwork(string pollId, string network, bool exclude, PollStore store, PollIntegrityReport report,
+        PollBroadcaster broadcaster, TimeProvider clock)
+    {
+        if (network != "exempt" && (network.Length != 12 || !network.All(c => char.IsAsciiDigit(c) || c is >= 'a' and <= 'f')))
+        {
+            return TypedResults.Problem("A network is the 12-character hash shown by GET /api/newsroom/polls/{id}/integrity (or 'exempt').",
+                statusCode: StatusCodes.Status400BadRequest, title: "Unknown network");
+        }
+        if (!PollRequests.IsValidId(pollId) || !await store.SetNetworkAsync(pollId, network, exclude))
+        {
+            return UnknownPoll(pollId);
+        }
+        await broadcaster.PublishStateChangeAsync(pollId);
+        var poll = await store.GetAsync(pollId, clock.GetUtcNow().UtcDateTime);
+        return poll is null ? UnknownPoll(pollId) : TypedResults.Ok(await report.BuildAsync(poll));
     }
 
     private static async Task<IResult> Export(string pollId, string? series, string? format, HttpContext context, PollStore store,
@@ -207,10 +242,11 @@ internal static class PollsApi
             return Problem(StatusCodes.Status400BadRequest, VoteOutcome.UnknownOption, "Invalid vote", PollRequests.OptionIdsMessage);
         }
 
-        var result = await voting.VoteAsync(pollId, VoterMiddleware.Get(context), optionIds, VoteTransport.Http, context.Connection.RemoteIpAddress);
+        var result = await voting.VoteAsync(pollId, VoterMiddleware.Get(context), optionIds, VoteTransport.Http, context.Connection.RemoteIpAddress,
+            exempt: !limiter.AppliesTo(context.User));
         return result.Outcome switch
         {
-            VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted => new VoteAnswer(result),
+            VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted or VoteOutcome.Held => new VoteAnswer(result),
             VoteOutcome.UnknownPoll => Problem(StatusCodes.Status404NotFound, result.Outcome, "Unknown poll", result.Message),
             VoteOutcome.PollClosed => Problem(StatusCodes.Status409Conflict, result.Outcome, "Poll closed", result.Message),
             VoteOutcome.InvalidVoter => Problem(StatusCodes.Status401Unauthorized, result.Outcome, "Invalid voter", result.Message),

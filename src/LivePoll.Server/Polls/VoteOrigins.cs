@@ -16,8 +16,14 @@ public sealed class VoteOrigins(VoterTokens tokens, AbuseLimiter limiter)
     private HMACSHA256? _hasher;
     private readonly Lock _lock = new();
 
-    public async ValueTask<string> DescribeAsync(IPAddress? address, VoteTransport transport)
+    /// <summary>The origin of a vote; an <paramref name="exempt"/> client (a load-tool key) is the network "exempt", never capped.</summary>
+    public async ValueTask<string> DescribeAsync(IPAddress? address, VoteTransport transport, bool exempt)
     {
+        var medium = transport == VoteTransport.Hub ? "hub" : "http";
+        if (exempt)
+        {
+            return $"exempt|{medium}";
+        }
         var network = limiter.Network(address);
         var hasher = _hasher ??= new HMACSHA256(await tokens.AuditKeyAsync());
         Span<byte> mac = stackalloc byte[32];
@@ -25,6 +31,6 @@ public sealed class VoteOrigins(VoterTokens tokens, AbuseLimiter limiter)
         {
             hasher.TryComputeHash(Encoding.ASCII.GetBytes(network), mac, out _);
         }
-        return $"{Convert.ToHexStringLower(mac[..6])}|{(transport == VoteTransport.Hub ? "hub" : "http")}";
+        return $"{Convert.ToHexStringLower(mac[..6])}|{medium}";
     }
 }

@@ -26,6 +26,18 @@ public sealed class RedisKeys(string prefix)
     /// <summary>List of a poll's counted votes, oldest first, one "ms voter choices previous origin node" line per vote.</summary>
     public RedisKey PollAudit(string pollId) => $"{Prefix}:poll:{{{pollId}}}:audit";
 
+    /// <summary>Hash of a poll's held (not counted) voters: voter id → chosen option ids.</summary>
+    public RedisKey PollHeld(string pollId) => $"{Prefix}:poll:{{{pollId}}}:held";
+
+    /// <summary>Hash of a poll's counted voters per client network (keyed hash), for the per-network cap.</summary>
+    public RedisKey PollNetworks(string pollId) => $"{Prefix}:poll:{{{pollId}}}:networks";
+
+    /// <summary>Set of client networks the newsroom excluded from a poll: their votes are held.</summary>
+    public RedisKey PollExcluded(string pollId) => $"{Prefix}:poll:{{{pollId}}}:excluded";
+
+    /// <summary>Set of client networks the newsroom admitted in a poll: no cap on their votes.</summary>
+    public RedisKey PollAdmitted(string pollId) => $"{Prefix}:poll:{{{pollId}}}:admitted";
+
     /// <summary>Sorted set of every poll id by creation time.</summary>
     public RedisKey PollIndex => $"{Prefix}:polls";
 

@@ -121,8 +121,14 @@ async function toggleIntegrity(button, pollId) {
     button.setAttribute("aria-expanded", "false");
     return;
   }
+  const report = await api(`/api/newsroom/polls/${encodeURIComponent(pollId)}/integrity`);
+  showIntegrity(row, pollId, report);
+  button.setAttribute("aria-expanded", "true");
+}
+
+/** Fills (or refills) the integrity panel under a poll's row. */
+function showIntegrity(row, pollId, report) {
   const id = encodeURIComponent(pollId);
-  const report = await api(`/api/newsroom/polls/${id}/integrity`);
   const top = report.topNetworks;
   const above = top.filter(n => n.share > 0.02);
   const verdict = report.records === 0 ? t("noVotesYet")
@@ -151,14 +157,31 @@ async function toggleIntegrity(button, pollId) {
     h("p", { class: "integrity-verdict" }, verdict),
     h("p", { class: "muted" }, `${t("perMinute")}`), chart,
     h("table", { class: "integrity-networks" },
-      h("thead", {}, h("tr", {}, h("th", {}, t("network")), h("th", {}, t("votes")), h("th", {}, t("share")))),
-      h("tbody", {}, ...top.map(n => h("tr", {}, h("td", {}, h("code", {}, n.network)), h("td", {}, formatNumber(n.votes)), h("td", {}, percent(n.share)))))),
+      h("thead", {}, h("tr", {}, h("th", {}, t("network")), h("th", {}, t("votes")), h("th", {}, t("share")), h("th", {}))),
+      h("tbody", {}, ...top.map(n => {
+        const excluded = report.excluded.includes(n.network);
+        const change = excluded ? "admit" : "exclude";
+        return h("tr", { dataset: { network: n.network } }, h("td", {}, h("code", {}, n.network), excluded ? ` (${t("excludedMark")})` : null),
+          h("td", {}, formatNumber(n.votes)), h("td", {}, percent(n.share)),
+          h("td", {}, h("button", { type: "button", class: "secondary small network-action", onclick: e => act(e.currentTarget, async () => {
+            const updated = await api(`/api/newsroom/polls/${id}/networks/${n.network}/${change}`, { method: "POST" });
+            // The list shows the recounted total; the panel stays open under the poll's new row.
+            await loadPolls();
+            const fresh = document.querySelector(`#polls tr[data-poll-id="${CSS.escape(pollId)}"]`);
+            if (fresh) {
+              showIntegrity(fresh, pollId, updated);
+              fresh.querySelector(".integrity-toggle")?.setAttribute("aria-expanded", "true");
+            }
+          }) }, t(change))));
+      }))),
+    h("p", { class: "integrity-held" }, t("heldCount", { n: formatNumber(report.held) })),
     h("p", { class: "muted" }, `${t("transports")}: `, Object.entries(report.byTransport).map(([k, v]) => `${k} ${formatNumber(v)}`).join(" · ")),
     h("p", {},
       h("a", { href: `/api/newsroom/polls/${id}/export?series=results`, download: `poll-${pollId}-results.csv`, class: "export-results" }, t("downloadResults")), " · ",
       h("a", { href: `/api/newsroom/polls/${id}/export?series=minutes`, download: `poll-${pollId}-minutes.csv` }, t("downloadMinutes"))));
-  row.after(h("tr", { class: "integrity-row" }, panel));
-  button.setAttribute("aria-expanded", "true");
+  const existing = row.nextElementSibling?.classList.contains("integrity-row") ? row.nextElementSibling : null;
+  const panelRow = h("tr", { class: "integrity-row" }, panel);
+  if (existing) existing.replaceWith(panelRow); else row.after(panelRow);
 }
 
 const timeOfMinute = iso => new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });

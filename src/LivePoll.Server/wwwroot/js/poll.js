@@ -134,7 +134,8 @@ export class PollView {
       if (["Accepted", "Changed", "AlreadyVoted"].includes(result.outcome)) {
         this.snapshot = { ...this.snapshot, yourChoices: result.choices };
       } else {
-        this.error = result.outcome === "PollClosed" ? t("voteClosed") : result.outcome === "StoreUnavailable" ? t("voteAgain") : result.message;
+        this.error = result.outcome === "PollClosed" ? t("voteClosed") : result.outcome === "StoreUnavailable" ? t("voteAgain")
+          : result.outcome === "Held" ? t("voteHeld") : result.message;
       }
     } catch (error) {
       const retry = /Retry after (\d+)/i.exec(error.message);
