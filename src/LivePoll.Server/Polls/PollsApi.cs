@@ -98,6 +98,18 @@ internal static class PollsApi
             .WithDescription("Its held votes are counted: the poll is counted again from its audit records in one atomic step, and "
                 + "every reader gets the corrected snapshot. Answers the integrity view after the recount.")
             .EditorsOnly();
+        newsroom.MapPost("/voters/rotate-key", async (VoterTokens tokens) =>
+                await tokens.RotateAsync() is { } keyId
+                    ? Results.Ok(new { keyId, keys = (await tokens.DescribeRingAsync()).All })
+                    : Results.Problem("The voter signing key comes from configuration (Voters:SigningKey): put the new key there and list "
+                        + "the old one under Voters:PreviousSigningKeys.", statusCode: StatusCodes.Status409Conflict, title: "Configured key"))
+            .WithTags("Polls")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Rotate the key that signs voter tokens")
+            .WithDescription("A new key signs voter tokens from now on, on every node within 30 s; tokens signed with the older keys "
+                + "stay valid, and a reader's cookie is renewed with the new key on their next page load, so no voter becomes a new "
+                + "one. Answers { keyId, keys }.")
+            .EditorsOnly();
         group.MapGet("/{pollId}/export", Export)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -40,7 +40,13 @@ public sealed class VoterMiddleware(RequestDelegate next, VoterTokens tokens, Vo
 
         if (request.Cookies.TryGetValue(VoterTokens.CookieName, out var cookie))
         {
-            var id = await tokens.ValidateAsync(cookie);
+            var (id, stale) = await tokens.CheckAsync(cookie);
+            if (id is not null && stale && HttpMethods.IsGet(request.Method) && !context.WebSockets.IsWebSocketRequest)
+            {
+                // Signed with an older key, or past half its life: the same voter, a fresh cookie.
+                context.Response.Headers.Append(Microsoft.Net.Http.Headers.HeaderNames.SetCookie,
+                    tokens.SetCookieHeader(request, await tokens.IssueForAsync(id)));
+            }
             if (id is not null || !HttpMethods.IsGet(request.Method))
             {
                 return new Voter(id, Invalid: id is null);

@@ -56,6 +56,12 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Marks a voter challenge as solved, until it would have expired, so one solution makes one voter.</summary>
     public RedisKey SolvedChallenge(string challenge) => $"{Prefix}:voters:solved:{challenge}";
 
+    /// <summary>Hash of the voter-token signing keys: key id → base64 key, shared by every node when none is configured.</summary>
+    public RedisKey VoterKeyRing => $"{Prefix}:voters:keys";
+
+    /// <summary>The id of the key in <see cref="VoterKeyRing"/> that signs new voter tokens.</summary>
+    public RedisKey VoterCurrentKey => $"{Prefix}:voters:current-key";
+
     /// <summary>The key that signs voter ids, shared by every node when none is configured.</summary>
     public RedisKey VoterSigningKey => $"{Prefix}:voters:signing-key";
 
