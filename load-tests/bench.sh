@@ -58,18 +58,19 @@ if [[ $STORE == redis ]]; then
   redis-cli -p "$redis_port" HSET 'bench:poll:{b}:counts' 1 0 2 0 _total 0 _version 0 >/dev/null
   now=$(($(date +%s) * 1000))
   keys=('bench:poll:{b}:meta' 'bench:poll:{b}:counts' 'bench:poll:{b}:voters' 'bench:poll:{b}:audit'
-        'bench:poll:{b}:held' 'bench:poll:{b}:networks' 'bench:poll:{b}:excluded' 'bench:poll:{b}:admitted')
+        'bench:poll:{b}:held' 'bench:poll:{b}:networks' 'bench:poll:{b}:excluded' 'bench:poll:{b}:admitted'
+        'bench:poll:{b}:outcomes')
   # One vote per call (ARGV: now, node, per-network cap, then voter, origin, 1 choice, option) unpipelined and pipelined,
   # then batches of 16
   # votes per call as the server sends them under a surge (each __rand_int__ is a new random voter).
   for pipeline in 1 16; do
     redis-benchmark -p "$redis_port" -c 50 -n 1000000 -r 100000000 -P "$pipeline" -q \
-      EVALSHA "$sha" 8 "${keys[@]}" "$now" bench 0 'v:__rand_int__' 'exempt|http' 1 1 \
+      EVALSHA "$sha" 9 "${keys[@]}" "$now" bench 0 'v:__rand_int__' 'exempt|http' 1 1 \
       | tr '\r' '\n' | tail -n 1 | sed "s/^/  1 vote a call, pipeline $pipeline: /"
   done
   batch=()
   for _ in $(seq 16); do batch+=('v:__rand_int__' 'exempt|http' 1 1); done
-  redis-benchmark -p "$redis_port" -c 50 -n 100000 -r 100000000 -q EVALSHA "$sha" 8 "${keys[@]}" "$now" bench 0 "${batch[@]}" \
+  redis-benchmark -p "$redis_port" -c 50 -n 100000 -r 100000000 -q EVALSHA "$sha" 9 "${keys[@]}" "$now" bench 0 "${batch[@]}" \
     | tr '\r' '\n' | tail -n 1 | sed "s/^/  16 votes a call (multiply by 16 for votes): /"
 fi
 

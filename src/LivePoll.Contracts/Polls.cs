@@ -240,6 +240,12 @@ public sealed record PollIntegrity
     /// <summary>Voters held, not counted (suspect): past the per-network cap, or from an excluded network.</summary>
     public required long Held { get; init; }
 
+    /// <summary>
+    /// How the poll's votes were answered, by outcome: Accepted, Changed, AlreadyVoted, Held, PollClosed, …, and those refused
+    /// before the poll: RateLimited, VoterRequired, InvalidVoter.
+    /// </summary>
+    public required IReadOnlyDictionary<string, long> Outcomes { get; init; }
+
     /// <summary>Networks the newsroom excluded (their votes are held) and admitted (no cap), as keyed hashes.</summary>
     public required IReadOnlyList<string> Excluded { get; init; }
 

@@ -73,7 +73,16 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
 // Shutdown: give open connections a moment to close; the store (and Garnet) stop after the host.
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
-var app = builder.Build();
+WebApplication app;
+try
+{
+    // Settings read while the host is built (e.g. Kestrel's body limit from Limits) are validated here.
+    app = builder.Build();
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
+{
+    return CannotStart(invalid);
+}
 
 app.UseForwardedHeaders();
 app.UseExceptionHandler();
@@ -110,7 +119,12 @@ try
 }
 catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
 {
-    // A setting is wrong or missing: say which and why, without a stack trace, and exit non-zero.
+    return CannotStart(invalid);
+}
+
+// A setting is wrong or missing: say which and why, without a stack trace, and exit non-zero.
+static int CannotStart(Microsoft.Extensions.Options.OptionsValidationException invalid)
+{
     Console.Error.WriteLine("LivePoll cannot start: " + string.Join(" ", invalid.Failures));
     return 1;
 }

@@ -69,6 +69,10 @@ internal sealed class HubRateLimitFilter(AbuseLimiter limiter, VoterTokens token
             : VoterMiddleware.Get(http).Id;
         if (await limiter.TryVoteAsync(http?.Connection.RemoteIpAddress, voterId) is { } wait)
         {
+            if (context.HubMethodArguments.Count > 0 && context.HubMethodArguments[0] is VoteRequest { PollId: { } pollId })
+            {
+                context.ServiceProvider.GetRequiredService<PollStore>().CountRefusal(pollId, "RateLimited");
+            }
             throw new HubException($"{RateLimitEndpoints.TooManyVotes} Retry after {Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))} s.");
         }
         return await next(context);

@@ -69,6 +69,7 @@ public sealed class PollIntegrityReport(IConnectionMultiplexer redis, RedisKeys 
             Records = records,
             Changes = changes,
             Held = await redis.GetDatabase().HashLengthAsync(keys.PollHeld(poll.Id)),
+            Outcomes = await store.GetOutcomesAsync(poll.Id),
             Excluded = excluded,
             Admitted = admitted,
             PerMinute = perMinute.Select(m => new MinuteCount(DateTime.UnixEpoch.AddMinutes(m.Key), m.Value)).ToList(),

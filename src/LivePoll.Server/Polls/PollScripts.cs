@@ -21,7 +21,7 @@ internal static class PollScripts
     /// <summary>
     /// Counts a batch of votes for one poll, in order, as if each were its own script: the votes that arrived
     /// while the previous batch was at the store go together, so a surge costs one call per batch.
-    /// KEYS: meta, counts, voters, audit, held, networks, excluded, admitted. ARGV: now, node name, the per-network cap
+    /// KEYS: meta, counts, voters, audit, held, networks, excluded, admitted, outcomes (a tally of every answer). ARGV: now, node name, the per-network cap
     /// (0: none), then per vote: voter id, origin (hashed network and transport: "3f2a…|hub"), number of choices n, the n
     /// option ids. A new voter from a network the newsroom excluded, or from one past the cap of counted votes in this
     /// poll (unless the newsroom admitted it; the network "exempt" of load-tool keys has no cap), is held: answered
@@ -38,12 +38,15 @@ internal static class PollScripts
 
         local meta_key, counts_key, voters_key, audit_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
         local held_key, networks_key, excluded_key, admitted_key = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
+        local outcomes_key = KEYS[9]
         local now = tonumber(ARGV[1])
         local node = ARGV[2]
         local cap = tonumber(ARGV[3])
 
         local reply = {}
+        local tally = {}
         local function answer(outcome, choices, previous, version)
+          tally[outcome] = (tally[outcome] or 0) + 1
           reply[#reply + 1] = outcome
           reply[#reply + 1] = choices
           reply[#reply + 1] = previous
@@ -154,8 +157,20 @@ internal static class PollScripts
         end
         if new_voters > 0 then redis.call('HINCRBY', counts_key, '_total', new_voters) end
         for network, added in pairs(net_added) do redis.call('HINCRBY', networks_key, network, added) end
+        if meta[1] then
+          for outcome, count in pairs(tally) do redis.call('HINCRBY', outcomes_key, outcome, count) end
+        end
         if version > first_version then redis.call('HINCRBY', counts_key, '_version', version - first_version) end
         return reply
+        """;
+
+    /// <summary>
+    /// Tallies a vote refused before it reached the poll (rate limit, no voter identity), when the poll exists.
+    /// KEYS: meta, outcomes. ARGV: the outcome.
+    /// </summary>
+    public const string CountRefusal = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[2], ARGV[1], 1) end
+        return 0
         """;
 
     /// <summary>

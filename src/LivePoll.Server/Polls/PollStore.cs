@@ -185,8 +185,21 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
     private RedisKey[] VoteKeys(string pollId) =>
     [
         keys.PollMeta(pollId), keys.PollCounts(pollId), keys.PollVoters(pollId), keys.PollAudit(pollId),
-        keys.PollHeld(pollId), keys.PollNetworks(pollId), keys.PollExcluded(pollId), keys.PollAdmitted(pollId),
+        keys.PollHeld(pollId), keys.PollNetworks(pollId), keys.PollExcluded(pollId), keys.PollAdmitted(pollId), keys.PollOutcomes(pollId),
     ];
+
+    /// <summary>Tallies a vote refused before the store (e.g. "RateLimited", "VoterRequired") for the integrity view; fire and forget.</summary>
+    public void CountRefusal(string pollId, string outcome)
+    {
+        if (PollRequests.IsValidId(pollId))
+        {
+            _ = Db.ScriptEvaluateAsync(PollScripts.CountRefusal, [keys.PollMeta(pollId), keys.PollOutcomes(pollId)], [outcome], CommandFlags.FireAndForget);
+        }
+    }
+
+    /// <summary>How a poll's votes were answered: outcome → count.</summary>
+    public async Task<Dictionary<string, long>> GetOutcomesAsync(string pollId) =>
+        (await Db.HashGetAllAsync(keys.PollOutcomes(pollId))).ToDictionary(e => e.Name.ToString(), e => (long)e.Value, StringComparer.Ordinal);
 
     /// <summary>
     /// Excludes a client network from a poll (<paramref name="exclude"/>) or admits it (no cap), and counts the poll again

@@ -8,7 +8,7 @@ namespace LivePoll.Server.Polls;
 /// on every node see it at their node's next snapshot tick (<see cref="PollBroadcaster"/>). A store that does not
 /// answer makes the vote <see cref="VoteOutcome.StoreUnavailable"/>, never an acknowledgement.
 /// </summary>
-public sealed class PollVoting(VoteBatcher batcher, LivePollMetrics metrics, VoteOrigins origins)
+public sealed class PollVoting(VoteBatcher batcher, LivePollMetrics metrics, VoteOrigins origins, PollStore store)
 {
     /// <summary>Counts one vote; the client's <c>address</c> is kept only as its network's keyed hash, in the poll's audit record.</summary>
     public async Task<VoteResult> VoteAsync(string pollId, Voter voter, IReadOnlyList<string> optionIds, VoteTransport transport,
@@ -26,6 +26,10 @@ public sealed class PollVoting(VoteBatcher batcher, LivePollMetrics metrics, Vot
             // Never acknowledged: the store did not confirm it. (If the script did run before the connection
             // dropped, the voter's retry answers AlreadyVoted, so nothing is counted twice.)
             result = VoteResults.Create(VoteOutcome.StoreUnavailable, pollId);
+        }
+        if (!voter.IsValid)
+        {
+            store.CountRefusal(pollId, result.Outcome.ToString());
         }
         metrics.RecordVote(result.Outcome, transport);
         return result;

@@ -243,6 +243,7 @@ internal static class PollsApi
     {
         if (await RateLimitEndpoints.RefuseVoteAsync(limiter, context) is { } refused)
         {
+            context.RequestServices.GetRequiredService<PollStore>().CountRefusal(pollId, "RateLimited");
             return refused;
         }
         if (!PollRequests.IsValidId(pollId))

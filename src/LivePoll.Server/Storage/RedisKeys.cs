@@ -26,6 +26,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>List of a poll's counted votes, oldest first, one "ms voter choices previous origin node" line per vote.</summary>
     public RedisKey PollAudit(string pollId) => $"{Prefix}:poll:{{{pollId}}}:audit";
 
+    /// <summary>Hash of how a poll's votes were answered: outcome (or RateLimited) → count.</summary>
+    public RedisKey PollOutcomes(string pollId) => $"{Prefix}:poll:{{{pollId}}}:outcomes";
+
     /// <summary>Hash of a poll's held (not counted) voters: voter id → chosen option ids.</summary>
     public RedisKey PollHeld(string pollId) => $"{Prefix}:poll:{{{pollId}}}:held";
 

@@ -42,23 +42,34 @@ public abstract class PollIntegrityTests<TStore>(TStore store) : IClassFixture<T
             Assert.Equal(VoteOutcome.Accepted, result.Outcome);
         }
 
+        // Refusals are tallied too: a retry, and a vote with no voter identity.
+        var retryToken = await _server.NewVoterAsync();
+        Assert.Equal(VoteOutcome.Accepted, (await _server.VoteHttpAsync(_server.Anonymous, poll.PollId, retryToken, "1")).Outcome);
+        Assert.Equal(VoteOutcome.AlreadyVoted, (await _server.VoteHttpAsync(_server.Anonymous, poll.PollId, retryToken, "1")).Outcome);
+        Assert.Equal(VoteOutcome.VoterRequired, (await _server.VoteHttpAsync(_server.Anonymous, poll.PollId, null, "1")).Outcome);
+
         var integrity = (await _server.Http.GetFromJsonAsync<PollIntegrity>($"/api/newsroom/polls/{poll.PollId}/integrity", PollTestKit.Json).DefaultTimeout())!;
-        Assert.Equal(11, integrity.TotalVoters);
-        Assert.Equal(11, integrity.Records);
+        Assert.Equal(12, integrity.TotalVoters);
+        Assert.Equal(12, integrity.Records);
         Assert.Equal(0, integrity.Changes);
-        Assert.Equal(11, integrity.PerMinute.Sum(m => m.Votes));
-        Assert.Equal(3, integrity.Networks);   // the IPv4 address, the /64, and loopback (the hub connection)
+        Assert.Equal(12, integrity.PerMinute.Sum(m => m.Votes));
+        Assert.Equal(3, integrity.Networks);   // the IPv4 address, the /64, and loopback (the hub and the retry voter)
         Assert.Equal(6, integrity.TopNetworks[0].Votes);
-        Assert.Equal(6.0 / 11, integrity.TopNetworks[0].Share, 3);
+        Assert.Equal(6.0 / 12, integrity.TopNetworks[0].Share, 3);
         Assert.Equal(4, integrity.TopNetworks[1].Votes);
-        Assert.Equal(10, integrity.ByTransport["http"]);
+        Assert.Equal(11, integrity.ByTransport["http"]);
         Assert.Equal(1, integrity.ByTransport["hub"]);
         Assert.Contains("above 2 %", integrity.Verdict);
+        Assert.Equal(12, integrity.Outcomes["Accepted"]);
+        Assert.Equal(1, integrity.Outcomes["AlreadyVoted"]);
+        await TimeoutExtensions.WaitUntilAsync(async () =>
+            (await _server.Http.GetFromJsonAsync<PollIntegrity>($"/api/newsroom/polls/{poll.PollId}/integrity", PollTestKit.Json))!
+                .Outcomes.GetValueOrDefault("VoterRequired") == 1, "the refusal without a voter is tallied", TimeSpan.FromSeconds(10));
 
         // The audit list itself: one record per counted vote, networks only as hashes.
         var redis = _server.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
         var records = await redis.ListRangeAsync(_server.Services.GetRequiredService<RedisKeys>().PollAudit(poll.PollId));
-        Assert.Equal(11, records.Length);
+        Assert.Equal(12, records.Length);
         Assert.All(records, r =>
         {
             var text = r.ToString();
@@ -70,13 +81,13 @@ public abstract class PollIntegrityTests<TStore>(TStore store) : IClassFixture<T
         using var results = await _server.Http.GetAsync($"/api/newsroom/polls/{poll.PollId}/export").DefaultTimeout();
         Assert.Equal("text/csv", results.Content.Headers.ContentType?.MediaType);
         Assert.Contains("attachment", results.Content.Headers.ContentDisposition?.ToString());
-        Assert.Equal("option_id,option_text,votes,share_of_voters\n1,Option 1,6,0.5455\n2,Option 2,5,0.4545\n_total_voters,,11,1\n",
+        Assert.Equal("option_id,option_text,votes,share_of_voters\n1,Option 1,7,0.5833\n2,Option 2,5,0.4167\n_total_voters,,12,1\n",
             await results.Content.ReadAsStringAsync());
 
         var minutes = await _server.Http.GetStringAsync($"/api/newsroom/polls/{poll.PollId}/export?series=minutes").DefaultTimeout();
         var rows = minutes.Trim().Split('\n');
         Assert.Equal("minute_utc,votes", rows[0]);
-        Assert.Equal(11, rows.Skip(1).Sum(r => int.Parse(r.Split(',')[1])));
+        Assert.Equal(12, rows.Skip(1).Sum(r => int.Parse(r.Split(',')[1])));
 
         using var bad = await _server.Http.GetAsync($"/api/newsroom/polls/{poll.PollId}/export?series=voters").DefaultTimeout();
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);

@@ -175,6 +175,8 @@ function showIntegrity(row, pollId, report) {
           }) }, t(change))));
       }))),
     h("p", { class: "integrity-held" }, t("heldCount", { n: formatNumber(report.held) })),
+    h("p", { class: "integrity-outcomes" }, `${t("answers")}: `,
+      Object.entries(report.outcomes).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${formatNumber(v)}`).join(" · ") || "–"),
     h("p", { class: "muted" }, `${t("transports")}: `, Object.entries(report.byTransport).map(([k, v]) => `${k} ${formatNumber(v)}`).join(" · ")),
     h("p", {},
       h("a", { href: `/api/newsroom/polls/${id}/export?series=results`, download: `poll-${pollId}-results.csv`, class: "export-results" }, t("downloadResults")), " · ",
