@@ -15,7 +15,8 @@ using Scalar.AspNetCore;
 // Commands: print a new newsroom API key with its hash, or the hash of a key, for Newsroom:ApiKeys.
 if (NewsroomCommands.TryRun(args))
 {
-    return 0;
+    // A command sets its own exit code (--probe: 1 when the server is not ready).
+    return Environment.ExitCode;
 }
 
 var builder = WebApplication.CreateBuilder(args);

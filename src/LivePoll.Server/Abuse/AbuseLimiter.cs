@@ -57,6 +57,40 @@ public sealed class AbuseLimiter(IOptions<AbuseOptions> options, IConnectionMult
         TakeAsync($"sign-ins:{Network(ip)}", options.Value.SignInsPerIpPer15Minutes, Quarter);
 
     /// <summary>
+    /// How long an account name is locked after <see cref="AbuseOptions.SignInFailuresPerNamePer15Minutes"/> wrong
+    /// passwords (from any network, on any node); null when it is not.
+    /// </summary>
+    public async Task<TimeSpan?> SignInLockedAsync(string? name)
+    {
+        if (!options.Value.Enabled)
+        {
+            return null;
+        }
+        try
+        {
+            var key = keys.Limit(NameCounter(name));
+            var failures = await redis.GetDatabase().StringGetAsync(key);
+            if (!failures.HasValue || (long)failures < options.Value.SignInFailuresPerNamePer15Minutes)
+            {
+                return null;
+            }
+            return await redis.GetDatabase().KeyTimeToLiveAsync(key) ?? Quarter;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Counts a wrong password for an account name.</summary>
+    public Task RecordSignInFailureAsync(string? name) =>
+        options.Value.Enabled ? TakeAsync(NameCounter(name), int.MaxValue, Quarter) : Task.CompletedTask;
+
+    // The name as a hash: whatever text a client sends stays out of the store's key names.
+    private static string NameCounter(string? name) =>
+        "sign-in-failures:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name ?? "")))[..16];
+
+    /// <summary>
     /// Counts a new connection from <paramref name="ip"/>'s network on this node; false (not counted) when it is at its
     /// cap. Connections are a node's own resource, so this cap is per node.
     /// </summary>

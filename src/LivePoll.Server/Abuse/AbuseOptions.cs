@@ -37,6 +37,10 @@ public sealed class AbuseOptions
     [Range(1, 10_000)]
     public int SignInsPerIpPer15Minutes { get; set; } = 10;
 
+    /// <summary>Wrong passwords for one account name, from anywhere, after which the name is locked for the rest of 15 minutes.</summary>
+    [Range(1, 10_000)]
+    public int SignInFailuresPerNamePer15Minutes { get; set; } = 10;
+
     /// <summary>
     /// How much of an IPv6 address names one client for every per-IP limit: 64 bits by default (a home, an office or a phone
     /// usually holds a whole /64, and could otherwise vote from each of its addresses).

@@ -24,7 +24,11 @@ internal static class AbuseServiceCollectionExtensions
             hub.AddFilter<HubRateLimitFilter>();
         });
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<AbuseOptions>>((kestrel, limits) =>
-            kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
+        {
+            kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes;
+            // No "Server: Kestrel": nothing to tell a scanner which stack to try.
+            kestrel.AddServerHeader = false;
+        });
         services.AddCors();
         services.AddOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>().Configure<IOptions<AbuseOptions>>((cors, limits) =>
             cors.AddPolicy(CorsPolicy, p => p.WithOrigins([.. limits.Value.AllowedOrigins]).AllowAnyHeader().AllowAnyMethod().AllowCredentials()));

@@ -32,13 +32,25 @@ internal static class SessionApi
         return group;
     }
 
+    // Checked against when the name is unknown, so an unknown name costs the same time as a wrong password.
+    private static readonly Lazy<NewsroomAccount> NobodyAccount = new(() => new NewsroomAccount { Name = "", PasswordHash = Passwords.Hash(Guid.NewGuid().ToString()) });
+
     private static async Task<Results<Ok<SessionInfo>, ProblemHttpResult>> SignIn(
-        SignInRequest request, HttpContext context, IOptionsMonitor<NewsroomOptions> options)
+        SignInRequest request, HttpContext context, IOptionsMonitor<NewsroomOptions> options, AbuseLimiter limiter)
     {
-        var account = options.CurrentValue.Accounts.FirstOrDefault(a => string.Equals(a.Name, request.Name, StringComparison.Ordinal));
-        // The same answer for an unknown name and a wrong password, so names cannot be probed.
-        if (account is null || string.IsNullOrEmpty(request.Password) || request.Password.Length > 1024 || !Passwords.Verify(account, request.Password))
+        // Besides the allowance per network (the endpoint's filter), each name gets its own: guessing one account's password
+        // from many networks meets a lockout too.
+        if (await limiter.SignInLockedAsync(request.Name) is { } wait)
         {
+            return RateLimitEndpoints.TooMany(context, wait, "Too many wrong passwords for this name: it is locked for a while.");
+        }
+        var account = options.CurrentValue.Accounts.FirstOrDefault(a => string.Equals(a.Name, request.Name, StringComparison.Ordinal));
+        var password = request.Password is { Length: > 0 and <= 1024 } given ? given : null;
+        // The same answer, after the same work, for an unknown name and a wrong password, so names cannot be probed.
+        var verified = password is not null && Passwords.Verify(account ?? NobodyAccount.Value, password) && account is not null;
+        if (!verified || account is null)
+        {
+            await limiter.RecordSignInFailureAsync(request.Name);
             return TypedResults.Problem("The name or password is not right.", statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed");
         }
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, account.Name), new Claim(ClaimTypes.Role, account.Role)], NewsroomSchemes.Cookie);

@@ -22,6 +22,7 @@ public abstract class SharedLimitTests<TStore>(TStore store) : IClassFixture<TSt
         ["Limits:VotesPerIpPerMinute"] = "5",
         ["Limits:VoterTokensPerIpPerHour"] = "3",
         ["Limits:SignInsPerIpPer15Minutes"] = "4",
+        ["Limits:SignInFailuresPerNamePer15Minutes"] = "6",
         // The limit on voter tokens is what is tested here, not the proof of work (VoterChallengeTests).
         ["Voters:ChallengeMaxNumber"] = "0",
     });
@@ -88,6 +89,22 @@ public abstract class SharedLimitTests<TStore>(TStore store) : IClassFixture<TSt
         Assert.Equal([.. Enumerable.Repeat(HttpStatusCode.Unauthorized, 4), HttpStatusCode.TooManyRequests], statuses);
         // Another network signs in as usual.
         Assert.Equal(HttpStatusCode.OK, await SignInFromAsync("203.0.113.78", LivePollServer.AccountPassword));
+    }
+
+    [Fact]
+    public async Task Wrong_passwords_for_one_name_from_many_networks_lock_that_name_and_no_other()
+    {
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await SignInFromAsync($"203.0.113.{100 + i / 3}", "guess"));
+        }
+        // The seventh try, from a third network and with the right password: the name is locked for now.
+        Assert.Equal(HttpStatusCode.TooManyRequests, await SignInFromAsync("203.0.113.120", LivePollServer.AccountPassword));
+        // Another account signs in as usual, and the server does not say which stack it runs.
+        using var client = new HttpClient { BaseAddress = _server.Http.BaseAddress };
+        using var screen = await client.PostAsJsonAsync("/api/session", new { name = LivePollServer.ScreenAccount, password = LivePollServer.AccountPassword }).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.OK, screen.StatusCode);
+        Assert.False(screen.Headers.Contains("Server"));
     }
 
     private async Task<HttpResponseMessage> VoteFromAsync(string ip, string pollId)
