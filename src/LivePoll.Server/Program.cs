@@ -86,6 +86,7 @@ catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
 }
 
 app.UseForwardedHeaders();
+app.UseApiSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UsePages();

@@ -35,6 +35,24 @@ internal static class PagesApi
         return TypedResults.PhysicalFile(path, "text/html; charset=utf-8", lastModified: File.GetLastWriteTimeUtc(path));
     };
 
+    /// <summary>
+    /// The security headers of the API's answers (JSON, CSV, problems): never sniffed into something else, never framed,
+    /// nothing loaded if one is opened as a page, no referrer beyond the origin.
+    /// </summary>
+    public static IApplicationBuilder UseApiSecurityHeaders(this IApplicationBuilder app) =>
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/api"))
+            {
+                var headers = context.Response.Headers;
+                headers.XContentTypeOptions = "nosniff";
+                headers.XFrameOptions = "DENY";
+                headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
+                headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
+            }
+            return next(context);
+        });
+
     private static void Secure(HttpResponse response)
     {
         var headers = response.Headers;
