@@ -35,7 +35,12 @@ builder.Services.AddLivePollStore();
 builder.Services.AddOptions<NodeOptions>().BindConfiguration(NodeOptions.Section);
 builder.Services.AddSingleton<NodeInfo>();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSignalR(o => o.AddFilter<StoreUnavailableHubFilter>())
+builder.UseHubCallLogging();
+builder.Services.AddSignalR(o =>
+    {
+        o.AddFilter<HubCallLogFilter>();
+        o.AddFilter<StoreUnavailableHubFilter>();
+    })
     .AddJsonProtocol(o => WireFormats.Configure(o.PayloadSerializerOptions))
     .AddMessagePackProtocol(o => o.SerializerOptions = WireFormats.MessagePack)
     .AddStoreBackplane()
