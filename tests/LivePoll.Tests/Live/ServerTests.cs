@@ -30,6 +30,16 @@ public abstract class ServerTests<TStore>(TStore store) : IClassFixture<TStore>,
         using var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync());
         Assert.Equal("Healthy", body.RootElement.GetProperty("status").GetString());
         Assert.Equal("Healthy", body.RootElement.GetProperty("checks").GetProperty("store").GetProperty("status").GetString());
+        Assert.True(body.RootElement.GetProperty("checks").GetProperty("store").TryGetProperty("data", out _), "the newsroom sees the details");
+
+        // Anyone else sees the status only: no store address, no error text.
+        using var anonymous = await _server.Anonymous.GetAsync("/health/ready").DefaultTimeout();
+        Assert.Equal(HttpStatusCode.OK, anonymous.StatusCode);
+        var text = await anonymous.Content.ReadAsStringAsync();
+        using var plain = JsonDocument.Parse(text);
+        Assert.Equal("Healthy", plain.RootElement.GetProperty("checks").GetProperty("store").GetProperty("status").GetString());
+        Assert.DoesNotContain("127.0.0.1", text);
+        Assert.DoesNotContain("description", text);
     }
 
     [Theory]
