@@ -135,7 +135,7 @@ internal static class PollsApi
     private static async Task<Results<Ok<PollSnapshot>, ProblemHttpResult>> GetPoll(
         string pollId, HttpContext context, PollStore store, TimeProvider clock)
     {
-        if (!PollRequests.IsValidId(pollId) || await store.GetAsync(pollId, clock.GetUtcNow().UtcDateTime) is not { } poll)
+        if (await FindPollAsync(pollId, store, clock) is not { } poll)
         {
             return UnknownPoll(pollId);
         }
@@ -159,7 +159,7 @@ internal static class PollsApi
 
     private static async Task<IResult> GetIntegrity(string pollId, PollStore store, PollIntegrityReport report, TimeProvider clock)
     {
-        if (!PollRequests.IsValidId(pollId) || await store.GetAsync(pollId, clock.GetUtcNow().UtcDateTime) is not { } poll)
+        if (await FindPollAsync(pollId, store, clock) is not { } poll)
         {
             return UnknownPoll(pollId);
         }
@@ -193,7 +193,7 @@ internal static class PollsApi
             return TypedResults.Problem("Use ?series=results or minutes, and ?format=csv or json.", statusCode: StatusCodes.Status400BadRequest,
                 title: "Unknown export");
         }
-        if (!PollRequests.IsValidId(pollId) || await store.GetAsync(pollId, clock.GetUtcNow().UtcDateTime) is not { } poll)
+        if (await FindPollAsync(pollId, store, clock) is not { } poll)
         {
             return UnknownPoll(pollId);
         }
@@ -303,6 +303,10 @@ internal static class PollsApi
         await broadcaster.PublishStateChangeAsync(pollId);
         return TypedResults.Ok((await store.GetAsync(pollId, now))!.ToSnapshot(resultsVisible: true));
     }
+
+    /// <summary>The poll with this id as it stands now, or null when the id is malformed or no poll has it.</summary>
+    private static async Task<Poll?> FindPollAsync(string pollId, PollStore store, TimeProvider clock) =>
+        PollRequests.IsValidId(pollId) ? await store.GetAsync(pollId, clock.GetUtcNow().UtcDateTime) : null;
 
     private static ProblemHttpResult UnknownPoll(string pollId) =>
         Problem(StatusCodes.Status404NotFound, VoteOutcome.UnknownPoll, "Unknown poll", VoteResults.Create(VoteOutcome.UnknownPoll, pollId).Message);

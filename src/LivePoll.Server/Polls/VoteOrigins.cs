@@ -13,24 +13,22 @@ namespace LivePoll.Server.Polls;
 /// </summary>
 public sealed class VoteOrigins(VoterTokens tokens, AbuseLimiter limiter)
 {
-    private HMACSHA256? _hasher;
-    private readonly Lock _lock = new();
-
     /// <summary>The origin of a vote; an <paramref name="exempt"/> client (a load-tool key) is the network "exempt", never capped.</summary>
     public async ValueTask<string> DescribeAsync(IPAddress? address, VoteTransport transport, bool exempt)
     {
         var medium = transport == VoteTransport.Hub ? "hub" : "http";
         if (exempt)
         {
-            return $"exempt|{medium}";
+            return transport == VoteTransport.Hub ? "exempt|hub" : "exempt|http";
         }
-        var network = limiter.Network(address);
-        var hasher = _hasher ??= new HMACSHA256(await tokens.AuditKeyAsync());
+        return Describe(await tokens.AuditKeyAsync(), limiter.Network(address), medium);
+    }
+
+    // A one-shot HMAC: no instance shared between the threads that count votes, so no lock on the vote path.
+    private static string Describe(byte[] key, string network, string medium)
+    {
         Span<byte> mac = stackalloc byte[32];
-        lock (_lock)
-        {
-            hasher.TryComputeHash(Encoding.ASCII.GetBytes(network), mac, out _);
-        }
+        HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(network), mac);
         return $"{Convert.ToHexStringLower(mac[..6])}|{medium}";
     }
 }
