@@ -6,6 +6,7 @@ using LivePoll.Server.Live;
 using LivePoll.Server.Newsroom;
 using LivePoll.Server.Pages;
 using LivePoll.Server.Polls;
+using LivePoll.Server.Security;
 using LivePoll.Server.Storage;
 using LivePoll.Server.Tips;
 using Microsoft.AspNetCore.SignalR;
@@ -49,6 +50,9 @@ builder.Services.AddSignalR(o =>
 // Newsroom: API keys (by hash) with editor and screen roles guard every newsroom endpoint and hub method.
 builder.Services.AddNewsroomAuth();
 
+// Security posture: HTTPS/HSTS when configured, diagnostics for the newsroom only outside Development, encrypted keys.
+builder.Services.AddSecurityPosture(builder.Configuration);
+
 // Abuse limits: votes and tips rate-limited over HTTP and the hub, connections per IP capped, message and
 // body sizes bounded, pages only from allowed origins.
 builder.Services.AddAbuseLimits();
@@ -91,6 +95,7 @@ catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
 }
 
 app.UseForwardedHeaders();
+app.UseTransportSecurity();
 app.UseApiSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
@@ -104,6 +109,7 @@ app.MapScalarApiReference("/docs", o => o.WithTitle("LivePoll API"));
 
 app.UseCors(AbuseServiceCollectionExtensions.CorsPolicy);
 app.UseAuthentication();
+app.UseNewsroomGuards();
 app.UseAuthorization();
 app.UseHubDoor();
 app.UseVoters();

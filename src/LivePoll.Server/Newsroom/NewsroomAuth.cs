@@ -230,6 +230,9 @@ internal static class NewsroomAuthExtensions
             .Validate(o => o.ApiKeys.All(k => k.Role is NewsroomRoles.Editor or NewsroomRoles.Screen),
                 "Each Newsroom:ApiKeys entry needs Role 'editor' or 'screen'.");
         services.AddHostedService<FirstRunKeyAnnouncer>();
+        services.AddSingleton<StoreTicketStore>();
+        services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(NewsroomSchemes.Cookie)
+            .Configure<StoreTicketStore>((o, sessions) => o.SessionStore = sessions);
 
         // API keys for automation, a cookie for browsers; a request with a key is judged by the key.
         services.AddAuthentication(NewsroomSchemes.Newsroom)
@@ -243,6 +246,9 @@ internal static class NewsroomAuthExtensions
                 o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.ExpireTimeSpan = TimeSpan.FromHours(12);
                 o.SlidingExpiration = true;
+                // Sessions live in the store (StoreTicketStore): sign-out ends them everywhere; a changed or removed
+                // account ends them on its next request.
+                o.Events.OnValidatePrincipal = AccountStamp.ValidateAsync;
                 // An API answers 401 and 403; it does not redirect to a sign-in page.
                 o.Events.OnRedirectToLogin = c => { c.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; };
                 o.Events.OnRedirectToAccessDenied = c => { c.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; };

@@ -28,7 +28,8 @@ internal static class SessionApi
                 await context.SignOutAsync(NewsroomSchemes.Cookie);
                 return TypedResults.NoContent();
             })
-            .WithSummary("Sign out");
+            .WithSummary("Sign out")
+            .WithDescription("Ends the session in the store: the same cookie is refused afterwards on every node.");
         return group;
     }
 
@@ -53,7 +54,8 @@ internal static class SessionApi
             await limiter.RecordSignInFailureAsync(request.Name);
             return TypedResults.Problem("The name or password is not right.", statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed");
         }
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, account.Name), new Claim(ClaimTypes.Role, account.Role)], NewsroomSchemes.Cookie);
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, account.Name), new Claim(ClaimTypes.Role, account.Role),
+            new Claim(AccountStamp.ClaimType, AccountStamp.Of(account))], NewsroomSchemes.Cookie);
         await context.SignInAsync(NewsroomSchemes.Cookie, new ClaimsPrincipal(identity));
         return TypedResults.Ok(new SessionInfo(account.Name, account.Role));
     }

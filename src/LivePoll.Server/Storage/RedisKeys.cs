@@ -53,6 +53,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>List of ASP.NET Core data-protection keys (they seal the newsroom sign-in cookie), shared by every node.</summary>
     public RedisKey DataProtectionKeys => $"{Prefix}:data-protection:keys";
 
+    /// <summary>A newsroom sign-in session (the cookie holds only its id): deleting it signs the cookie out on every node.</summary>
+    public RedisKey NewsroomSession(string id) => $"{Prefix}:newsroom:session:{id}";
+
     /// <summary>A rate-limit counter of one partition (e.g. <c>votes:203.0.113.7/32</c>) in its current window.</summary>
     public RedisKey Limit(string partition) => $"{Prefix}:limit:{partition}";
 

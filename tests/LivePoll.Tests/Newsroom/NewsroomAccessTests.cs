@@ -74,6 +74,8 @@ public sealed class NewsroomAccessTests(RedisStoreFixture store) : IClassFixture
     {
         var cookies = new CookieContainer();
         using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = _server.BaseAddress };
+        // Browsers send their page's origin with every change.
+        browser.DefaultRequestHeaders.Add("Origin", _server.BaseAddress.GetLeftPart(UriPartial.Authority));
 
         using (var wrong = await browser.PostAsJsonAsync("/api/session", new { name = LivePollServer.EditorAccount, password = "guess" }).DefaultTimeout())
         {

@@ -1,0 +1,142 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using LivePoll.Server.Newsroom;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Options;
+
+namespace LivePoll.Server.Security;
+
+internal static class SecurityExtensions
+{
+    private static readonly PathString[] DiagnosticsPaths = ["/metrics", "/openapi", "/docs", "/scalar"];
+
+    public static IServiceCollection AddSecurityPosture(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.Section)
+            .Validate(o => o.DiagnosticsNetworks.All(n => IPNetwork.TryParse(n, out _)),
+                "Security:DiagnosticsNetworks entries must be networks in CIDR form, such as 10.0.0.0/8 or 127.0.0.1/32.")
+            .Validate(o => o.HstsMaxAgeDays is >= 1 and <= 3650, "Security:HstsMaxAgeDays is from 1 to 3650.")
+            .Validate(o => o.DataProtectionCertificate is null || File.Exists(o.DataProtectionCertificate),
+                "Security:DataProtectionCertificate names a file that does not exist: give the path of a PFX certificate with its private key.")
+            .ValidateOnStart();
+        services.AddHsts(_ => { });
+        services.AddOptions<Microsoft.AspNetCore.HttpsPolicy.HstsOptions>().Configure<IOptions<SecurityOptions>>((hsts, security) =>
+        {
+            hsts.MaxAge = TimeSpan.FromDays(security.Value.HstsMaxAgeDays);
+            hsts.IncludeSubDomains = security.Value.HstsIncludeSubDomains;
+        });
+        services.AddHttpsRedirection(_ => { });
+        services.AddOptions<Microsoft.AspNetCore.HttpsPolicy.HttpsRedirectionOptions>().Configure<IOptions<SecurityOptions>>((redirect, security) =>
+            redirect.HttpsPort = security.Value.HttpsPort);
+
+        // Data-protection keys seal the newsroom's cookies; with a certificate they are encrypted before they reach the store.
+        if (configuration[$"{SecurityOptions.Section}:{nameof(SecurityOptions.DataProtectionCertificate)}"] is { Length: > 0 } path && File.Exists(path))
+        {
+            string? problem = null;
+            try
+            {
+                var certificate = X509CertificateLoader.LoadPkcs12FromFile(path,
+                    configuration[$"{SecurityOptions.Section}:{nameof(SecurityOptions.DataProtectionCertificatePassword)}"], X509KeyStorageFlags.EphemeralKeySet);
+                if (certificate.HasPrivateKey)
+                {
+                    services.AddDataProtection().ProtectKeysWithCertificate(certificate);
+                }
+                else
+                {
+                    problem = "Security:DataProtectionCertificate has no private key: export it as a PFX with its key.";
+                }
+            }
+            catch (System.Security.Cryptography.CryptographicException e)
+            {
+                problem = $"Security:DataProtectionCertificate could not be read ({e.Message.TrimEnd('.')}): is it a PFX, and is Security:DataProtectionCertificatePassword right?";
+            }
+            if (problem is not null)
+            {
+                services.AddOptions<SecurityOptions>().Validate(_ => false, problem);
+            }
+        }
+        return services;
+    }
+
+    /// <summary>HTTPS redirection and HSTS, when configured; before anything answers.</summary>
+    public static WebApplication UseTransportSecurity(this WebApplication app)
+    {
+        var security = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        if (security.HttpsRedirection)
+        {
+            app.UseHttpsRedirection();
+        }
+        if (security.Hsts)
+        {
+            app.UseHsts();
+        }
+        return app;
+    }
+
+    /// <summary>
+    /// After authentication: keeps /metrics, /openapi and /docs for the newsroom and configured networks (outside
+    /// Development), and refuses cookie-authenticated writes that did not come from this site's own pages.
+    /// </summary>
+    public static WebApplication UseNewsroomGuards(this WebApplication app)
+    {
+        var security = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
+        var open = security.OpenDiagnostics ?? app.Environment.IsDevelopment();
+        var networks = security.DiagnosticsNetworks.Select(IPNetwork.Parse).ToArray();
+        app.Use(async (context, next) =>
+        {
+            if (!open && IsDiagnostics(context.Request.Path) && !MaySeeDiagnostics(context, networks))
+            {
+                await Results.Problem("The metrics and the API description are for the newsroom here: send a newsroom API key "
+                    + "(Authorization: Bearer …), sign in, or call from a network in Security:DiagnosticsNetworks.",
+                    statusCode: StatusCodes.Status403Forbidden, title: "Not public on this server").ExecuteAsync(context);
+                return;
+            }
+            if (IsCookieWrite(context) && !FromOwnPages(context.Request, out var from))
+            {
+                await Results.Problem(from is null
+                    ? "A change made with the newsroom's sign-in cookie must come from this site's pages: the request had no Origin or Referer header."
+                    : $"A change made with the newsroom's sign-in cookie must come from this site's pages, not from {from}.",
+                    statusCode: StatusCodes.Status403Forbidden, title: "Cross-site request refused").ExecuteAsync(context);
+                return;
+            }
+            await next(context);
+        });
+        return app;
+    }
+
+    private static bool IsDiagnostics(PathString path) => DiagnosticsPaths.Any(p => path.StartsWithSegments(p));
+
+    private static bool MaySeeDiagnostics(HttpContext context, IPNetwork[] networks)
+    {
+        if (context.User.IsInRole(NewsroomRoles.Editor) || context.User.IsInRole(NewsroomRoles.Screen))
+        {
+            return true;
+        }
+        var address = context.Connection.RemoteIpAddress;
+        if (address is null)
+        {
+            return false;
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        return networks.Any(n => n.Contains(address));
+    }
+
+    /// <summary>A request that changes something, made with the sign-in cookie (a browser sends it on its own).</summary>
+    private static bool IsCookieWrite(HttpContext context) =>
+        !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && !HttpMethods.IsOptions(context.Request.Method)
+        && context.User.Identity is { IsAuthenticated: true, AuthenticationType: NewsroomSchemes.Cookie }
+        // The hub's negotiation is a POST but changes nothing; the hub door checks the origin of hub connections.
+        && !context.Request.Path.StartsWithSegments(Contracts.HubPaths.Live);
+
+    /// <summary>Origin (or, without it, Referer) names this server's own host, as browsers send with our pages' requests.</summary>
+    private static bool FromOwnPages(HttpRequest request, out string? from)
+    {
+        from = request.Headers.Origin.ToString() is { Length: > 0 } origin ? origin
+            : request.Headers.Referer.ToString() is { Length: > 0 } referer ? referer : null;
+        return from is not null && Uri.TryCreate(from, UriKind.Absolute, out var uri)
+            && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+    }
+}
