@@ -74,6 +74,12 @@ public sealed record ArticleView
 
     [Key("updatedAt")] public required DateTime UpdatedAt { get; init; }
 
+    /// <summary>
+    /// Grows by one with every change of the article. Its HTTP answers carry it as the ETag <c>"v{version}"</c>; send it back
+    /// in If-Match to change the article only if nobody else changed it since (412 otherwise).
+    /// </summary>
+    [Key("version")] public int Version { get; init; }
+
     /// <summary>The latest correction's note, for a corrected article.</summary>
     [Key("correctionNote")] public string? CorrectionNote { get; init; }
 

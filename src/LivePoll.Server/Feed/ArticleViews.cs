@@ -32,6 +32,7 @@ public sealed class ArticleViews(IOptions<NewsroomOptions> newsroom)
             PublishedAt = article.PublishedAt,
             PublishAt = article.PublishAt,
             UpdatedAt = article.UpdatedAt,
+            Version = article.Version,
             CorrectionNote = article.Corrections.Count > 0 ? article.Corrections[^1].Note : null,
             Corrections = article.Corrections,
             TipCredit = article.TipCredit,

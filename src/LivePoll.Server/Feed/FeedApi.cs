@@ -22,32 +22,130 @@ internal static class FeedApi
             .WithDescription("Oldest first: publications, corrections, retractions, pins. complete=false: more than one answer "
                 + "holds; reload the feed page.");
         group.MapGet("/articles/{articleId}", GetArticle)
-            .WithSummary("One article with its permalink and share links");
+            .Produces<ArticleView>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("One article with its permalink and share links")
+            .WithDescription("Answers with ETag \"v{version}\"; with If-None-Match of that ETag, 304 while the article is unchanged.");
         return group;
     }
 
     /// <summary>Newsroom endpoints for articles, on the newsroom group.</summary>
     public static RouteGroupBuilder MapNewsroomFeed(this RouteGroupBuilder newsroom)
     {
+        const string ifMatch = " Send If-Match with the ETag of the version you saw (\"v3\") to change it only if nobody changed it since: "
+            + "412 with the current ETag otherwise. Without If-Match the change is made on the article as it stands (two corrections both land).";
         var group = newsroom.MapGroup("/articles");
         group.MapGet("/", async (FeedStore store, ArticleViews views) =>
                 TypedResults.Ok((await store.AllAsync()).Select(a => views.View(a.Article, a.Sequence)).ToList()))
             .WithSummary("Every article, drafts and scheduled included, newest change first");
+        group.MapGet("/{articleId}", async (string articleId, FeedService feed, HttpContext context) =>
+                await feed.GetAsync(articleId, newsroom: true) is { } article ? Answer(context, new ArticleResult(ArticleOutcome.Done, article)) : NotFound(articleId))
+            .Produces<ArticleView>()
+            .WithSummary("One article, drafts and scheduled included, with its ETag");
         group.MapPost("/", Create)
+            .Produces<ArticleView>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Publish an article now, at publishAt, or keep it as a draft")
-            .WithDescription("The body is sanitised (HtmlSanitizer's default allow-list): scripts, event handlers and javascript: links are removed.")
+            .WithDescription("The body is sanitised (HtmlSanitizer's default allow-list: scripts, event handlers and javascript: links are removed), "
+                + "then held to 100,000 characters; elements may nest at most 256 deep. Send an Idempotency-Key header (1-200 visible characters, "
+                + "e.g. a UUID made when the form opened) so that a retried or double-clicked request makes one article: a repeat within a day "
+                + "answers 201 with the same article and Idempotent-Replayed: true; the same key with other content is 422.")
             .EditorsOnly();
-        group.MapPost("/{articleId}/publish", PublishNow).WithSummary("Publish a draft or scheduled article now")
-            .EditorsOnly();
-        group.MapPost("/{articleId}/corrections", Correct).WithSummary("Correct a published article; note is required and shown to readers")
-            .EditorsOnly();
-        group.MapPost("/{articleId}/retract", Retract).WithSummary("Retract an article from the feed")
-            .EditorsOnly();
-        group.MapPost("/{articleId}/pin", (string articleId, FeedService feed) => Pin(articleId, true, feed)).WithSummary("Pin an article")
-            .EditorsOnly();
-        group.MapPost("/{articleId}/unpin", (string articleId, FeedService feed) => Pin(articleId, false, feed)).WithSummary("Unpin an article")
-            .EditorsOnly();
+        group.MapPost("/{articleId}/publish", (string articleId, FeedService feed, HttpContext context) =>
+                Change(context, articleId, ifMatchVersion => feed.PublishNowAsync(articleId, ifMatchVersion)))
+            .WithChangeMetadata("Publish a draft or scheduled article now", "A second request for the same article is 409: it is already published." + ifMatch);
+        group.MapPost("/{articleId}/corrections", (string articleId, [FromBody] CorrectionInput input, FeedService feed, HttpContext context) =>
+                Change(context, articleId, ifMatchVersion => feed.CorrectAsync(articleId, input, ifMatchVersion)))
+            .ProducesValidationProblem()
+            .WithChangeMetadata("Correct a published article; note is required and shown to readers", "Fields left out keep their value." + ifMatch);
+        group.MapPost("/{articleId}/retract", (string articleId, [FromBody] RetractInput? input, FeedService feed, HttpContext context) =>
+                Change(context, articleId, ifMatchVersion => feed.RetractAsync(articleId, input?.Note, ifMatchVersion)))
+            .WithChangeMetadata("Retract an article from the feed", "Retracting a draft or scheduled article keeps it from ever appearing; "
+                + "retracting twice changes nothing." + ifMatch);
+        group.MapPost("/{articleId}/pin", (string articleId, FeedService feed, HttpContext context) =>
+                Change(context, articleId, ifMatchVersion => feed.PinAsync(articleId, true, ifMatchVersion)))
+            .WithChangeMetadata("Pin an article", ifMatch);
+        group.MapPost("/{articleId}/unpin", (string articleId, FeedService feed, HttpContext context) =>
+                Change(context, articleId, ifMatchVersion => feed.PinAsync(articleId, false, ifMatchVersion)))
+            .WithChangeMetadata("Unpin an article", ifMatch);
         return group;
+    }
+
+    private static RouteHandlerBuilder WithChangeMetadata(this RouteHandlerBuilder endpoint, string summary, string description) =>
+        endpoint.Produces<ArticleView>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithSummary(summary)
+            .WithDescription(description)
+            .EditorsOnly();
+
+    /// <summary>Runs a change with the version If-Match names (none: the article as it stands), or says what is wrong with If-Match.</summary>
+    private static async Task<IResult> Change(HttpContext context, string articleId, Func<int?, Task<ArticleResult>> change)
+    {
+        if (!TryReadIfMatch(context.Request, out var version))
+        {
+            return TypedResults.Problem("If-Match must be one ETag this API gave for the article, such as \"v3\", or *.",
+                statusCode: StatusCodes.Status400BadRequest, title: "If-Match is not valid");
+        }
+        var result = await change(version);
+        return result.Outcome == ArticleOutcome.NotFound ? NotFound(articleId) : Answer(context, result);
+    }
+
+    /// <summary>An article result as an HTTP answer, with the article's version as its ETag.</summary>
+    private static IResult Answer(HttpContext context, ArticleResult result, bool created = false)
+    {
+        if (result.Article is { } article)
+        {
+            context.Response.Headers.ETag = ETagOf(article);
+        }
+        return result.Outcome switch
+        {
+            ArticleOutcome.Done when created => TypedResults.Created($"/api/articles/{result.Article!.Id}", result.Article),
+            ArticleOutcome.Done => TypedResults.Ok(result.Article),
+            ArticleOutcome.Replayed => Replayed(context, result.Article!),
+            ArticleOutcome.Invalid => TypedResults.ValidationProblem(result.Errors!, title: "The article is not valid"),
+            ArticleOutcome.Stale => TypedResults.Problem(result.Error, statusCode: StatusCodes.Status412PreconditionFailed, title: "The article changed"),
+            ArticleOutcome.KeyReused => TypedResults.Problem(result.Error, statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused"),
+            ArticleOutcome.Conflict => TypedResults.Problem(result.Error, statusCode: StatusCodes.Status409Conflict, title: "Not possible in this state"),
+            _ => TypedResults.Problem("There is no such article.", statusCode: StatusCodes.Status404NotFound, title: "Unknown article"),
+        };
+    }
+
+    private static IResult Replayed(HttpContext context, ArticleView article)
+    {
+        context.Response.Headers["Idempotent-Replayed"] = "true";
+        return TypedResults.Created($"/api/articles/{article.Id}", article);
+    }
+
+    internal static string ETagOf(ArticleView article) => $"\"v{article.Version}\"";
+
+    /// <summary>If-Match: absent or * (null: any version), or one "vN" ETag, weak or strong.</summary>
+    private static bool TryReadIfMatch(HttpRequest request, out int? version)
+    {
+        version = null;
+        var values = request.Headers.IfMatch;
+        if (values.Count == 0 || (values.Count == 1 && values[0]!.Trim() == "*"))
+        {
+            return true;
+        }
+        if (values.Count != 1)
+        {
+            return false;
+        }
+        var tag = values[0]!.Trim();
+        if (tag.StartsWith("W/", StringComparison.Ordinal))
+        {
+            tag = tag[2..];
+        }
+        if (tag.Length > 3 && tag[0] == '"' && tag[1] == 'v' && tag[^1] == '"'
+            && int.TryParse(tag.AsSpan(2, tag.Length - 3), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+        {
+            version = parsed;
+            return true;
+        }
+        return false;
     }
 
     private static async Task<Ok<FeedPage>> GetPage(FeedStore store, ArticleViews views, FeedDays days, TimeProvider clock,
@@ -85,43 +183,30 @@ internal static class FeedApi
         return TypedResults.Ok(new FeedCatchUp { Events = events, LastSequence = complete ? last : events.Count > 0 ? events[^1].Sequence : from, Complete = complete });
     }
 
-    private static async Task<Results<Ok<ArticleView>, ProblemHttpResult>> GetArticle(string articleId, FeedService feed) =>
-        await feed.GetAsync(articleId, newsroom: false) is { } article ? TypedResults.Ok(article) : NotFound(articleId);
-
-    private static async Task<Results<Created<ArticleView>, ValidationProblem>> Create([FromBody] ArticleInput input, FeedService feed)
+    private static async Task<IResult> GetArticle(string articleId, FeedService feed, HttpContext context)
     {
-        var (errors, article) = await feed.CreateAsync(input);
-        return article is null
-            ? TypedResults.ValidationProblem(errors, title: "The article is not valid")
-            : TypedResults.Created($"/api/articles/{article.Id}", article);
+        if (await feed.GetAsync(articleId, newsroom: false) is not { } article)
+        {
+            return NotFound(articleId);
+        }
+        var etag = ETagOf(article);
+        if (context.Request.Headers.IfNoneMatch.Any(v => v == etag || v == "W/" + etag))
+        {
+            context.Response.Headers.ETag = etag;
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return Answer(context, new ArticleResult(ArticleOutcome.Done, article));
     }
 
-    private static async Task<Results<Ok<ArticleView>, ProblemHttpResult>> PublishNow(string articleId, FeedService feed)
+    private static async Task<IResult> Create([FromBody] ArticleInput input, FeedService feed, HttpContext context)
     {
-        var (error, article) = await feed.PublishNowAsync(articleId);
-        return article is null ? NotFound(articleId)
-            : error is not null ? TypedResults.Problem(error, statusCode: StatusCodes.Status409Conflict, title: "Cannot publish")
-            : TypedResults.Ok(article);
-    }
-
-    private static async Task<Results<Ok<ArticleView>, ValidationProblem, ProblemHttpResult>> Correct(
-        string articleId, [FromBody] CorrectionInput input, FeedService feed)
-    {
-        var (errors, article) = await feed.CorrectAsync(articleId, input);
-        return errors.Count > 0 ? TypedResults.ValidationProblem(errors, title: "The correction is not valid")
-            : article is null ? NotFound(articleId)
-            : TypedResults.Ok(article);
-    }
-
-    private static async Task<Results<Ok<ArticleView>, ProblemHttpResult>> Retract(string articleId, FeedService feed, [FromBody] RetractInput? input) =>
-        await feed.RetractAsync(articleId, input?.Note) is { } article ? TypedResults.Ok(article) : NotFound(articleId);
-
-    private static async Task<Results<Ok<ArticleView>, ProblemHttpResult>> Pin(string articleId, bool pinned, FeedService feed)
-    {
-        var (error, article) = await feed.PinAsync(articleId, pinned);
-        return article is null ? NotFound(articleId)
-            : error is not null ? TypedResults.Problem(error, statusCode: StatusCodes.Status409Conflict, title: "Cannot pin")
-            : TypedResults.Ok(article);
+        var key = context.Request.Headers["Idempotency-Key"].ToString();
+        if (key.Length > 0 && (key.Length > 200 || key.Any(c => c is < '!' or > '~')))
+        {
+            return TypedResults.Problem("Idempotency-Key is 1 to 200 visible ASCII characters, e.g. a UUID.",
+                statusCode: StatusCodes.Status400BadRequest, title: "Idempotency-Key is not valid");
+        }
+        return Answer(context, await feed.CreateAsync(input, idempotencyKey: key.Length > 0 ? key : null), created: true);
     }
 
     private static ProblemHttpResult NotFound(string articleId) =>

@@ -73,8 +73,8 @@ public sealed class FeedDemoData(FeedStore store, StoreConnection connection, IO
 
     private async Task PublishAsync(Article article)
     {
-        var sequence = await store.AppendAsync(FeedEventKind.Published, article, 0, article.PublishedAt!.Value);
-        await relay.NotifyAsync(sequence);
+        var change = await store.ChangeAsync(article, 0, FeedEventKind.Published, 0, article.PublishedAt!.Value);
+        await relay.NotifyAsync(change.Sequence);
     }
 
     private const string SeedArticleBody = """

@@ -1,28 +1,68 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Ganss.Xss;
 using LivePoll.Contracts;
 using LivePoll.Server.Diagnostics;
 
 namespace LivePoll.Server.Feed;
 
+/// <summary>What became of a newsroom request about an article.</summary>
+public enum ArticleOutcome
+{
+    /// <summary>Done: <see cref="ArticleResult.Article"/> is the article as it now stands.</summary>
+    Done,
+
+    /// <summary>The same Idempotency-Key made this article before; nothing new was made.</summary>
+    Replayed,
+
+    NotFound,
+
+    /// <summary>The input is not valid: <see cref="ArticleResult.Errors"/> by field.</summary>
+    Invalid,
+
+    /// <summary>The article's state does not allow it (e.g. correcting a retracted article).</summary>
+    Conflict,
+
+    /// <summary>If-Match named a version the article no longer has.</summary>
+    Stale,
+
+    /// <summary>The Idempotency-Key was used for a different article.</summary>
+    KeyReused,
+}
+
+public sealed record ArticleResult(ArticleOutcome Outcome, ArticleView? Article = null, string? Error = null,
+    Dictionary<string, string[]>? Errors = null);
+
 /// <summary>
 /// What the newsroom does to the feed: publish (now, later, or keep as draft), correct, retract, pin.
-/// Bodies are sanitised before they are stored, so no script ever reaches a reader. Each change becomes one
-/// feed event that the relay on every node delivers to its readers.
+/// Bodies are sanitised before they are stored, so no script ever reaches a reader. Every change is one store script
+/// that checks the article's version and writes the change with its feed event, so two changes never lose one another:
+/// a change made from an older version is made again from the current one (or refused with 412 when the caller named
+/// the version it saw in If-Match). The relay on every node delivers each event to its readers.
 /// </summary>
 public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews views,
     TimeProvider clock, LivePollMetrics metrics)
 {
+    /// <summary>How many times a change is made again when others changed the article meanwhile.</summary>
+    private const int Attempts = 20;
+
     private static readonly HtmlSanitizer Sanitizer = new();
 
     public DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-    /// <summary>Creates an article; returns the errors by field, or the article as it now stands.</summary>
-    public async Task<(Dictionary<string, string[]> Errors, ArticleView? Article)> CreateAsync(ArticleInput input, string? tipCredit = null)
+    /// <summary>
+    /// Creates an article. With <paramref name="idempotencyKey"/>, the same key and input within a day make one article:
+    /// a repeat answers with the article the first made.
+    /// </summary>
+    public async Task<ArticleResult> CreateAsync(ArticleInput input, string? tipCredit = null, string? idempotencyKey = null)
     {
         var errors = FeedValidation.Validate(input, Now);
+        var body = errors.ContainsKey("body") ? "" : Sanitize(input.Body);
+        FeedValidation.CheckCleanBody(errors, body);
         if (errors.Count > 0)
         {
-            return (errors, null);
+            return new ArticleResult(ArticleOutcome.Invalid, Errors: errors);
         }
         var now = Now;
         var state = input.Draft == true ? ArticleState.Draft
@@ -34,7 +74,7 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
             State = state,
             Title = input.Title!.Trim(),
             Lead = Trim(input.Lead),
-            Body = Sanitize(input.Body),
+            Body = body,
             ImageUrl = Trim(input.ImageUrl),
             ImageCredit = Trim(input.ImageCredit),
             SourceName = Trim(input.SourceName),
@@ -48,122 +88,100 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
             UpdatedAt = now,
             TipCredit = tipCredit,
         };
-        if (state == ArticleState.Published)
+        var idempotency = idempotencyKey is null ? ((string, string)?)null : (idempotencyKey, Fingerprint(input, tipCredit));
+        var change = await store.ChangeAsync(article, 0, state == ArticleState.Published ? FeedEventKind.Published : null, 0, now, idempotency);
+        if (change.Outcome == ArticleChangeOutcome.Replayed)
         {
-            return (errors, await AppendAsync(FeedEventKind.Published, article, 0));
+            var replay = change.Replay ?? "|";
+            var (id, fingerprint) = (replay[..replay.IndexOf('|')], replay[(replay.IndexOf('|') + 1)..]);
+            if (idempotency is not { } used || fingerprint != used.Item2)
+            {
+                return new ArticleResult(ArticleOutcome.KeyReused,
+                    Error: $"This Idempotency-Key made article '{id}' from a different request within the last day; use a new key for a new article.");
+            }
+            return await store.GetAsync(id) is var (made, sequence)
+                ? new ArticleResult(ArticleOutcome.Replayed, views.View(made, sequence))
+                : new ArticleResult(ArticleOutcome.NotFound);
         }
-        await store.SaveUnpublishedAsync(article);
-        return (errors, views.View(article, 0));
+        return new ArticleResult(ArticleOutcome.Done, await DeliveredAsync(change, FeedEventKind.Published, 0));
     }
 
-    /// <summary>Publishes a draft or scheduled article now; null when there is no such article.</summary>
-    public async Task<(string? Error, ArticleView? Article)> PublishNowAsync(string id)
-    {
-        if (await store.GetAsync(id) is not var (article, sequence))
-        {
-            return (null, null);
-        }
-        if (article.InFeed)
-        {
-            return ("The article is already published.", views.View(article, sequence));
-        }
-        if (article.State == ArticleState.Retracted)
-        {
-            return ("A retracted article cannot be published again; publish a new one.", views.View(article, sequence));
-        }
-        var published = article with { State = ArticleState.Published, PublishedAt = Now, PublishAt = null, UpdatedAt = Now };
-        var wasScheduled = article.State == ArticleState.Scheduled;
-        var view = await AppendAsync(FeedEventKind.Published, published, 0, onlyIfScheduled: wasScheduled);
-        return (null, view);
-    }
+    /// <summary>Publishes a draft or scheduled article now.</summary>
+    public Task<ArticleResult> PublishNowAsync(string id, int? ifMatch = null) => ChangeAsync(id, ifMatch, (article, _) =>
+        article.InFeed ? Refuse("The article is already published.")
+        : article.State == ArticleState.Retracted ? Refuse("A retracted article cannot be published again; publish a new one.")
+        : Make(FeedEventKind.Published, article with { State = ArticleState.Published, PublishedAt = Now, PublishAt = null, UpdatedAt = Now }));
 
     /// <summary>Publishes the scheduled articles whose time has come; each by exactly one node.</summary>
     public async Task PublishDueAsync()
     {
         foreach (var id in await store.DueAsync(Now))
         {
-            if (await store.GetAsync(id) is var (article, _) && article.State == ArticleState.Scheduled)
+            if (await store.GetAsync(id) is not var (article, _) || article.State != ArticleState.Scheduled)
             {
+                // Not scheduled any more (changed by a version that kept the schedule apart): nothing to publish.
+                await store.UnscheduleAsync(id);
+            }
+            else
+            {
+                // Made from the version read: if an editor changed or retracted it meanwhile, or another node published it,
+                // the store refuses this and the next turn sees the article as it now is.
                 var published = article with { State = ArticleState.Published, PublishedAt = Now, PublishAt = null, UpdatedAt = Now };
-                await AppendAsync(FeedEventKind.Published, published, 0, onlyIfScheduled: true);
+                await DeliveredAsync(await store.ChangeAsync(published, article.Version, FeedEventKind.Published, 0, Now), FeedEventKind.Published, 0);
             }
         }
     }
 
-    public async Task<(Dictionary<string, string[]> Errors, ArticleView? Article)> CorrectAsync(string id, CorrectionInput input)
+    public async Task<ArticleResult> CorrectAsync(string id, CorrectionInput input, int? ifMatch = null)
     {
         var errors = FeedValidation.Validate(input);
+        var body = input.Body is null || errors.ContainsKey("body") ? null : Sanitize(input.Body);
+        FeedValidation.CheckCleanBody(errors, body);
         if (errors.Count > 0)
         {
-            return (errors, null);
+            return new ArticleResult(ArticleOutcome.Invalid, Errors: errors);
         }
-        if (await store.GetAsync(id) is not var (article, sequence))
+        return await ChangeAsync(id, ifMatch, (article, _) =>
         {
-            return (errors, null);
-        }
-        if (!article.InFeed)
-        {
-            errors["state"] = [$"Only a published article can be corrected; this one is {article.State}."];
-            return (errors, null);
-        }
-        var now = Now;
-        var corrected = article with
-        {
-            State = ArticleState.Corrected,
-            Title = Trim(input.Title) ?? article.Title,
-            Lead = input.Lead is null ? article.Lead : Trim(input.Lead),
-            Body = input.Body is null ? article.Body : Sanitize(input.Body),
-            ImageUrl = input.ImageUrl is null ? article.ImageUrl : Trim(input.ImageUrl),
-            ImageCredit = input.ImageCredit is null ? article.ImageCredit : Trim(input.ImageCredit),
-            SourceName = input.SourceName is null ? article.SourceName : Trim(input.SourceName),
-            SourceUrl = input.SourceUrl is null ? article.SourceUrl : Trim(input.SourceUrl),
-            UpdatedAt = now,
-            Corrections = [.. article.Corrections, new Correction { At = now, Note = input.Note!.Trim() }],
-        };
-        return (errors, await AppendAsync(FeedEventKind.Corrected, corrected, sequence));
+            if (!article.InFeed)
+            {
+                return Refuse($"Only a published article can be corrected; this one is {article.State}.");
+            }
+            var now = Now;
+            return Make(FeedEventKind.Corrected, article with
+            {
+                State = ArticleState.Corrected,
+                Title = Trim(input.Title) ?? article.Title,
+                Lead = input.Lead is null ? article.Lead : Trim(input.Lead),
+                Body = body ?? article.Body,
+                ImageUrl = input.ImageUrl is null ? article.ImageUrl : Trim(input.ImageUrl),
+                ImageCredit = input.ImageCredit is null ? article.ImageCredit : Trim(input.ImageCredit),
+                SourceName = input.SourceName is null ? article.SourceName : Trim(input.SourceName),
+                SourceUrl = input.SourceUrl is null ? article.SourceUrl : Trim(input.SourceUrl),
+                UpdatedAt = now,
+                Corrections = [.. article.Corrections, new Correction { At = now, Note = input.Note!.Trim() }],
+            });
+        });
     }
 
-    /// <summary>Withdraws an article from the feed; null when there is no such article.</summary>
-    public async Task<ArticleView?> RetractAsync(string id, string? note)
+    /// <summary>Withdraws an article from the feed (a draft or scheduled one just never appears).</summary>
+    public Task<ArticleResult> RetractAsync(string id, string? note, int? ifMatch = null) => ChangeAsync(id, ifMatch, (article, _) =>
     {
-        if (await store.GetAsync(id) is not var (article, sequence))
-        {
-            return null;
-        }
         if (article.State == ArticleState.Retracted)
         {
-            return views.View(article, sequence);
+            return Unchanged;
         }
         var corrections = string.IsNullOrWhiteSpace(note)
             ? article.Corrections
             : [.. article.Corrections, new Correction { At = Now, Note = note.Trim() }];
-        var retracted = article with { State = ArticleState.Retracted, Pinned = false, UpdatedAt = Now, Corrections = corrections };
-        if (!article.InFeed)
-        {
-            await store.SaveUnpublishedAsync(retracted);
-            return views.View(retracted, sequence);
-        }
-        return await AppendAsync(FeedEventKind.Retracted, retracted, sequence);
-    }
+        var retracted = article with { State = ArticleState.Retracted, Pinned = false, PublishAt = null, UpdatedAt = Now, Corrections = corrections };
+        return Make(article.InFeed ? FeedEventKind.Retracted : null, retracted);
+    });
 
-    public async Task<(string? Error, ArticleView? Article)> PinAsync(string id, bool pinned)
-    {
-        if (await store.GetAsync(id) is not var (article, sequence))
-        {
-            return (null, null);
-        }
-        if (article.State == ArticleState.Retracted)
-        {
-            return ("A retracted article cannot be pinned.", views.View(article, sequence));
-        }
-        var changed = article with { Pinned = pinned, UpdatedAt = Now };
-        if (!article.InFeed)
-        {
-            await store.SaveUnpublishedAsync(changed);
-            return (null, views.View(changed, sequence));
-        }
-        return (null, await AppendAsync(pinned ? FeedEventKind.Pinned : FeedEventKind.Unpinned, changed, sequence));
-    }
+    public Task<ArticleResult> PinAsync(string id, bool pinned, int? ifMatch = null) => ChangeAsync(id, ifMatch, (article, _) =>
+        article.State == ArticleState.Retracted ? Refuse("A retracted article cannot be pinned.")
+        : article.Pinned == pinned ? Unchanged
+        : Make(article.InFeed ? (pinned ? FeedEventKind.Pinned : FeedEventKind.Unpinned) : null, article with { Pinned = pinned, UpdatedAt = Now }));
 
     public async Task<ArticleView?> GetAsync(string id, bool newsroom)
     {
@@ -174,17 +192,76 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
         return views.View(article, sequence);
     }
 
-    private async Task<ArticleView?> AppendAsync(FeedEventKind kind, Article article, long articleSequence, bool onlyIfScheduled = false)
+    /// <summary>What a change does to the article as it stands: refuse, nothing, or store this with this event.</summary>
+    private readonly record struct Decision(string? Refusal, Article? Changed, FeedEventKind? Kind);
+
+    private static Decision Refuse(string why) => new(why, null, null);
+
+    private static Decision Unchanged => new(null, null, null);
+
+    private static Decision Make(FeedEventKind? kind, Article changed) => new(null, changed, kind);
+
+    /// <summary>
+    /// Reads the article, decides, and stores the change from the version read; when someone else changed the article in
+    /// between, decides again on what they left (so two corrections both land and a correction never revives a retraction),
+    /// unless the caller named the version it saw (<paramref name="ifMatch"/>): then the answer is <see cref="ArticleOutcome.Stale"/>.
+    /// </summary>
+    private async Task<ArticleResult> ChangeAsync(string id, int? ifMatch, Func<Article, long, Decision> decide)
     {
-        var sequence = await store.AppendAsync(kind, article, articleSequence, Now, onlyIfScheduled);
-        if (sequence == 0)
+        for (var attempt = 0; attempt < Attempts; attempt++)
         {
-            return (await store.GetAsync(article.Id)) is var (current, currentSequence) ? views.View(current, currentSequence) : null;
+            if (await store.GetAsync(id) is not var (article, sequence))
+            {
+                return new ArticleResult(ArticleOutcome.NotFound);
+            }
+            if (ifMatch is { } expected && expected != article.Version)
+            {
+                return StaleAnswer(article, sequence, expected);
+            }
+            var decision = decide(article, sequence);
+            if (decision.Refusal is { } refusal)
+            {
+                return new ArticleResult(ArticleOutcome.Conflict, views.View(article, sequence), refusal);
+            }
+            if (decision.Changed is not { } changed)
+            {
+                return new ArticleResult(ArticleOutcome.Done, views.View(article, sequence));
+            }
+            var change = await store.ChangeAsync(changed, article.Version, decision.Kind, sequence, Now);
+            if (change.Outcome == ArticleChangeOutcome.Stored)
+            {
+                return new ArticleResult(ArticleOutcome.Done, await DeliveredAsync(change, decision.Kind, sequence));
+            }
+            if (ifMatch is { } named && await store.GetAsync(id) is var (now, nowSequence))
+            {
+                return StaleAnswer(now, nowSequence, named);
+            }
         }
-        metrics.RecordFeedEvent(kind);
-        await relay.NotifyAsync(sequence);
-        return views.View(article, kind == FeedEventKind.Published ? sequence : articleSequence);
+        return new ArticleResult(ArticleOutcome.Conflict, Error: "The article kept changing while this change was made; try again.");
     }
+
+    private ArticleResult StaleAnswer(Article article, long sequence, int expected) =>
+        new(ArticleOutcome.Stale, views.View(article, sequence),
+            $"The article changed since version {expected} (If-Match): it is now at version {article.Version}, ETag \"v{article.Version}\". Reload it, then make the change again.");
+
+    /// <summary>After a stored change: counts and announces its feed event, and returns the article as it now stands.</summary>
+    private async Task<ArticleView?> DeliveredAsync(ArticleChange change, FeedEventKind? kind, long articleSequence)
+    {
+        if (change.Outcome != ArticleChangeOutcome.Stored)
+        {
+            return null;
+        }
+        if (change.Sequence > 0 && kind is { } k)
+        {
+            metrics.RecordFeedEvent(k);
+            await relay.NotifyAsync(change.Sequence);
+        }
+        return views.View(change.Article!, kind == FeedEventKind.Published ? change.Sequence : articleSequence);
+    }
+
+    /// <summary>What identifies a request to create an article, so a reused Idempotency-Key with other content is told apart.</summary>
+    private static string Fingerprint(ArticleInput input, string? tipCredit) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(input, FeedStore.Json) + "\n" + tipCredit)), 0, 12);
 
     private static string Sanitize(string? html) => Sanitizer.Sanitize(html ?? "");
 

@@ -11,6 +11,24 @@ namespace LivePoll.Server.Feed;
 /// stores the article and updates the feed index together; so the log has no gaps and catch-up after N
 /// returns exactly the changes after N, in order.
 /// </summary>
+public enum ArticleChangeOutcome
+{
+    /// <summary>Stored as the next version (with its feed event, if any).</summary>
+    Stored,
+
+    /// <summary>The article changed since the version the change was made from: nothing was written.</summary>
+    Stale,
+
+    /// <summary>The idempotency key was used already: nothing was written; <see cref="ArticleChange.Replay"/> says by what.</summary>
+    Replayed,
+}
+
+/// <summary>
+/// What became of a change: the article as stored and the feed sequence of its event (0 without one); the current
+/// version when stale; the key's "article id|fingerprint" when replayed.
+/// </summary>
+public sealed record ArticleChange(ArticleChangeOutcome Outcome, Article? Article, long Sequence, int Version, string? Replay);
+
 public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
 {
     /// <summary>How many events the log keeps; a reader further behind reloads the page instead of catching up.</summary>
@@ -18,21 +36,37 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
 
     internal static readonly JsonSerializerOptions Json = CreateJson();
 
-    // KEYS: seq, log, articles, index, schedule, pinned. ARGV: article id, event JSON, article JSON,
-    // index action (add | remove | keep), '1' to apply only if the article is still in the schedule,
-    // log length, '1' if the article is pinned and in the feed.
-    private const string AppendScript = """
-        if ARGV[5] == '1' and redis.call('ZREM', KEYS[5], ARGV[1]) == 0 then return 0 end
-        local seq = redis.call('INCR', KEYS[1])
-        redis.call('ZADD', KEYS[2], seq, ARGV[2])
-        redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
-        if ARGV[4] == 'add' then redis.call('ZADD', KEYS[4], seq, ARGV[1])
-        elseif ARGV[4] == 'remove' then redis.call('ZREM', KEYS[4], ARGV[1]) end
-        local published = redis.call('ZSCORE', KEYS[4], ARGV[1])
-        if ARGV[7] == '1' and published then redis.call('ZADD', KEYS[6], published, ARGV[1])
-        else redis.call('ZREM', KEYS[6], ARGV[1]) end
-        redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -1 - tonumber(ARGV[6]))
-        return seq
+    // Every change of an article, in one script so that nothing changes between the check and the write.
+    // KEYS: seq, log, articles, index, schedule, pinned, versions, idempotency key.
+    // ARGV: 1 article id, 2 the version the change was made from, 3 event JSON ('' for an article not in the feed:
+    // no event), 4 article JSON (at version + 1), 5 index action (add | remove | keep), 6 log length, 7 '1' if pinned
+    // and in the feed, 8 schedule time in ms ('' for none), 9 '1' to claim the idempotency key, 10 its value.
+    // Returns { feed sequence (0 without an event), new version } or { -1, current version } when the article changed
+    // since, or { -2, the key's value } when the idempotency key was used already.
+    private const string ChangeScript = """
+        if ARGV[9] == '1' then
+          local prior = redis.call('GET', KEYS[8])
+          if prior then return { -2, prior } end
+        end
+        local current = tonumber(redis.call('HGET', KEYS[7], ARGV[1]) or '0')
+        if current ~= tonumber(ARGV[2]) then return { -1, tostring(current) } end
+        if ARGV[9] == '1' then redis.call('SET', KEYS[8], ARGV[10], 'EX', 86400) end
+        redis.call('HSET', KEYS[7], ARGV[1], current + 1)
+        redis.call('HSET', KEYS[3], ARGV[1], ARGV[4])
+        local seq = 0
+        if ARGV[3] ~= '' then
+          seq = redis.call('INCR', KEYS[1])
+          redis.call('ZADD', KEYS[2], seq, ARGV[3])
+          if ARGV[5] == 'add' then redis.call('ZADD', KEYS[4], seq, ARGV[1])
+          elseif ARGV[5] == 'remove' then redis.call('ZREM', KEYS[4], ARGV[1]) end
+          local published = redis.call('ZSCORE', KEYS[4], ARGV[1])
+          if ARGV[7] == '1' and published then redis.call('ZADD', KEYS[6], published, ARGV[1])
+          else redis.call('ZREM', KEYS[6], ARGV[1]) end
+          redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -1 - tonumber(ARGV[6]))
+        end
+        if ARGV[8] ~= '' then redis.call('ZADD', KEYS[5], ARGV[8], ARGV[1])
+        else redis.call('ZREM', KEYS[5], ARGV[1]) end
+        return { seq, tostring(current + 1) }
         """;
 
     private IDatabase Db => redis.GetDatabase();
@@ -48,37 +82,36 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
         "a" + (await Db.StringIncrementAsync(keys.ArticleSequence)).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
-    /// Records a change as the next feed event; returns its sequence number, or 0 when
-    /// <paramref name="onlyIfScheduled"/> and another node already published it.
+    /// Stores <paramref name="article"/> as the next version of what was read at <paramref name="from"/> (0 for a new
+    /// article), with its feed event when <paramref name="kind"/> is given (an article in the feed, or entering or
+    /// leaving it); refused when the article changed since, or when <paramref name="idempotency"/> was used already.
     /// </summary>
-    public async Task<long> AppendAsync(FeedEventKind kind, Article article, long articleSequence, DateTime at, bool onlyIfScheduled = false)
+    public async Task<ArticleChange> ChangeAsync(Article article, int from, FeedEventKind? kind, long articleSequence, DateTime at,
+        (string Key, string Fingerprint)? idempotency = null)
     {
+        var next = article with { Version = from + 1 };
         var indexAction = kind switch
         {
             FeedEventKind.Published => "add",
             FeedEventKind.Retracted => "remove",
             _ => "keep",
         };
-        var stored = new StoredFeedEvent(kind, at, article, articleSequence, Guid.NewGuid().ToString("N"));
-        var result = await Db.ScriptEvaluateAsync(AppendScript,
-            [keys.FeedSequence, keys.FeedLog, keys.FeedArticles, keys.FeedIndex, keys.FeedSchedule, keys.FeedPinned],
-            [article.Id, JsonSerializer.Serialize(stored, Json), JsonSerializer.Serialize(article, Json), indexAction,
-                onlyIfScheduled ? "1" : "0", LogLength, article.Pinned && kind != FeedEventKind.Retracted ? "1" : "0"]);
-        return (long)result;
-    }
-
-    /// <summary>Stores an article that is not in the feed yet (draft or scheduled); no event, no sequence.</summary>
-    public async Task SaveUnpublishedAsync(Article article)
-    {
-        await Db.HashSetAsync(keys.FeedArticles, article.Id, JsonSerializer.Serialize(article, Json));
-        if (article.State == ArticleState.Scheduled && article.PublishAt is { } at)
+        var eventJson = kind is { } k ? JsonSerializer.Serialize(new StoredFeedEvent(k, at, next, articleSequence, Guid.NewGuid().ToString("N")), Json) : "";
+        var scheduleAt = kind is null && next.State == ArticleState.Scheduled && next.PublishAt is { } publishAt
+            ? new DateTimeOffset(publishAt).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) : "";
+        var result = (RedisResult[])(await Db.ScriptEvaluateAsync(ChangeScript,
+            [keys.FeedSequence, keys.FeedLog, keys.FeedArticles, keys.FeedIndex, keys.FeedSchedule, keys.FeedPinned, keys.FeedVersions,
+                keys.FeedIdempotency(idempotency?.Key ?? "")],
+            [article.Id, from, eventJson, JsonSerializer.Serialize(next, Json), indexAction, LogLength,
+                next.Pinned && kind != FeedEventKind.Retracted ? "1" : "0", scheduleAt,
+                idempotency is null ? "0" : "1", idempotency is { } i ? $"{article.Id}|{i.Fingerprint}" : ""]))!;
+        var status = (long)result[0];
+        return status switch
         {
-            await Db.SortedSetAddAsync(keys.FeedSchedule, article.Id, new DateTimeOffset(at).ToUnixTimeMilliseconds());
-        }
-        else
-        {
-            await Db.SortedSetRemoveAsync(keys.FeedSchedule, article.Id);
-        }
+            -1 => new ArticleChange(ArticleChangeOutcome.Stale, null, 0, int.Parse(result[1].ToString(), CultureInfo.InvariantCulture), null),
+            -2 => new ArticleChange(ArticleChangeOutcome.Replayed, null, 0, 0, result[1].ToString()),
+            _ => new ArticleChange(ArticleChangeOutcome.Stored, next, status, from + 1, null),
+        };
     }
 
     /// <summary>The article and the sequence it was published at (0 if not in the feed), or null.</summary>
@@ -131,6 +164,8 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
     }
 
     public async Task<long> LastSequenceAsync() => (long?)await Db.StringGetAsync(keys.FeedSequence) ?? 0;
+
+    public Task UnscheduleAsync(string id) => Db.SortedSetRemoveAsync(keys.FeedSchedule, id);
 
     /// <summary>Ids of scheduled articles whose time has come.</summary>
     public async Task<IReadOnlyList<string>> DueAsync(DateTime now) =>

@@ -5,6 +5,58 @@ namespace LivePoll.Server.Feed;
 /// <summary>Checks of newsroom input about articles, with messages an editor can act on.</summary>
 internal static class FeedValidation
 {
+    public const int MaxBodyCharacters = 100_000;
+
+    public const int MaxNesting = 256;
+
+    // Elements with no content or whose end tag HTML lets a writer leave out: they do not deepen the nesting.
+    private static readonly HashSet<string> Flat = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+        "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "tbody", "thead", "tfoot", "colgroup", "rb", "rt", "rp",
+    };
+
+    /// <summary>The body as it will be stored (cleaned) fits the limit.</summary>
+    public static void CheckCleanBody(Dictionary<string, string[]> errors, string? cleanBody)
+    {
+        if (cleanBody is { Length: > MaxBodyCharacters } && !errors.ContainsKey("body"))
+        {
+            errors["body"] = [$"body is at most {MaxBodyCharacters} characters once cleaned (this one has {cleanBody.Length})."];
+        }
+    }
+
+    /// <summary>How deep elements nest, counted from the tags (an estimate that never needs a parse).</summary>
+    internal static int NestingDepth(string html)
+    {
+        int depth = 0, deepest = 0;
+        for (var i = html.IndexOf('<'); i >= 0 && i < html.Length - 1; i = html.IndexOf('<', i + 1))
+        {
+            var closing = html[i + 1] == '/';
+            var start = closing ? i + 2 : i + 1;
+            var end = start;
+            while (end < html.Length && char.IsAsciiLetterOrDigit(html[end]))
+            {
+                end++;
+            }
+            if (end == start || (!closing && !char.IsAsciiLetter(html[start])))
+            {
+                continue;
+            }
+            var name = html.AsSpan(start, end - start);
+            if (Flat.GetAlternateLookup<ReadOnlySpan<char>>().Contains(name))
+            {
+                continue;
+            }
+            var close = html.IndexOf('>', end);
+            if (!closing && close > 0 && html[close - 1] == '/')
+            {
+                continue;
+            }
+            depth = closing ? Math.Max(0, depth - 1) : depth + 1;
+            deepest = Math.Max(deepest, depth);
+        }
+        return deepest;
+    }
     public static Dictionary<string, string[]> Validate(ArticleInput input, DateTime now)
     {
         var errors = Content(input.Title, titleRequired: true, input.Lead, input.Body, input.ImageUrl, input.ImageCredit, input.SourceName, input.SourceUrl);
@@ -37,7 +89,13 @@ internal static class FeedValidation
         var errors = new Dictionary<string, string[]>();
         Text(errors, "title", title, 300, titleRequired);
         Text(errors, "lead", lead, 1_000);
-        Text(errors, "body", body, 100_000);
+        // The raw body is bounded loosely here; what is stored is bounded after cleaning (CheckCleanBody), since cleaning
+        // can lengthen it (escaped characters). Deep nesting is refused first: cleaning time grows with its square.
+        Text(errors, "body", body, 2 * MaxBodyCharacters);
+        if (body is not null && !errors.ContainsKey("body") && NestingDepth(body) > MaxNesting)
+        {
+            errors["body"] = [$"body nests elements more than {MaxNesting} deep; an article needs far fewer levels."];
+        }
         Url(errors, "imageUrl", imageUrl, sitePathAllowed: true);
         Text(errors, "imageCredit", imageCredit, 200);
         Text(errors, "sourceName", sourceName, 200);

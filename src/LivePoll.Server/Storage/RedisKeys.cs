@@ -92,6 +92,12 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Sorted set of scheduled articles by publishing time.</summary>
     public RedisKey FeedSchedule => $"{Prefix}:{{feed}}:schedule";
 
+    /// <summary>Hash of article versions: id → the version its stored JSON has; every change checks and grows it in one script.</summary>
+    public RedisKey FeedVersions => $"{Prefix}:{{feed}}:versions";
+
+    /// <summary>An Idempotency-Key of a new article, kept a day: "article id|fingerprint of the request".</summary>
+    public RedisKey FeedIdempotency(string key) => $"{Prefix}:{{feed}}:idempotency:{key}";
+
     /// <summary>Counter that numbers new articles.</summary>
     public RedisKey ArticleSequence => $"{Prefix}:{{feed}}:article-seq";
 

@@ -79,7 +79,8 @@ internal static class TipsApi
             return UnknownTip(tipId);
         }
         var firstLine = tip.Text.Split('\n', 2)[0].Trim();
-        var (_, article) = await feed.CreateAsync(
+        // Keyed by the tip: promoting it twice (two editors, a double click) makes one draft.
+        var made = await feed.CreateAsync(
             new ArticleInput
             {
                 Title = firstLine.Length > 120 ? firstLine[..120] + "…" : firstLine,
@@ -87,8 +88,13 @@ internal static class TipsApi
                 SourceUrl = tip.Link,
                 Draft = true,
             },
-            tipCredit: tip.CreditConsent ? tip.Name : null);
-        tip = tip with { Handled = true, ArticleId = article!.Id };
+            tipCredit: tip.CreditConsent ? tip.Name : null,
+            idempotencyKey: "tip:" + tip.Id);
+        if (made.Article is not { } article)
+        {
+            return TypedResults.Problem(made.Error ?? "The tip could not be made into a draft.", statusCode: StatusCodes.Status409Conflict, title: "Not promoted");
+        }
+        tip = tip with { Handled = true, ArticleId = article.Id };
         await store.SaveAsync(tip);
         await hub.Clients.Group(NewsroomGroup).TipUpdated(tip);
         return TypedResults.Created($"/api/newsroom/articles/{article.Id}", article);

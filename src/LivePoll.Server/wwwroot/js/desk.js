@@ -1,7 +1,7 @@
 // The newsroom desk: publish, correct, retract and pin articles; create, open, close and reopen polls; the tips
 // inbox with "mark handled". Lists follow the hub (feed events, tips) so two editors see each other's work.
 import { t, translatePage } from "./i18n.js";
-import { api, asDate, connectHub, dateTimeOf, formatNumber, h, languageSwitch, showStatus } from "./live.js";
+import { api, asDate, connectHub, dateTimeOf, formatNumber, h, languageSwitch, randomId, showStatus } from "./live.js";
 import { signOut, signedIn } from "./newsroom.js";
 
 let timeZone = "Asia/Almaty";
@@ -36,6 +36,13 @@ async function loadArticles() {
 
 function articleRow(article) {
   const id = encodeURIComponent(article.id);
+  // Every change names the version this row shows: if someone else changed the article since, the server answers 412
+  // and the desk reloads the list instead of overwriting their change.
+  const change = (action, body) => api(`/api/newsroom/articles/${id}/${action}`, { method: "POST", body, headers: { "if-match": `"v${article.version}"` } })
+    .catch(async failure => {
+      if (failure.status === 412) { await loadArticles(); throw new Error(t("changedElsewhere")); }
+      throw failure;
+    });
   const live = article.state === "Published" || article.state === "Corrected";
   const correctForm = h("form", { class: "inline-form", novalidate: true },
     h("label", {}, t("note"), h("input", { name: "note", required: true })),
@@ -47,8 +54,7 @@ function articleRow(article) {
     e.preventDefault();
     const f = correctForm.elements;
     act(e.submitter ?? correctForm.querySelector("button"), async () => {
-      await api(`/api/newsroom/articles/${id}/corrections`, { method: "POST", body: {
-        note: f.note.value.trim() || null, title: f.title.value.trim() || null, lead: f.lead.value.trim() || null } });
+      await change("corrections", { note: f.note.value.trim() || null, title: f.title.value.trim() || null, lead: f.lead.value.trim() || null });
       await loadArticles();
     });
   });
@@ -61,19 +67,21 @@ function articleRow(article) {
       live ? h("details", {}, h("summary", {}, t("correct")), correctForm) : null),
     h("td", { class: "row-actions" },
       article.state === "Draft" || article.state === "Scheduled"
-        ? h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => { await api(`/api/newsroom/articles/${id}/publish`, { method: "POST" }); await loadArticles(); }) }, t("publish"))
+        ? h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => { await change("publish"); await loadArticles(); }) }, t("publish"))
         : null,
       live ? h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => {
-        await api(`/api/newsroom/articles/${id}/${article.pinned ? "unpin" : "pin"}`, { method: "POST" }); await loadArticles(); }) }, article.pinned ? t("unpin") : t("pin")) : null,
+        await change(article.pinned ? "unpin" : "pin"); await loadArticles(); }) }, article.pinned ? t("unpin") : t("pin")) : null,
       live ? h("button", { type: "button", class: "secondary small", onclick: e => {
         if (!confirm(t("retractConfirm"))) return;
-        act(e.currentTarget, async () => { await api(`/api/newsroom/articles/${id}/retract`, { method: "POST", body: {} }); await loadArticles(); });
+        act(e.currentTarget, async () => { await change("retract", {}); await loadArticles(); });
       } }, t("retract")) : null,
       h("p", { class: "form-error", role: "alert" })));
 }
 
 function articleForm() {
   const form = document.getElementById("article-form");
+  // One key per article being written: a double click or a retry after a lost answer publishes it once.
+  let idempotencyKey = randomId();
   form.addEventListener("submit", e => {
     e.preventDefault();
     const value = name => form.elements[name].value.trim() || null;
@@ -81,8 +89,9 @@ function articleForm() {
       await api("/api/newsroom/articles", { method: "POST", body: {
         title: value("title"), lead: value("lead"), body: value("body") ?? "", imageUrl: value("imageUrl"), imageCredit: value("imageCredit"),
         sourceName: value("sourceName"), sourceUrl: value("sourceUrl"), language: form.elements.language.value,
-        pinned: form.elements.pinned.checked, keyEvent: form.elements.keyEvent.checked } });
+        pinned: form.elements.pinned.checked, keyEvent: form.elements.keyEvent.checked }, headers: { "idempotency-key": idempotencyKey } });
       form.reset();
+      idempotencyKey = randomId();
       await loadArticles();
     });
   });

@@ -35,8 +35,8 @@ export function useKeyFromFragment() {
   return key;
 }
 
-export async function api(path, { method = "GET", body, signal } = {}) {
-  const headers = { accept: "application/json" };
+export async function api(path, { method = "GET", body, signal, headers: extra = {} } = {}) {
+  const headers = { accept: "application/json", ...extra };
   if (body !== undefined) headers["content-type"] = "application/json";
   if (bearer) headers.authorization = `Bearer ${bearer}`;
   const response = await fetch(path, {
@@ -47,6 +47,12 @@ export async function api(path, { method = "GET", body, signal } = {}) {
   const data = text ? JSON.parse(text) : null;
   if (!response.ok) throw new ApiError(response.status, data, Number(response.headers.get("retry-after")) || null);
   return data;
+}
+
+/** A random id (UUID-like) that works on plain-HTTP pages too, where crypto.randomUUID is missing. */
+export function randomId() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), b => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
