@@ -120,6 +120,25 @@ public sealed record FeedEvent
 
     /// <summary>The article as it stood after this change.</summary>
     [Key("article")] public required ArticleView Article { get; init; }
+
+    /// <summary>
+    /// The feed's epoch: an id the store made when this feed's numbering began. Sequence numbers compare only within one
+    /// epoch; an event of another epoch than the page's means the store lost data: reload the feed.
+    /// </summary>
+    [Key("epoch")] public string Epoch { get; init; } = "";
+}
+
+/// <summary>
+/// Live event <see cref="ClientEvents.FeedReset"/>: the store lost feed data (flushed, restarted without persistence,
+/// failed over) and numbering began again under a new epoch. Reload the feed page; events that follow belong to the new epoch.
+/// </summary>
+[MessagePackObject]
+public sealed record FeedReset
+{
+    [Key("epoch")] public required string Epoch { get; init; }
+
+    /// <summary>The newest sequence number in the new epoch when the reset was noticed.</summary>
+    [Key("lastSequence")] public required long LastSequence { get; init; }
 }
 
 /// <summary>The feed changes after a sequence number, oldest first.</summary>
@@ -133,6 +152,9 @@ public sealed record FeedCatchUp
 
     /// <summary>False when there were more changes than one answer holds: reload the feed page instead.</summary>
     [Key("complete")] public required bool Complete { get; init; }
+
+    /// <summary>The feed's epoch (see <see cref="FeedEvent.Epoch"/>): when it is not the page's, reload the feed page.</summary>
+    [Key("epoch")] public string Epoch { get; init; } = "";
 }
 
 /// <summary>A page of the feed, newest first, grouped by day in the newsroom's time zone.</summary>
@@ -148,6 +170,9 @@ public sealed record FeedPage
 
     /// <summary>The newest feed sequence number when this page was read: subscribe with it to get later changes.</summary>
     public required long LastSequence { get; init; }
+
+    /// <summary>The feed's epoch (see <see cref="FeedEvent.Epoch"/>) this page and its sequence numbers belong to.</summary>
+    public string Epoch { get; init; } = "";
 
     /// <summary>The newsroom's IANA time zone (e.g. Asia/Almaty): days and times are shown in it.</summary>
     public required string TimeZone { get; init; }

@@ -48,6 +48,9 @@ public static class ClientEvents
     /// <summary>A <see cref="Contracts.FeedEvent"/>: an article published, corrected, retracted, pinned or unpinned.</summary>
     public const string FeedEvent = nameof(ILiveClient.FeedEvent);
 
+    /// <summary>A <see cref="Contracts.FeedReset"/>: the store lost feed data; reload the feed (new epoch).</summary>
+    public const string FeedReset = nameof(ILiveClient.FeedReset);
+
     /// <summary>A new <see cref="Tip"/>, to newsroom connections only.</summary>
     public const string TipReceived = nameof(ILiveClient.TipReceived);
 

@@ -12,6 +12,9 @@ public interface ILiveClient
     /// <summary>A change to the feed, to connections that called SubscribeFeed; in sequence order, each once.</summary>
     Task FeedEvent(FeedEvent feedEvent);
 
+    /// <summary>The feed's numbering began again (the store lost data): reload the feed; to connections that called SubscribeFeed.</summary>
+    Task FeedReset(FeedReset reset);
+
     /// <summary>A reader sent a tip; newsroom connections only.</summary>
     Task TipReceived(Tip tip);
 

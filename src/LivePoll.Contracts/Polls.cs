@@ -100,8 +100,14 @@ public sealed record PollSnapshot
 
     [Key("state")] public required PollState State { get; init; }
 
-    /// <summary>Grows by one with every counted or moved vote and every state change; never decreases.</summary>
+    /// <summary>Grows by one with every counted or moved vote and every state change; never decreases within one epoch.</summary>
     [Key("version")] public required long Version { get; init; }
+
+    /// <summary>
+    /// An id made when the poll was created. Versions compare only within one epoch: a snapshot of the same poll id with
+    /// another epoch is a poll made anew (the store lost its data): take it whatever its version.
+    /// </summary>
+    [Key("epoch")] public string Epoch { get; init; } = "";
 
     /// <summary>The options in their display order (numbered 1, 2, 3… on the page).</summary>
     [Key("options")] public required IReadOnlyList<PollOptionView> Options { get; init; }

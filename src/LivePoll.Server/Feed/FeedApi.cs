@@ -153,7 +153,7 @@ internal static class FeedApi
     {
         var size = Math.Clamp(limit ?? 20, 1, 100);
         var language = FeedDays.Normalize(lang);
-        var lastSequence = await store.LastSequenceAsync();
+        var position = await store.PositionAsync();
         var items = await store.PageAsync(before, size);
         var pinned = before is null ? await store.PinnedAsync() : [];
         var now = clock.GetUtcNow().UtcDateTime;
@@ -167,7 +167,8 @@ internal static class FeedApi
             Days = grouped,
             Pinned = pinned.Select(a => views.View(a.Article, a.Sequence)).ToList(),
             NextBefore = items.Count == size ? items[^1].Sequence : null,
-            LastSequence = lastSequence,
+            LastSequence = position.LastSequence,
+            Epoch = position.Epoch,
             TimeZone = days.Zone.Id,
             SiteUrl = newsroom.Value.PublicBaseUrl.TrimEnd('/'),
         });
@@ -177,10 +178,17 @@ internal static class FeedApi
     {
         var size = Math.Clamp(limit ?? FeedRelay.MaxCatchUp, 1, FeedRelay.MaxCatchUp);
         var from = Math.Max(after ?? 0, 0);
-        var last = await store.LastSequenceAsync();
-        var events = await store.EventsAfterAsync(from, last, size, views.View);
+        var position = await store.PositionAsync();
+        var last = position.LastSequence;
+        var events = await store.EventsAfterAsync(from, last, size, (stored, sequence) => views.View(stored, sequence) with { Epoch = position.Epoch });
         var complete = events.Count < size && await store.LogCoversAsync(from);
-        return TypedResults.Ok(new FeedCatchUp { Events = events, LastSequence = complete ? last : events.Count > 0 ? events[^1].Sequence : from, Complete = complete });
+        return TypedResults.Ok(new FeedCatchUp
+        {
+            Events = events,
+            LastSequence = complete ? last : events.Count > 0 ? events[^1].Sequence : from,
+            Complete = complete,
+            Epoch = position.Epoch,
+        });
     }
 
     private static async Task<IResult> GetArticle(string articleId, FeedService feed, HttpContext context)

@@ -12,6 +12,10 @@ internal static partial class FeedLog
     [LoggerMessage(3002, LogLevel.Warning, "Could not publish scheduled articles; retrying: {Message}")]
     public static partial void ScheduleFailed(ILogger logger, string message);
 
+    [LoggerMessage(3005, LogLevel.Warning, "The feed store lost data (epoch {OldEpoch} at sequence {Delivered}, now epoch {NewEpoch} at sequence {Last}): "
+        + "readers are told to reload the feed, and delivery continues from the new epoch's first event.")]
+    public static partial void FeedReset(ILogger logger, string oldEpoch, string newEpoch, long delivered, long last);
+
     [LoggerMessage(3003, LogLevel.Information, "Published the demo feed: the seed page's article and {Count} more.")]
     public static partial void DemoFeedSeeded(ILogger logger, int count);
 }

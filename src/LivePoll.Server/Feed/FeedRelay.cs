@@ -26,6 +26,8 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private long _lastDelivered = -1;
+    private string? _epoch;
+    private string? _lastNonce;
 
     private RedisChannel Channel => keys.Channel("feed");
 
@@ -52,16 +54,18 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
         await _gate.WaitAsync();
         try
         {
-            if (_lastDelivered < 0)
+            if (_lastDelivered < 0 || _epoch is null)
             {
-                _lastDelivered = await store.LastSequenceAsync();
+                var position = await store.PositionAsync();
+                (_epoch, _lastDelivered) = (position.Epoch, position.LastSequence);
             }
             var last = _lastDelivered;
+            var epoch = _epoch;
             IReadOnlyList<FeedEvent> events = [];
             var complete = true;
             if (afterSequence is { } after && after < last)
             {
-                events = await store.EventsAfterAsync(after, last, MaxCatchUp, views.View);
+                events = await store.EventsAfterAsync(after, last, MaxCatchUp, (stored, sequence) => views.View(stored, sequence) with { Epoch = epoch });
                 complete = events.Count < MaxCatchUp && await store.LogCoversAsync(after);
             }
             if (!_subscribers.ContainsKey(connection.ConnectionId))
@@ -70,7 +74,7 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
                     ?? throw new HubException("This connection is closing; connect again to follow the feed.");
                 _subscribers[connection.ConnectionId] = new Subscriber(connection, local, options.Value.MaxQueuedPerConnection);
             }
-            return new FeedCatchUp { Events = events, LastSequence = last, Complete = complete };
+            return new FeedCatchUp { Events = events, LastSequence = last, Complete = complete, Epoch = epoch };
         }
         finally
         {
@@ -126,6 +130,29 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
         }
     }
 
+    /// <summary>Starts over in a new epoch: tells every subscriber to reload the feed, then delivers the new epoch's events from its first.</summary>
+    private void Reset(string epoch, long lastSequence)
+    {
+        FeedLog.FeedReset(logger, _epoch ?? "", epoch, _lastDelivered, lastSequence);
+        _epoch = epoch;
+        _lastDelivered = 0;
+        _lastNonce = null;
+        Broadcast(new SerializedHubMessage(new InvocationMessage(ClientEvents.FeedReset, [new FeedReset { Epoch = epoch, LastSequence = lastSequence }])));
+    }
+
+    private void Broadcast(SerializedHubMessage message)
+    {
+        foreach (var subscriber in _subscribers.Values)
+        {
+            if (!subscriber.TryEnqueue(message))
+            {
+                FeedLog.SlowReader(logger, subscriber.ConnectionId);
+                Unsubscribe(subscriber.ConnectionId);
+                subscriber.Abort();
+            }
+        }
+    }
+
     private async Task DeliverAsync()
     {
         await _gate.WaitAsync();
@@ -135,14 +162,33 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
             while (_wake.CurrentCount > 0 && _wake.Wait(0))
             {
             }
-            if (_lastDelivered < 0)
+            var position = await store.PositionAsync(_lastDelivered);
+            if (_lastDelivered < 0 || _epoch is null)
             {
-                _lastDelivered = await store.LastSequenceAsync();
+                (_epoch, _lastDelivered) = (position.Epoch, position.LastSequence);
                 return;
             }
+            if (position.Epoch != _epoch)
+            {
+                // The store has a new epoch: it was wiped (or another node saw it lose data first).
+                Reset(position.Epoch, position.LastSequence);
+            }
+            else if (_lastDelivered > 0 && (position.LastSequence < _lastDelivered || position.EventAt is null
+                || (_lastNonce is not null && !position.EventAt.Contains(_lastNonce, StringComparison.Ordinal))))
+            {
+                // Same epoch, but the last event delivered is gone or is another one: the store lost its newest writes
+                // (restarted from an older snapshot, failed over). Numbers would be reused: begin a new epoch.
+                Reset(await store.RenewEpochAsync(_epoch), position.LastSequence);
+            }
+            var epoch = _epoch;
             while (true)
             {
-                var events = await store.EventsAfterAsync(_lastDelivered, null, 200, views.View);
+                string? nonce = null;
+                var events = await store.EventsAfterAsync(_lastDelivered, null, 200, (stored, sequence) =>
+                {
+                    nonce = stored.Nonce;
+                    return views.View(stored, sequence) with { Epoch = epoch };
+                });
                 if (events.Count == 0)
                 {
                     return;
@@ -150,18 +196,10 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
                 foreach (var feedEvent in events)
                 {
                     // Serialized once per protocol for every subscriber on this node.
-                    var message = new SerializedHubMessage(new InvocationMessage(ClientEvents.FeedEvent, [feedEvent]));
-                    foreach (var subscriber in _subscribers.Values)
-                    {
-                        if (!subscriber.TryEnqueue(message))
-                        {
-                            FeedLog.SlowReader(logger, subscriber.ConnectionId);
-                            Unsubscribe(subscriber.ConnectionId);
-                            subscriber.Abort();
-                        }
-                    }
+                    Broadcast(new SerializedHubMessage(new InvocationMessage(ClientEvents.FeedEvent, [feedEvent])));
                     _lastDelivered = feedEvent.Sequence;
                 }
+                _lastNonce = nonce;
             }
         }
         finally

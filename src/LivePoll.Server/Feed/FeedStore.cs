@@ -29,6 +29,9 @@ public enum ArticleChangeOutcome
 /// </summary>
 public sealed record ArticleChange(ArticleChangeOutcome Outcome, Article? Article, long Sequence, int Version, string? Replay);
 
+/// <summary>Where the feed stands: epoch, last sequence, and the stored event at a sequence asked about (null: gone).</summary>
+public sealed record FeedPosition(string Epoch, long LastSequence, string? EventAt);
+
 public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
 {
     /// <summary>How many events the log keeps; a reader further behind reloads the page instead of catching up.</summary>
@@ -37,10 +40,11 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
     internal static readonly JsonSerializerOptions Json = CreateJson();
 
     // Every change of an article, in one script so that nothing changes between the check and the write.
-    // KEYS: seq, log, articles, index, schedule, pinned, versions, idempotency key.
+    // KEYS: seq, log, articles, index, schedule, pinned, versions, idempotency key, epoch.
     // ARGV: 1 article id, 2 the version the change was made from, 3 event JSON ('' for an article not in the feed:
     // no event), 4 article JSON (at version + 1), 5 index action (add | remove | keep), 6 log length, 7 '1' if pinned
-    // and in the feed, 8 schedule time in ms ('' for none), 9 '1' to claim the idempotency key, 10 its value.
+    // and in the feed, 8 schedule time in ms ('' for none), 9 '1' to claim the idempotency key, 10 its value, 11 an epoch
+    // to begin with if the feed has none (a new or wiped store).
     // Returns { feed sequence (0 without an event), new version } or { -1, current version } when the article changed
     // since, or { -2, the key's value } when the idempotency key was used already.
     private const string ChangeScript = """
@@ -51,6 +55,7 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
         local current = tonumber(redis.call('HGET', KEYS[7], ARGV[1]) or '0')
         if current ~= tonumber(ARGV[2]) then return { -1, tostring(current) } end
         if ARGV[9] == '1' then redis.call('SET', KEYS[8], ARGV[10], 'EX', 86400) end
+        redis.call('SET', KEYS[9], ARGV[11], 'NX')
         redis.call('HSET', KEYS[7], ARGV[1], current + 1)
         redis.call('HSET', KEYS[3], ARGV[1], ARGV[4])
         local seq = 0
@@ -69,7 +74,42 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
         return { seq, tostring(current + 1) }
         """;
 
+    // Where the feed stands: its epoch (begun here if it has none), its last sequence number, and the stored event at a
+    // sequence the caller delivered (to tell whether the store still has it). KEYS: epoch, seq, log. ARGV: a new epoch,
+    // the delivered sequence (0: none).
+    private const string PositionScript = """
+        redis.call('SET', KEYS[1], ARGV[1], 'NX')
+        local at = tonumber(ARGV[2])
+        local delivered = false
+        if at > 0 then delivered = redis.call('ZRANGEBYSCORE', KEYS[3], at, at)[1] or false end
+        return { redis.call('GET', KEYS[1]), tonumber(redis.call('GET', KEYS[2]) or '0'), delivered }
+        """;
+
+    // Begins a new epoch unless someone already did. KEYS: epoch. ARGV: the epoch the caller knew, the new one.
+    private const string RenewEpochScript = """
+        local current = redis.call('GET', KEYS[1])
+        if current == false or current == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]); return ARGV[2] end
+        return current
+        """;
+
     private IDatabase Db => redis.GetDatabase();
+
+    private static string NewEpoch() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
+
+    /// <summary>
+    /// The feed's epoch and last sequence number, read together (an epoch is begun if the store has none); with
+    /// <paramref name="delivered"/>, also the stored event JSON at that sequence, or null when the store no longer has it.
+    /// </summary>
+    public async Task<FeedPosition> PositionAsync(long delivered = 0)
+    {
+        var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(PositionScript, [keys.FeedEpoch, keys.FeedSequence, keys.FeedLog],
+            [NewEpoch(), Math.Max(delivered, 0)]))!;
+        return new FeedPosition(reply[0].ToString(), (long)reply[1], reply[2].IsNull || reply[2].Resp2Type == ResultType.Integer ? null : reply[2].ToString());
+    }
+
+    /// <summary>Begins a new epoch after the store lost events but kept its epoch (e.g. a lost AOF tail); returns the epoch now in force.</summary>
+    public async Task<string> RenewEpochAsync(string known) =>
+        (await Db.ScriptEvaluateAsync(RenewEpochScript, [keys.FeedEpoch], [known, NewEpoch()])).ToString();
 
     private static JsonSerializerOptions CreateJson()
     {
@@ -101,10 +141,10 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
             ? new DateTimeOffset(publishAt).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) : "";
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(ChangeScript,
             [keys.FeedSequence, keys.FeedLog, keys.FeedArticles, keys.FeedIndex, keys.FeedSchedule, keys.FeedPinned, keys.FeedVersions,
-                keys.FeedIdempotency(idempotency?.Key ?? "")],
+                keys.FeedIdempotency(idempotency?.Key ?? ""), keys.FeedEpoch],
             [article.Id, from, eventJson, JsonSerializer.Serialize(next, Json), indexAction, LogLength,
                 next.Pinned && kind != FeedEventKind.Retracted ? "1" : "0", scheduleAt,
-                idempotency is null ? "0" : "1", idempotency is { } i ? $"{article.Id}|{i.Fingerprint}" : ""]))!;
+                idempotency is null ? "0" : "1", idempotency is { } i ? $"{article.Id}|{i.Fingerprint}" : "", NewEpoch()]))!;
         var status = (long)result[0];
         return status switch
         {

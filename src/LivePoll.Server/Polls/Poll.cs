@@ -14,6 +14,9 @@ public sealed record PollDefinition
     public DateTime? OpensAt { get; init; }
     public DateTime? ClosesAt { get; init; }
     public DateTime CreatedAt { get; init; }
+
+    /// <summary>Made at creation: tells this poll from another made later under the same id after the store lost data.</summary>
+    public string Epoch { get; init; } = "";
 }
 
 public sealed record PollOptionDefinition(string Id, string Text);
@@ -42,6 +45,7 @@ public sealed record Poll(PollDefinition Definition, PollState State, DateTime? 
         Question = Definition.Question,
         State = State,
         Version = Version,
+        Epoch = Definition.Epoch,
         Options = Definition.Options
             .Select(o => new PollOptionView { Id = o.Id, Text = o.Text, Count = resultsVisible ? Counts.GetValueOrDefault(o.Id) : null })
             .ToList(),

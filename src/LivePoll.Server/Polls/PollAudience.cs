@@ -32,6 +32,9 @@ internal sealed class PollAudience(string pollId, int slices)
     /// <summary>The newest version of the poll this node has read (-1: none yet).</summary>
     public long Version { get; private set; } = -1;
 
+    /// <summary>The epoch of the poll this node has read: versions compare only within one.</summary>
+    public string Epoch { get; private set; } = "";
+
     public bool IsEmpty
     {
         get
@@ -79,9 +82,10 @@ internal sealed class PollAudience(string pollId, int slices)
     /// <summary>Takes a newer reading of the poll: the next <see cref="Send"/> sends it to whoever is behind.</summary>
     public void Update(Poll poll)
     {
-        if (poll.Version < Version)
+        if (poll.Version < Version || (Version >= 0 && poll.Definition.Epoch != Epoch))
         {
-            // The store lost data and numbers anew: start over, or no snapshot would ever look new again.
+            // The store lost data and numbers anew (or the poll was made anew under its id): start over, or no snapshot
+            // would ever look new again.
             _blindLook = null;
             foreach (var follower in Followers().SelectMany(slice => slice))
             {
@@ -89,6 +93,7 @@ internal sealed class PollAudience(string pollId, int slices)
             }
         }
         Version = poll.Version;
+        Epoch = poll.Definition.Epoch;
         _counts = Message(poll.ToSnapshot(resultsVisible: true));
         var blindSnapshot = poll.ToSnapshot(poll.ResultsVisibleTo(voted: false, newsroom: false));
         var look = (blindSnapshot.State, blindSnapshot.OpensAt, blindSnapshot.ClosesAt, blindSnapshot.ResultsVisible);

@@ -233,7 +233,7 @@ public sealed class PollBroadcaster : BackgroundService
 
     private async Task CheckAsync(PollAudience audience, int? slice, DateTime now)
     {
-        var read = await _store.GetIfNewerAsync(audience.PollId, audience.Version, now);
+        var read = await _store.GetIfNewerAsync(audience.PollId, audience.Version, now, audience.Epoch);
         if (read.Poll is null && read.Exists && read.Version < audience.Version)
         {
             // The store's version went back (it lost data): read the poll as it is now and start from there.

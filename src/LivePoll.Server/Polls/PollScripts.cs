@@ -240,9 +240,9 @@ internal static class PollScripts
     public const string Read = """
         local meta_key, counts_key = KEYS[1], KEYS[2]
         local known = tonumber(ARGV[1])
-        local meta = redis.call('HMGET', meta_key, 'state', 'opensAt', 'closesAt', 'def')
+        local meta = redis.call('HMGET', meta_key, 'state', 'opensAt', 'closesAt', 'def', 'epoch')
         if not meta[1] then return nil end
-        if known >= 0 then
+        if known >= 0 and (meta[5] or '') == ARGV[2] then
           local version = tonumber(redis.call('HGET', counts_key, '_version') or '0')
           if version <= known then return version end
         end

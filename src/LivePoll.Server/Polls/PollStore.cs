@@ -28,6 +28,10 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
     /// <summary>Stores a new poll. <paramref name="initialCounts"/> seeds counts (demo data only; never from a request).</summary>
     public async Task CreateAsync(PollDefinition poll, IReadOnlyDictionary<string, long>? initialCounts = null)
     {
+        if (poll.Epoch.Length == 0)
+        {
+            poll = poll with { Epoch = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)) };
+        }
         var counts = poll.Options
             .Select(o => new HashEntry(o.Id, initialCounts?.GetValueOrDefault(o.Id) ?? 0))
             .Append(new HashEntry("_total", initialCounts?.Values.Sum() ?? 0))
@@ -42,6 +46,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
             new("maxChoices", poll.MaxChoices),
             new("allowChange", poll.AllowVoteChange ? "1" : "0"),
             new("def", JsonSerializer.Serialize(poll, Json)),
+            new("epoch", poll.Epoch),
         ];
 
         // Counts first, meta last: a poll exists for votes once its meta hash does.
@@ -64,13 +69,13 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
 
     /// <summary>
     /// The poll as it stands now when its version is above <paramref name="knownVersion"/> (-1: always), read in one
-    /// atomic step; otherwise no poll, with the version the store has (below <paramref name="knownVersion"/> when
+    /// atomic step (or when its epoch is not <paramref name="knownEpoch"/>: the poll was made anew); otherwise no poll, with the version the store has (below <paramref name="knownVersion"/> when
     /// the store lost data), or <see cref="PollRead.Missing"/> when there is no such poll.
     /// </summary>
-    public async Task<PollRead> GetIfNewerAsync(string pollId, long knownVersion, DateTime now)
+    public async Task<PollRead> GetIfNewerAsync(string pollId, long knownVersion, DateTime now, string knownEpoch = "")
     {
         var started = Stopwatch.GetTimestamp();
-        var reply = await Db.ScriptEvaluateAsync(PollScripts.Read, [keys.PollMeta(pollId), keys.PollCounts(pollId)], [knownVersion]);
+        var reply = await Db.ScriptEvaluateAsync(PollScripts.Read, [keys.PollMeta(pollId), keys.PollCounts(pollId)], [knownVersion, knownEpoch]);
         metrics.RecordStoreLatency(Stopwatch.GetElapsedTime(started), "poll.read");
         if (reply.IsNull)
         {

@@ -74,6 +74,9 @@ public sealed class RedisKeys(string prefix)
     // The feed lives on one hash slot ({feed}): publishing is one script that numbers the change, logs it
     // and updates the article together, so readers never see a gap in the sequence.
 
+    /// <summary>The feed's epoch: a random id made when its numbering began; a new one means the store lost feed data.</summary>
+    public RedisKey FeedEpoch => $"{Prefix}:{{feed}}:epoch";
+
     /// <summary>Counter of feed changes: the feed sequence number.</summary>
     public RedisKey FeedSequence => $"{Prefix}:{{feed}}:seq";
 

@@ -3,6 +3,7 @@
 import { t, translatePage } from "./i18n.js";
 import { api, asDate, connectHub, dateTimeOf, formatNumber, h, languageSwitch, randomId, showStatus } from "./live.js";
 import { signOut, signedIn } from "./newsroom.js";
+import { FeedFollower } from "./feed-follower.js";
 
 let timeZone = "Asia/Almaty";
 const tips = new Map();
@@ -233,10 +234,13 @@ function renderTips() {
 
 // ---- Start ----
 
-let lastSequence = 0;
+// The article list follows the feed: any change (or a reset of the store) reloads it.
+const follower = new FeedFollower({
+  load: async () => { const [page] = await Promise.all([api("/api/feed?limit=1"), loadArticles()]); timeZone = page.timeZone; return page; },
+  apply: () => loadArticles(),
+});
 async function onConnected(hub) {
-  const catchUp = await hub.invoke("SubscribeFeed", lastSequence);
-  lastSequence = catchUp.lastSequence;
+  await follower.subscribe(hub);
   tips.clear();
   for (const tip of await hub.invoke("JoinNewsroom")) tips.set(tip.id, tip);
   renderTips();
@@ -256,14 +260,12 @@ signOutButton.addEventListener("click", signOut);
 document.getElementById("desk").hidden = false;
 articleForm();
 pollForm();
-const page = await api("/api/feed?limit=1");
-timeZone = page.timeZone;
-lastSequence = page.lastSequence;
+await follower.reload();
 connectHub({
   onConnected,
   onState: showStatus,
   handlers: {
-    FeedEvent: event => { lastSequence = Math.max(lastSequence, event.sequence); loadArticles(); },
+    ...follower.handlers,
     TipReceived: tip => { tips.set(tip.id, tip); renderTips(); },
     TipUpdated: tip => { if (tip.handled) tips.delete(tip.id); else tips.set(tip.id, tip); renderTips(); },
   },

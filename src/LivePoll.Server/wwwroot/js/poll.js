@@ -16,11 +16,15 @@ export class PollView {
     this.lastAnnounced = 0;
   }
 
-  /** Applies a snapshot unless an equal or newer one is already shown. Returns whether it was applied. */
+  /**
+   * Applies a snapshot unless a newer one of the same poll is already shown. Versions compare only within one epoch: a
+   * snapshot with another epoch is the poll made anew after the store lost its data, and replaces what is shown.
+   */
   apply(snapshot) {
-    if (this.snapshot && this.snapshot.pollId === snapshot.pollId && snapshot.version < this.snapshot.version) return false;
-    // A broadcast snapshot carries no choices of ours: keep the ones we know.
-    const yourChoices = snapshot.yourChoices ?? (this.snapshot?.pollId === snapshot.pollId ? this.snapshot.yourChoices : null);
+    const samePoll = this.snapshot && this.snapshot.pollId === snapshot.pollId && (this.snapshot.epoch ?? "") === (snapshot.epoch ?? "");
+    if (samePoll && snapshot.version < this.snapshot.version) return false;
+    // A broadcast snapshot carries no choices of ours: keep the ones we know (not across epochs: those votes are gone).
+    const yourChoices = snapshot.yourChoices ?? (samePoll ? this.snapshot.yourChoices : null);
     const structural = !this.snapshot || this.snapshot.pollId !== snapshot.pollId || this.snapshot.state !== snapshot.state
       || this.snapshot.resultsVisible !== snapshot.resultsVisible || String(this.snapshot.yourChoices) !== String(yourChoices)
       || this.snapshot.options.length !== snapshot.options.length;

@@ -2,10 +2,10 @@
 import { currentLanguage, t } from "./i18n.js";
 import { ApiError, api, asDate, connectHub, dateTimeOf, dayKey, dayMonthOf, h, languageSwitch, showStatus, timeOf } from "./live.js";
 import { PollView } from "./poll.js";
+import { FeedFollower } from "./feed-follower.js";
 
 const feed = {
   timeZone: "Asia/Almaty",
-  lastSequence: 0,
   articles: new Map(),   // id → article, every published one this page shows
   pending: [],           // published while the reader was scrolled down; shown when they click the pill
   labels: new Map(),     // yyyy-MM-dd → the server's label in the current language
@@ -14,6 +14,7 @@ const feed = {
 const announcer = document.getElementById("announcer");
 const announce = text => { announcer.textContent = ""; setTimeout(() => { announcer.textContent = text; }, 50); };
 const pollView = new PollView(document.getElementById("poll"), { onVote: vote, announce });
+const follower = new FeedFollower({ load: loadFeed, apply: applyEvent });
 let connection = null;
 let pollId = new URLSearchParams(location.search).get("poll");
 let openArticleId = null;
@@ -23,7 +24,6 @@ let openArticleId = null;
 async function loadFeed() {
   const page = await api(`/api/feed?limit=30&lang=${currentLanguage()}`);
   feed.timeZone = page.timeZone;
-  feed.lastSequence = Math.max(feed.lastSequence, page.lastSequence);
   feed.articles.clear();
   feed.pending = [];
   feed.labels.clear();
@@ -34,6 +34,7 @@ async function loadFeed() {
   for (const article of page.pinned) feed.articles.set(article.id, article);
   feed.nextBefore = page.nextBefore;
   renderFeed();
+  return page;
 }
 
 async function loadOlder() {
@@ -47,10 +48,8 @@ async function loadOlder() {
   renderFeed();
 }
 
-/** Applies one live or caught-up change, once: events at or below the last sequence seen are dropped. */
+/** Applies one live or caught-up change; the follower calls it once per event, in order. */
 function applyEvent(event) {
-  if (event.sequence <= feed.lastSequence) return;
-  feed.lastSequence = event.sequence;
   const article = event.article;
   const pendingIndex = feed.pending.findIndex(a => a.id === article.id);
   if (event.kind === "Retracted") {
@@ -245,15 +244,23 @@ function route() {
 // ---- Poll ----------------------------------------------------------------------------------------------------
 
 async function loadPoll() {
-  const container = document.getElementById("poll");
   try {
     // Over HTTP first, so the poll shows before the hub connects.
     const snapshot = await api(pollId ? `/api/polls/${encodeURIComponent(pollId)}` : "/api/polls/current");
     pollId = snapshot.pollId;
     pollView.apply(snapshot);
   } catch (error) {
-    container.replaceChildren(h("p", { class: "muted" }, error instanceof ApiError && error.status === 404 ? t("noPoll") : t("failed", { m: error.message })));
+    showPollProblem(error);
   }
+}
+
+/** Says why no poll shows: none open, a link to a poll that does not exist, or a failure; the rest of the page stays live. */
+function showPollProblem(error) {
+  const missing = error instanceof ApiError ? error.status === 404 : /no poll/i.test(error?.message ?? "");
+  const asked = pollId !== null && new URLSearchParams(location.search).has("poll");
+  if (missing && asked) pollId = null;
+  document.getElementById("poll").replaceChildren(h("p", { class: "muted", role: "status" },
+    missing ? (asked ? t("pollNotFound") : t("noPoll")) : t("failed", { m: error.message })));
 }
 
 /**
@@ -349,19 +356,19 @@ function tipForm() {
 // ---- Start ---------------------------------------------------------------------------------------------------
 
 async function onConnected(hub) {
-  if (pollId) pollView.apply(await hub.invoke("SubscribePoll", pollId));
-  const catchUp = await hub.invoke("SubscribeFeed", feed.lastSequence);
-  if (!catchUp.complete || catchUp.lastSequence < feed.lastSequence) {
-    // Away too long (or the feed was reset): start again from a fresh page.
-    feed.lastSequence = 0;
-    await loadFeed();
-    return;
+  // The feed first: whatever happens to the poll (a stale ?poll=, a store blip), the news stays live.
+  await follower.subscribe(hub);
+  if (pollId) {
+    try {
+      pollView.apply(await hub.invoke("SubscribePoll", pollId));
+    } catch (error) {
+      showPollProblem(error);
+    }
   }
-  for (const event of catchUp.events) applyEvent(event);
 }
 
 languageSwitch(async () => {
-  await loadFeed();
+  await follower.reload();
   if (pollView.snapshot) pollView.render();
   if (openArticleId) showArticle(openArticleId);
 });
@@ -373,12 +380,12 @@ tipForm();
 route();
 showStatus("reconnecting");
 voterReady().catch(error => console.warn(error));
-await Promise.all([loadFeed().catch(e => console.warn(e)), loadPoll()]);
+await Promise.all([follower.reload().catch(e => console.warn(e)), loadPoll()]);
 connection = connectHub({
   onConnected,
   onState: showStatus,
   handlers: {
     PollSnapshot: snapshot => { if (snapshot.pollId === pollId) pollView.apply(snapshot); },
-    FeedEvent: applyEvent,
+    ...follower.handlers,
   },
 });

@@ -5,6 +5,7 @@ import { currentLanguage, t } from "./i18n.js";
 import { ApiError, api, asDate, connectHub, formatNumber, h, languageSwitch, showStatus, timeOf, animateNumber } from "./live.js";
 import { signedIn } from "./newsroom.js";
 import { PollView } from "./poll.js";
+import { FeedFollower } from "./feed-follower.js";
 import qrcode from "/lib/qrcode.mjs";
 
 const pinnedPoll = new URLSearchParams(location.search).get("poll");
@@ -12,9 +13,10 @@ const pollView = new PollView(document.getElementById("poll"));
 const samples = [];          // [time ms, total voters] over the last seconds, for votes per second
 const articles = new Map();  // id → article
 const tips = new Map();      // id → unhandled tip
-let feedInfo = { timeZone: "Asia/Almaty", siteUrl: location.origin, lastSequence: 0 };
+let feedInfo = { timeZone: "Asia/Almaty", siteUrl: location.origin };
 let pollId = null;
 let hub = null;
+const follower = new FeedFollower({ load: loadFeed, apply: applyFeedEvent });
 
 /** The poll readers see on the front page (the server decides: newest open, else newest closed), unless ?poll= pins one. */
 async function choosePoll() {
@@ -55,11 +57,12 @@ function showJoin() {
 
 async function loadFeed() {
   const page = await api(`/api/feed?limit=8&lang=${currentLanguage()}`);
-  feedInfo = { timeZone: page.timeZone, siteUrl: page.siteUrl, lastSequence: Math.max(feedInfo.lastSequence, page.lastSequence) };
+  feedInfo = { timeZone: page.timeZone, siteUrl: page.siteUrl };
   articles.clear();
   for (const article of page.days.flatMap(d => d.items)) articles.set(article.id, article);
   renderArticles();
   showJoin();
+  return page;
 }
 
 function renderArticles() {
@@ -70,8 +73,6 @@ function renderArticles() {
 }
 
 function applyFeedEvent(event) {
-  if (event.sequence <= feedInfo.lastSequence) return;
-  feedInfo.lastSequence = event.sequence;
   if (event.kind === "Retracted") articles.delete(event.article.id);
   else if (event.kind === "Published" || articles.has(event.article.id)) articles.set(event.article.id, event.article);
   renderArticles();
@@ -91,11 +92,14 @@ async function onConnected(connection) {
   if (chosen !== pollId && pollId) await connection.invoke("UnsubscribePoll", pollId).catch(() => {});
   pollId = chosen;
   showJoin();
-  if (pollId) showPoll(await connection.invoke("SubscribePoll", pollId));
-  else document.getElementById("poll").replaceChildren(h("p", { class: "muted" }, t("noPoll")));
-  const catchUp = await connection.invoke("SubscribeFeed", feedInfo.lastSequence);
-  if (!catchUp.complete || catchUp.lastSequence < feedInfo.lastSequence) await loadFeed();
-  else catchUp.events.forEach(applyFeedEvent);
+  await follower.subscribe(connection);
+  try {
+    if (pollId) showPoll(await connection.invoke("SubscribePoll", pollId));
+    else document.getElementById("poll").replaceChildren(h("p", { class: "muted" }, t("noPoll")));
+  } catch (error) {
+    // A pinned poll that does not exist (or a store blip): say so; the feed and tips stay live.
+    document.getElementById("poll").replaceChildren(h("p", { class: "muted", role: "status" }, t("failed", { m: error.message })));
+  }
   tips.clear();
   for (const tip of await connection.invoke("JoinNewsroom")) tips.set(tip.id, tip);
   renderTips();
@@ -107,17 +111,17 @@ function tick() {
   updateRate();
 }
 
-languageSwitch(() => { loadFeed(); renderTips(); if (pollView.snapshot) pollView.render(); });
+languageSwitch(() => { follower.reload().catch(e => console.warn(e)); renderTips(); if (pollView.snapshot) pollView.render(); });
 showStatus("reconnecting");
 await signedIn(["screen", "editor"]);
 document.getElementById("wall").hidden = false;
-await loadFeed().catch(error => console.warn(error));
+await follower.reload().catch(error => console.warn(error));
 hub = connectHub({
   onConnected,
   onState: showStatus,
   handlers: {
     PollSnapshot: snapshot => { if (snapshot.pollId === pollId) showPoll(snapshot); },
-    FeedEvent: applyFeedEvent,
+    ...follower.handlers,
     TipReceived: tip => { tips.set(tip.id, tip); renderTips(); },
     TipUpdated: tip => { if (tip.handled) tips.delete(tip.id); else tips.set(tip.id, tip); renderTips(); },
   },
