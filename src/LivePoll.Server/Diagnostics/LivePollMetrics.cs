@@ -39,6 +39,7 @@ public sealed class LivePollMetrics
     private readonly Histogram<double> _storeLatency;
     private readonly Counter<long> _snapshots;
     private readonly Counter<long> _feedEvents;
+    private readonly Counter<long> _badRecords;
     private const int Transports = 2;
     private static readonly VoteTransport[] AllTransports = [VoteTransport.Http, VoteTransport.Hub];
 
@@ -53,6 +54,7 @@ public sealed class LivePollMetrics
             "store.latency", unit: "s", description: "Round-trip time of store operations, by operation (a vote batch is one 'vote').");
         meter.CreateObservableCounter("votes", ObserveVotes, description: "Votes answered, by outcome and transport.");
         _feedEvents = meter.CreateCounter<long>("feed.events", description: "Feed changes recorded, by kind.");
+        _badRecords = meter.CreateCounter<long>("bad.records", description: "Records in the store that could not be read and were skipped, by kind.");
         _snapshots = meter.CreateCounter<long>("snapshots.sent", description: "Poll snapshots this node sent to its subscribers of a poll, by reason.");
         meter.CreateObservableCounter("snapshots.delivered", () => Interlocked.Read(ref _snapshotDeliveries),
             description: "Poll snapshot messages this node wrote to its own connections (one per connection per snapshot).");
@@ -95,6 +97,8 @@ public sealed class LivePollMetrics
 
     public void RecordVote(VoteOutcome outcome, VoteTransport transport) =>
         Interlocked.Increment(ref _votes[(int)outcome * Transports + (int)transport]);
+
+    public void RecordBadRecord(string kind) => _badRecords.Add(1, new KeyValuePair<string, object?>("kind", kind));
 
     public void RecordFeedEvent(FeedEventKind kind) =>
         _feedEvents.Add(1, new KeyValuePair<string, object?>("kind", kind.ToString()));

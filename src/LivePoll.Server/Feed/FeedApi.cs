@@ -180,12 +180,12 @@ internal static class FeedApi
         var from = Math.Max(after ?? 0, 0);
         var position = await store.PositionAsync();
         var last = position.LastSequence;
-        var events = await store.EventsAfterAsync(from, last, size, (stored, sequence) => views.View(stored, sequence) with { Epoch = position.Epoch });
-        var complete = events.Count < size && await store.LogCoversAsync(from);
+        var read = await store.EventsAfterAsync(from, last, size, (stored, sequence) => views.View(stored, sequence) with { Epoch = position.Epoch });
+        var complete = read.Read < size && await store.LogCoversAsync(from);
         return TypedResults.Ok(new FeedCatchUp
         {
-            Events = events,
-            LastSequence = complete ? last : events.Count > 0 ? events[^1].Sequence : from,
+            Events = read.Events,
+            LastSequence = complete ? last : read.Through,
             Complete = complete,
             Epoch = position.Epoch,
         });

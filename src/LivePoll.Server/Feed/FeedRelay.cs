@@ -65,8 +65,9 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
             var complete = true;
             if (afterSequence is { } after && after < last)
             {
-                events = await store.EventsAfterAsync(after, last, MaxCatchUp, (stored, sequence) => views.View(stored, sequence) with { Epoch = epoch });
-                complete = events.Count < MaxCatchUp && await store.LogCoversAsync(after);
+                var read = await store.EventsAfterAsync(after, last, MaxCatchUp, (stored, sequence) => views.View(stored, sequence) with { Epoch = epoch });
+                events = read.Events;
+                complete = read.Read < MaxCatchUp && await store.LogCoversAsync(after);
             }
             if (!_subscribers.ContainsKey(connection.ConnectionId))
             {
@@ -183,23 +184,24 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
             var epoch = _epoch;
             while (true)
             {
-                string? nonce = null;
-                var events = await store.EventsAfterAsync(_lastDelivered, null, 200, (stored, sequence) =>
+                (string Nonce, long Sequence)? newest = null;
+                var read = await store.EventsAfterAsync(_lastDelivered, null, 200, (stored, sequence) =>
                 {
-                    nonce = stored.Nonce;
+                    newest = (stored.Nonce, sequence);
                     return views.View(stored, sequence) with { Epoch = epoch };
                 });
-                if (events.Count == 0)
+                if (read.Read == 0)
                 {
                     return;
                 }
-                foreach (var feedEvent in events)
+                foreach (var feedEvent in read.Events)
                 {
                     // Serialized once per protocol for every subscriber on this node.
                     Broadcast(new SerializedHubMessage(new InvocationMessage(ClientEvents.FeedEvent, [feedEvent])));
-                    _lastDelivered = feedEvent.Sequence;
                 }
-                _lastNonce = nonce;
+                // Past unreadable events too (logged and counted by the store): they must not stop the feed.
+                _lastDelivered = read.Through;
+                _lastNonce = newest is { } n && n.Sequence == read.Through ? n.Nonce : null;
             }
         }
         finally

@@ -30,9 +30,12 @@ public enum ArticleChangeOutcome
 public sealed record ArticleChange(ArticleChangeOutcome Outcome, Article? Article, long Sequence, int Version, string? Replay);
 
 /// <summary>Where the feed stands: epoch, last sequence, and the stored event at a sequence asked about (null: gone).</summary>
+/// <summary>Events read from the log: the readable ones, the sequence the read reached, and how many entries it read.</summary>
+public sealed record FeedEvents(IReadOnlyList<FeedEvent> Events, long Through, int Read);
+
 public sealed record FeedPosition(string Epoch, long LastSequence, string? EventAt);
 
-public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
+public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys, StoredRecords records)
 {
     /// <summary>How many events the log keeps; a reader further behind reloads the page instead of catching up.</summary>
     public const int LogLength = 10_000;
@@ -161,7 +164,7 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
         var scoreTask = Db.SortedSetScoreAsync(keys.FeedIndex, id);
         var json = await jsonTask;
         var score = await scoreTask;
-        return json.IsNullOrEmpty ? null : (JsonSerializer.Deserialize<Article>(json.ToString(), Json)!, (long)(score ?? 0));
+        return records.Read<Article>(json, Json, "article", $"{keys.FeedArticles} {id}") is { } article ? (article, (long)(score ?? 0)) : null;
     }
 
     /// <summary>Articles in the feed, newest first, published before sequence <paramref name="before"/> (exclusive).</summary>
@@ -183,17 +186,30 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
         var all = await Db.HashGetAllAsync(keys.FeedArticles);
         var index = (await Db.SortedSetRangeByRankWithScoresAsync(keys.FeedIndex)).ToDictionary(e => e.Element.ToString(), e => (long)e.Score);
         return all
-            .Select(e => (Article: JsonSerializer.Deserialize<Article>(e.Value.ToString(), Json)!, Sequence: index.GetValueOrDefault(e.Name.ToString())))
-            .OrderByDescending(a => a.Article.UpdatedAt)
+            .Select(e => (Article: records.Read<Article>(e.Value, Json, "article", $"{keys.FeedArticles} {e.Name}"), Sequence: index.GetValueOrDefault(e.Name.ToString())))
+            .Where(a => a.Article is not null)
+            .Select(a => (a.Article!, a.Sequence))
+            .OrderByDescending(a => a.Item1.UpdatedAt)
             .ToList();
     }
 
-    /// <summary>The feed events after <paramref name="after"/>, oldest first, at most <paramref name="limit"/>.</summary>
-    public async Task<IReadOnlyList<FeedEvent>> EventsAfterAsync(long after, long? upTo, int limit, Func<StoredFeedEvent, long, FeedEvent> view)
+    /// <summary>
+    /// The feed events after <paramref name="after"/>, oldest first, at most <paramref name="limit"/>, and the sequence
+    /// they reach (an unreadable event is skipped, logged and counted, but still passed).
+    /// </summary>
+    public async Task<FeedEvents> EventsAfterAsync(long after, long? upTo, int limit, Func<StoredFeedEvent, long, FeedEvent> view)
     {
         var entries = await Db.SortedSetRangeByScoreWithScoresAsync(keys.FeedLog, start: after, stop: upTo ?? double.PositiveInfinity,
             exclude: Exclude.Start, take: limit);
-        return entries.Select(e => view(JsonSerializer.Deserialize<StoredFeedEvent>(e.Element.ToString(), Json)!, (long)e.Score)).ToList();
+        var events = new List<FeedEvent>(entries.Length);
+        foreach (var entry in entries)
+        {
+            if (records.Read<StoredFeedEvent>(entry.Element, Json, "feed event", $"{keys.FeedLog} score {entry.Score}") is { } stored)
+            {
+                events.Add(view(stored, (long)entry.Score));
+            }
+        }
+        return new FeedEvents(events, entries.Length == 0 ? after : (long)entries[^1].Score, entries.Length);
     }
 
     /// <summary>Whether the log still reaches back to just after <paramref name="after"/>.</summary>
@@ -220,8 +236,9 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys)
         }
         var values = await Db.HashGetAsync(keys.FeedArticles, entries.Select(e => e.Element).ToArray());
         return entries.Zip(values)
-            .Where(p => !p.Second.IsNullOrEmpty)
-            .Select(p => (JsonSerializer.Deserialize<Article>(p.Second.ToString(), Json)!, (long)p.First.Score))
+            .Select(p => (Article: records.Read<Article>(p.Second, Json, "article", $"{keys.FeedArticles} {p.First.Element}"), Sequence: (long)p.First.Score))
+            .Where(p => p.Article is not null)
+            .Select(p => (p.Article!, p.Sequence))
             .ToList();
     }
 }

@@ -1,5 +1,3 @@
-using StackExchange.Redis;
-
 namespace LivePoll.Server.Live;
 
 /// <summary>
@@ -12,7 +10,7 @@ public abstract class PeriodicService(TimeSpan interval, TimeProvider clock) : B
 
     protected abstract Task TickAsync(CancellationToken stoppingToken);
 
-    /// <summary>A tick failed on the store (RedisException or a timeout); the next tick tries again.</summary>
+    /// <summary>A tick failed (the store was away, or anything else went wrong); the next tick tries again.</summary>
     protected abstract void OnStoreError(Exception error);
 
     protected sealed override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -26,8 +24,10 @@ public abstract class PeriodicService(TimeSpan interval, TimeProvider clock) : B
                 {
                     await TickAsync(stoppingToken);
                 }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
+                    // Whatever failed (the store, or a record no reader expected), the service goes on: one bad tick must
+                    // not end the host's background work.
                     OnStoreError(ex);
                 }
             }

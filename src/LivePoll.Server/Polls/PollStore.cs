@@ -13,7 +13,7 @@ namespace LivePoll.Server.Polls;
 /// answered only after the store has answered, so an acknowledged vote is a counted vote.
 /// </summary>
 public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, LivePollMetrics metrics, Live.NodeInfo node,
-    Microsoft.Extensions.Options.IOptions<Abuse.AbuseOptions> limits)
+    Microsoft.Extensions.Options.IOptions<Abuse.AbuseOptions> limits, StoredRecords records)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private const int MaxCachedDefinitions = 10_000;
@@ -92,7 +92,11 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         {
             counts[fields[i].ToString()] = (long)fields[i + 1];
         }
-        var definition = Definition(pollId, fields[3].ToString());
+        if (Definition(pollId, fields[3].ToString()) is not { } definition)
+        {
+            // An unreadable poll is skipped like a missing one (logged and counted), so it breaks neither a page nor the fan-out.
+            return PollRead.Missing;
+        }
         var opensAt = FromUnixMs(fields[1].ToString());
         var closesAt = FromUnixMs(fields[2].ToString());
         var state = fields[0].ToString() switch
@@ -111,13 +115,17 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
 
     // A poll's definition never changes once created: parse its JSON once per poll (and again only if it differs,
     // e.g. after the store lost its data and the id was used anew).
-    private PollDefinition Definition(string pollId, string json)
+    private PollDefinition? Definition(string pollId, string json)
     {
         if (_definitions.TryGetValue(pollId, out var known) && known.Json == json)
         {
             return known.Definition;
         }
-        var definition = JsonSerializer.Deserialize<PollDefinition>(json, Json)!;
+        if (records.Read<PollDefinition>(json, Json, "poll", $"{keys.PollMeta(pollId)} def") is not { } definition
+            || definition.Options is null || definition.Question is null)
+        {
+            return null;
+        }
         if (_definitions.Count >= MaxCachedDefinitions)
         {
             _definitions.Clear();
@@ -268,6 +276,12 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         {
             var text = entry.ToString();
             var separator = text.IndexOf(':');
+            if (separator <= 0 || text[..separator] is not ("open" or "close"))
+            {
+                records.Report("poll schedule entry", $"{keys.PollSchedule} '{text}'", "it is not 'open:ID' or 'close:ID'; removed");
+                await Db.SortedSetRemoveAsync(keys.PollSchedule, entry);
+                continue;
+            }
             var (kind, pollId) = (text[..separator], text[(separator + 1)..]);
             var applied = (long)await Db.ScriptEvaluateAsync(
                 PollScripts.ApplySchedule, [keys.PollMeta(pollId), keys.PollCounts(pollId)], [kind, UnixMsNumber(now)]);

@@ -17,6 +17,9 @@ internal static partial class StoreLog
     [LoggerMessage(1005, LogLevel.Information, "Stopping embedded Garnet on {Endpoint}.")]
     public static partial void EmbeddedStoreStopping(ILogger logger, string endpoint);
 
+    [LoggerMessage(1007, LogLevel.Error, "Skipped an unreadable {Kind} in the store at {Where}: {Why}. Fix or delete that record; everything else goes on.")]
+    public static partial void BadRecord(ILogger logger, string kind, string where, string why);
+
     [LoggerMessage(1006, LogLevel.Warning, "The store reported an error: {Message}")]
     public static partial void StoreError(ILogger logger, string message);
 }

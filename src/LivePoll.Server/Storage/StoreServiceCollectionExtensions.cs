@@ -20,6 +20,7 @@ internal static class StoreServiceCollectionExtensions
         services.AddSingleton(sp => StoreConnection.Create(
             sp.GetRequiredService<IOptions<StoreOptions>>(), sp.GetRequiredService<ILogger<StoreConnection>>()));
         services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Multiplexer);
+        services.AddSingleton<StoredRecords>();
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<StoreOptions>>().Value.KeyPrefix));
 
         // The newsroom sign-in cookie must open on every node and after a restart: the data-protection key ring

@@ -8,7 +8,7 @@ using StackExchange.Redis;
 namespace LivePoll.Server.Tips;
 
 /// <summary>Readers' tips in the store: never readable by readers, only by the newsroom.</summary>
-public sealed class TipStore(IConnectionMultiplexer redis, RedisKeys keys)
+public sealed class TipStore(IConnectionMultiplexer redis, RedisKeys keys, StoredRecords records)
 {
     private IDatabase Db => redis.GetDatabase();
 
@@ -35,7 +35,7 @@ public sealed class TipStore(IConnectionMultiplexer redis, RedisKeys keys)
     public async Task<Tip?> GetAsync(string id)
     {
         var json = await Db.HashGetAsync(keys.Tips, id);
-        return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize<Tip>(json.ToString(), FeedStore.Json);
+        return records.Read<Tip>(json, FeedStore.Json, "tip", $"{keys.Tips} {id}");
     }
 
     /// <summary>The newest tips first; <paramref name="handled"/> filters when given.</summary>
@@ -47,8 +47,9 @@ public sealed class TipStore(IConnectionMultiplexer redis, RedisKeys keys)
             return [];
         }
         var values = await Db.HashGetAsync(keys.Tips, ids);
-        return values.Where(v => !v.IsNullOrEmpty)
-            .Select(v => JsonSerializer.Deserialize<Tip>(v.ToString(), FeedStore.Json)!)
+        return ids.Zip(values)
+            .Select(p => records.Read<Tip>(p.Second, FeedStore.Json, "tip", $"{keys.Tips} {p.First}"))
+            .OfType<Tip>()
             .Where(t => handled is null || t.Handled == handled)
             .Take(limit)
             .ToList();
