@@ -20,7 +20,16 @@ if (NewsroomCommands.TryRun(args))
     return Environment.ExitCode;
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// `dotnet run` (its launch profile) defaults to Development, but never over an environment the caller gave: a launch
+// profile's ASPNETCORE_ENVIRONMENT would replace the shell's, so the profile only names a default.
+var givenEnvironment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT");
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args,
+    EnvironmentName = givenEnvironment is null && !args.Any(a => a.StartsWith("--environment", StringComparison.OrdinalIgnoreCase))
+        ? Environment.GetEnvironmentVariable("LIVEPOLL_DEFAULT_ENVIRONMENT")
+        : null,
+});
 
 // Errors: every failure an HTTP client sees is a ProblemDetails document, never a stack trace.
 builder.Services.AddProblemDetails();
@@ -94,6 +103,10 @@ catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
     return CannotStart(invalid);
 }
 
+// Which environment this is decides what it allows (a first-run editor, open diagnostics): say it first.
+StartupLog.Starting(app.Logger, typeof(Program).Assembly.GetName().Version?.ToString(3) ?? "?", app.Environment.EnvironmentName,
+    app.Services.GetRequiredService<NodeInfo>().Name);
+
 app.UseForwardedHeaders();
 app.UseTransportSecurity();
 app.UseApiSecurityHeaders();
@@ -144,3 +157,9 @@ static int CannotStart(Microsoft.Extensions.Options.OptionsValidationException i
 
 /// <summary>The entry point; public so that tests can host the real application.</summary>
 public partial class Program;
+
+internal static partial class StartupLog
+{
+    [LoggerMessage(1, LogLevel.Information, "LivePoll {Version} starting in the {Environment} environment as node {Node}.")]
+    public static partial void Starting(ILogger logger, string version, string environment, string node);
+}

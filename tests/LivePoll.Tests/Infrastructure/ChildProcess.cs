@@ -51,6 +51,13 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Waits for the process to end and for the last of its output to be read.</summary>
+    public Task WaitForExitAsync() => _process.WaitForExitAsync();
+
     /// <summary>Throws, with what the process printed, when it has already ended; used while waiting for it to be ready.</summary>
     public void EnsureRunning(string what)
     {

@@ -51,3 +51,69 @@ public sealed class StartupTests(RedisStoreFixture store) : IClassFixture<RedisS
         Assert.DoesNotContain("Unhandled exception", failure.Message);
     }
 }
+
+/// <summary>
+/// <c>dotnet run</c> honours the environment it is given: the project's launch profile defaults to Development without
+/// overriding ASPNETCORE_ENVIRONMENT, so Production refuses to start without newsroom accounts, and says which it is.
+/// </summary>
+public sealed class DotnetRunEnvironmentTests
+{
+    [Fact]
+    public async Task Dotnet_run_in_production_refuses_to_start_without_accounts_and_logs_its_environment_when_it_starts()
+    {
+        var refused = await DotnetRunAsync(new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" }, waitFor: null);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("LivePoll cannot start: No newsroom account or API key is configured", refused.Output);
+        Assert.DoesNotContain("first-run editor", refused.Output);
+
+        var started = await DotnetRunAsync(new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["Newsroom__ApiKeys__0__Name"] = "cms",
+            ["Newsroom__ApiKeys__0__Role"] = "editor",
+            ["Newsroom__ApiKeys__0__KeyHash"] = LivePoll.Server.Newsroom.ApiKeyAuthenticationHandler.HashKey("lpk_run"),
+        }, waitFor: "starting in the Production environment");
+        Assert.Contains("starting in the Production environment", started.Output);
+    }
+
+    /// <summary>Runs the server with <c>dotnet run --no-build</c> (its launch profile included) until it exits or prints <paramref name="waitFor"/>.</summary>
+    private static async Task<(int? ExitCode, string Output)> DotnetRunAsync(Dictionary<string, string> environment, string? waitFor)
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        var project = Path.Combine(RepositoryRoot(), "src", "LivePoll.Server");
+        environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{LivePoll.Server.Storage.EmbeddedGarnet.FreeLoopbackPort()}";
+        environment["Polls__SeedDemoData"] = "false";
+        environment["Feed__SeedDemoData"] = "false";
+        var process = ChildProcess.Start("dotnet", ["run", "--no-build", "-c", configuration, "--project", project], environment, project);
+        await using (process)
+        {
+            try
+            {
+                await TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(process.HasExited || (waitFor is not null && process.Output.Contains(waitFor, StringComparison.Ordinal))),
+                    "the server exits or starts", TimeSpan.FromSeconds(90));
+            }
+            catch (TimeoutException)
+            {
+                throw new Xunit.Sdk.XunitException("dotnet run neither exited nor started:\n" + process.Output);
+            }
+            if (process.HasExited)
+            {
+                await process.WaitForExitAsync().DefaultTimeout();
+                return (process.ExitCode, process.Output);
+            }
+            return (null, process.Output);
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "LivePoll.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException("LivePoll.sln not found above " + AppContext.BaseDirectory);
+    }
+}
