@@ -204,8 +204,9 @@ internal sealed class EpollHubConnection : ILightHubConnection
         {
             SendFrame(2, LightHub.Ping, dropIfBusy: true);
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or System.Net.WebSockets.WebSocketException)
         {
+            // Between a drop and the reconnect there is no socket to ping: the reconnect starts afresh.
         }
     }
 

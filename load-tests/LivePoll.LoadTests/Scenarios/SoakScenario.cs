@@ -27,6 +27,27 @@ public sealed record SoakOptions
 /// </summary>
 public sealed class SoakScenario(Target target, SoakOptions options, IProgressSink progress)
 {
+    /// <summary>
+    /// Reconnects a reader the way a page does: if its node is down (killed, restarting), it tries again every second
+    /// for up to a minute, then catches up from its last sequence.
+    /// </summary>
+    private static async Task ReconnectPatientlyAsync(IFeedReader reader, RunMeter meter, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await reader.ReconnectAsync(cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && attempt < 60)
+            {
+                meter.Error(ex);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+
     public async Task<RunReport> RunAsync(CancellationToken cancellationToken)
     {
         var feedMeter = new RunMeter(options.Duration + TimeSpan.FromMinutes(1));
@@ -69,7 +90,7 @@ public sealed class SoakScenario(Target target, SoakOptions options, IProgressSi
                     var churn = (int)Math.Ceiling(feedReaders.Length * options.ChurnPercent / 100);
                     foreach (var reader in feedReaders.OrderBy(_ => Random.Shared.Next()).Take(churn))
                     {
-                        await reader.ReconnectAsync(stop.Token);
+                        await ReconnectPatientlyAsync(reader, feedMeter, stop.Token);
                     }
                     nextChurn += options.ChurnInterval;
                 }
