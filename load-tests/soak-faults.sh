@@ -2,7 +2,8 @@
 # A soak with faults: two LivePoll nodes on one redis-server (AOF, appendfsync always), the load tool's soak against
 # both, and every FAULT_EVERY seconds a fault, in turn: node 1 killed with SIGKILL (restarted after 3 s), Redis
 # restarted (SIGTERM, then started again on its AOF), node 2 killed and restarted, Redis again... The soak's own
-# verdict decides: every acknowledged vote counted (none twice), every feed reader got every article once.
+# verdict decides: every acknowledged vote counted (none twice), every feed reader got every article once. Each vote
+# comes from a new voter (RATE x DURATION voters), so every acknowledged vote is an Accepted one the verdict checks.
 #
 #   load-tests/soak-faults.sh                          # 10 minutes, a fault every minute (each kind every ~2 min)
 #   DURATION=180 FAULT_EVERY=45 load-tests/soak-faults.sh
@@ -69,7 +70,7 @@ start_node node2 "$port2"
 
 echo "== soak: ${DURATION}s, $RATE votes/s, $POLL_READERS poll readers, $FEED_READERS feed readers, a fault every ${FAULT_EVERY}s"
 dotnet "$tool_dll" soak -t "http://127.0.0.1:$port1" -t "http://127.0.0.1:$port2" -k "$key" \
-  --duration "$DURATION" --rate "$RATE" --poll-readers "$POLL_READERS" --feed-readers "$FEED_READERS" \
+  --duration "$DURATION" --rate "$RATE" --voters "$((RATE * DURATION))" --poll-readers "$POLL_READERS" --feed-readers "$FEED_READERS" \
   --report "$REPORTS/soak" &
 tool=$!
 
