@@ -129,6 +129,7 @@ app.UseVoters();
 
 app.MapPolls();
 app.MapFeed();
+app.MapFeedSyndication();
 app.MapTips();
 app.MapNewsroomSession();
 var newsroom = app.MapNewsroomGroup();
