@@ -75,6 +75,9 @@ builder.Services.AddFeed();
 // Tips: readers' news tips, stored and pushed to newsroom connections only.
 builder.Services.AddSingleton<TipStore>();
 
+// Pages: article permalinks rendered on the server (for crawlers and link previews), then live by script.
+builder.Services.AddSingleton<ArticlePage>();
+
 // Diagnostics: LivePoll's own meter beside ASP.NET Core's and SignalR's, all exported at /metrics.
 builder.Services.AddMetrics();
 builder.Services.AddSingleton<LivePollMetrics>();

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using LivePoll.Contracts;
 using LivePoll.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -147,6 +149,32 @@ public sealed class ReaderPageTests(Chromium chromium, Xunit.Abstractions.ITestO
         await page.Locator("#tip-form button[type=submit]").ClickAsync();
         await Expect(page.Locator("#tip-thanks")).ToHaveTextAsync("Рахмет! Хабарыңыз редакцияға жетті.");
         await browser.ScreenshotAsync(page, "reader-phone");
+        browser.AssertNoScriptErrors();
+    }
+
+    [Fact]
+    public async Task A_permalink_opened_directly_shows_the_server_rendered_article_and_then_goes_live()
+    {
+        await using var server = await LivePollServer.StartAsync("");
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(ReaderPageTests) + ".permalink");
+        using var created = await server.Http.PostAsJsonAsync("/api/newsroom/articles",
+            new ArticleInput { Title = "Permalink story", Lead = "Lead.", Body = "<p>Body text.</p>", Language = "en" }, ServerCalls.Json);
+        var article = (await created.Content.ReadFromJsonAsync<ArticleView>(ServerCalls.Json))!;
+
+        var page = await browser.OpenAsync($"/articles/{article.Id}?lang=en");
+        await Expect(page.Locator("#article-view h1")).ToHaveTextAsync("Permalink story");
+        await PageSession.WaitLiveAsync(page);
+        // The script's copy replaced the server's: it has the back link and the share links.
+        await Expect(page.Locator("#article-view .back-link")).ToBeVisibleAsync();
+        await Expect(page.Locator("#article-view .share-link")).ToHaveCountAsync(6);
+        await Expect(page.Locator("#feed-section")).ToBeHiddenAsync();
+
+        // A correction made while the reader is on the permalink reaches it live.
+        (await server.Http.PostAsJsonAsync($"/api/newsroom/articles/{article.Id}/corrections", new CorrectionInput { Note = "Fixed a name." }, ServerCalls.Json)).EnsureSuccessStatusCode();
+        await Expect(page.Locator("#article-view .correction-note")).ToContainTextAsync("Fixed a name.");
+
+        await page.Locator("#article-view .back-link").ClickAsync();
+        await Expect(page.Locator("#feed .feed-item").First).ToContainTextAsync("Permalink story");
         browser.AssertNoScriptErrors();
     }
 }

@@ -22,7 +22,11 @@ internal static class PagesApi
     {
         var pages = app.MapGroup("").ExcludeFromDescription();
         pages.MapGet("/", Page("index.html"));
-        pages.MapGet("/articles/{articleId}", Page("index.html"));
+        pages.MapGet("/articles/{articleId}", (string articleId, HttpContext context, ArticlePage page) =>
+        {
+            Secure(context.Response);
+            return page.RenderAsync(context, articleId);
+        });
         pages.MapGet("/screen", Page("screen.html"));
         pages.MapGet("/desk", Page("desk.html"));
         return app;
@@ -53,7 +57,7 @@ internal static class PagesApi
             return next(context);
         });
 
-    private static void Secure(HttpResponse response)
+    internal static void Secure(HttpResponse response)
     {
         var headers = response.Headers;
         headers.CacheControl = "no-cache";

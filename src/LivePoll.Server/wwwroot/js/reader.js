@@ -175,7 +175,9 @@ async function showArticle(id) {
   const view = document.getElementById("article-view");
   document.getElementById("feed-section").hidden = true;
   view.hidden = false;
-  view.replaceChildren(h("p", { class: "muted" }, t("loading")));
+  // A permalink arrives rendered by the server: keep that in view until the live copy replaces it.
+  if (view.dataset.articleId !== id) view.replaceChildren(h("p", { class: "muted" }, t("loading")));
+  delete view.dataset.articleId;
   try {
     renderArticle(feed.articles.get(id) ?? await api(`/api/articles/${encodeURIComponent(id)}`));
   } catch (error) {
