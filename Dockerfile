@@ -7,6 +7,8 @@ COPY . .
 RUN dotnet publish src/LivePoll.Server -c Release -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
+# A font with Kazakh and Russian letters for the shareable poll results images (/polls/{id}/results.png).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app .
 ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \

@@ -77,6 +77,8 @@ builder.Services.AddSingleton<TipStore>();
 
 // Pages: article permalinks rendered on the server (for crawlers and link previews), then live by script.
 builder.Services.AddSingleton<ArticlePage>();
+builder.Services.AddSingleton<PollPage>();
+builder.Services.AddSingleton<PollResultsImage>();
 
 // Diagnostics: LivePoll's own meter beside ASP.NET Core's and SignalR's, all exported at /metrics.
 builder.Services.AddMetrics();

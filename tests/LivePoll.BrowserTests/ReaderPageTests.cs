@@ -177,4 +177,20 @@ public sealed class ReaderPageTests(Chromium chromium, Xunit.Abstractions.ITestO
         await Expect(page.Locator("#feed .feed-item").First).ToContainTextAsync("Permalink story");
         browser.AssertNoScriptErrors();
     }
+
+    [Fact]
+    public async Task A_polls_own_address_shows_it_from_the_server_and_takes_votes_live()
+    {
+        await using var server = await LivePollServer.StartAsync("");
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(ReaderPageTests) + ".poll-page");
+        var pollId = await ServerCalls.CreatePollAsync(server.Http, "Which evening news?", "18:00", "21:00");
+
+        var page = await browser.OpenAsync($"/polls/{pollId}?lang=en");
+        await Expect(page.Locator(".poll-question")).ToHaveTextAsync("Which evening news?");
+        await PageSession.WaitLiveAsync(page);
+        await page.Locator(".option-vote").Nth(1).ClickAsync();
+        await Expect(page.Locator(".poll-option").Nth(1).Locator(".count")).ToHaveTextAsync("1");
+        Assert.Contains("/results.png", await page.Locator("meta[property='og:image']").GetAttributeAsync("content"));
+        browser.AssertNoScriptErrors();
+    }
 }

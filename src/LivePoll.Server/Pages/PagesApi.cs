@@ -27,6 +27,8 @@ internal static class PagesApi
             Secure(context.Response);
             return page.RenderAsync(context, articleId);
         });
+        PollPage.MapPollPages(pages);
+        PollPage.MapResultsImage(app);
         pages.MapGet("/screen", Page("screen.html"));
         pages.MapGet("/desk", Page("desk.html"));
         return app;

@@ -15,6 +15,10 @@ internal static partial class PollLog
     [LoggerMessage(2003, LogLevel.Warning, "Could not check scheduled poll changes; retrying: {Message}")]
     public static partial void ScheduleCheckFailed(ILogger logger, string message);
 
+    [LoggerMessage(2010, LogLevel.Warning, "No font with Kazakh letters found for the shareable results images (looked for {Paths}); "
+        + "they will use Skia's default font. Install Debian's fonts-dejavu-core.")]
+    public static partial void NoResultsFont(ILogger logger, string paths);
+
     [LoggerMessage(2004, LogLevel.Information, "Opened the demo poll {PollId} with the seed page's counts.")]
     public static partial void DemoPollSeeded(ILogger logger, string pollId);
 }

@@ -110,7 +110,7 @@ async function loadPolls() {
       h("td", {}, h("strong", {}, poll.question), h("br"),
         h("span", { class: `state state-${poll.state}` }, stateLabel(poll.state)), " ",
         h("span", { class: "muted" }, t("total", { n: formatNumber(poll.totalVoters ?? 0) })), " · ",
-        h("a", { href: `/?poll=${id}` }, "/?poll=" + poll.pollId), " · ", h("a", { href: `/screen?poll=${id}` }, "/screen")),
+        h("a", { href: `/polls/${id}` }, "/polls/" + poll.pollId), " · ", h("a", { href: `/screen?poll=${id}` }, "/screen")),
       h("td", { class: "row-actions" },
         poll.state === "Scheduled" ? action("open", t("open")) : null,
         poll.state === "Open" ? action("close", t("close")) : null,

@@ -16,7 +16,9 @@ const announce = text => { announcer.textContent = ""; setTimeout(() => { announ
 const pollView = new PollView(document.getElementById("poll"), { onVote: vote, announce });
 const follower = new FeedFollower({ load: loadFeed, apply: applyEvent });
 let connection = null;
-let pollId = new URLSearchParams(location.search).get("poll");
+// A poll's own address (/polls/ID) or ?poll=ID shows that poll; otherwise the newest open one.
+let pollId = new URLSearchParams(location.search).get("poll")
+  ?? (/^\/polls\/([^/]+)$/.exec(location.pathname)?.[1] ? decodeURIComponent(/^\/polls\/([^/]+)$/.exec(location.pathname)[1]) : null);
 let openArticleId = null;
 
 // ---- Feed ----------------------------------------------------------------------------------------------------
@@ -259,7 +261,7 @@ async function loadPoll() {
 /** Says why no poll shows: none open, a link to a poll that does not exist, or a failure; the rest of the page stays live. */
 function showPollProblem(error) {
   const missing = error instanceof ApiError ? error.status === 404 : /no poll/i.test(error?.message ?? "");
-  const asked = pollId !== null && new URLSearchParams(location.search).has("poll");
+  const asked = pollId !== null && (new URLSearchParams(location.search).has("poll") || location.pathname.startsWith("/polls/"));
   if (missing && asked) pollId = null;
   document.getElementById("poll").replaceChildren(h("p", { class: "muted", role: "status" },
     missing ? (asked ? t("pollNotFound") : t("noPoll")) : t("failed", { m: error.message })));
