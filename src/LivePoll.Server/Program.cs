@@ -79,6 +79,7 @@ builder.Services.AddSingleton<TipStore>();
 builder.Services.AddSingleton<ArticlePage>();
 builder.Services.AddSingleton<PollPage>();
 builder.Services.AddSingleton<PollResultsImage>();
+builder.Services.AddEmbeds();
 
 // Diagnostics: LivePoll's own meter beside ASP.NET Core's and SignalR's, all exported at /metrics.
 builder.Services.AddMetrics();
@@ -143,6 +144,7 @@ newsroom.MapNewsroomFeed();
 newsroom.MapNewsroomTips();
 app.MapHub<LiveHub>(HubPaths.Live);
 app.MapPages();
+app.MapEmbeds();
 
 try
 {

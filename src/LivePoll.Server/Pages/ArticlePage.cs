@@ -85,7 +85,8 @@ internal sealed class ArticlePage(FeedService feed, FeedStore store, IOptions<Ne
             .Append("  <meta property=\"article:modified_time\" content=\"").Append(Iso(article.UpdatedAt)).Append("\">\n")
             .Append("  <meta name=\"twitter:card\" content=\"").Append(image is null ? "summary" : "summary_large_image").Append("\">\n")
             .Append("  <meta name=\"twitter:title\" content=\"").Append(E(article.Title)).Append("\">\n")
-            .Append("  <meta name=\"twitter:description\" content=\"").Append(E(description)).Append("\">\n");
+            .Append("  <meta name=\"twitter:description\" content=\"").Append(E(description)).Append("\">\n")
+            .Append(Embeds.DiscoveryLink(site, article.Url, article.Title));
         foreach (var tag in article.Tags)
         {
             head.Append("  <meta property=\"article:tag\" content=\"").Append(E(tag)).Append("\">\n");

@@ -59,13 +59,25 @@ internal static class PagesApi
             return next(context);
         });
 
-    internal static void Secure(HttpResponse response)
+    /// <summary>
+    /// The pages' security headers. A page is never framed, except an embed by <paramref name="framedBy"/> (CSP
+    /// frame-ancestors; X-Frame-Options cannot name origins, so embeds go without it).
+    /// </summary>
+    internal static void Secure(HttpResponse response, IReadOnlyList<string>? framedBy = null)
     {
         var headers = response.Headers;
         headers.CacheControl = "no-cache";
         headers.XContentTypeOptions = "nosniff";
         headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
-        headers.ContentSecurityPolicy = SecurityPolicy;
-        headers.XFrameOptions = "DENY";
+        if (framedBy is null)
+        {
+            headers.ContentSecurityPolicy = SecurityPolicy;
+            headers.XFrameOptions = "DENY";
+        }
+        else
+        {
+            var ancestors = framedBy.Contains("*") ? "*" : string.Join(' ', ["'self'", .. framedBy.Select(o => o.TrimEnd('/'))]);
+            headers.ContentSecurityPolicy = SecurityPolicy.Replace("frame-ancestors 'none'", "frame-ancestors " + ancestors, StringComparison.Ordinal);
+        }
     }
 }

@@ -103,7 +103,8 @@ internal sealed class PollPage(PollStore store, PollResultsImage images, IOption
             .Append("  <meta name=\"twitter:card\" content=\"summary_large_image\">\n")
             .Append("  <meta name=\"twitter:title\" content=\"").Append(E(poll.Question)).Append("\">\n")
             .Append("  <meta name=\"twitter:description\" content=\"").Append(E(description)).Append("\">\n")
-            .Append("  <meta name=\"twitter:image\" content=\"").Append(E(image)).Append("\">\n");
+            .Append("  <meta name=\"twitter:image\" content=\"").Append(E(image)).Append("\">\n")
+            .Append(Embeds.DiscoveryLink(site, url, poll.Question));
 
         var card = new StringBuilder("<p class=\"poll-question\">").Append(E(poll.Question)).Append("</p><ol class=\"poll-options\">");
         foreach (var option in poll.Options)

@@ -100,6 +100,20 @@ function articleForm() {
 
 // ---- Polls ----
 
+/** The code a partner site pastes to show the poll (from the server's oEmbed answer), ready to copy. */
+async function showEmbedCode(button, pollId) {
+  const cell = button.closest("td");
+  cell.querySelector(".embed-code")?.remove();
+  const answer = await api(`/oembed?url=${encodeURIComponent(`${siteUrl}/polls/${encodeURIComponent(pollId)}`)}`);
+  const code = h("textarea", { readonly: true, rows: 3, "aria-label": t("embed") }, answer.html);
+  const copy = h("button", { type: "button", class: "secondary small", onclick: async () => {
+    await navigator.clipboard?.writeText(answer.html).catch(() => {});
+    copy.textContent = t("copied");
+  } }, t("copy"));
+  cell.append(h("div", { class: "embed-code" }, code, copy));
+  code.select();
+}
+
 async function loadPolls() {
   const polls = await api("/api/newsroom/polls");
   document.getElementById("polls").replaceChildren(...polls.slice(0, 30).map(poll => {
@@ -115,6 +129,7 @@ async function loadPolls() {
         poll.state === "Scheduled" ? action("open", t("open")) : null,
         poll.state === "Open" ? action("close", t("close")) : null,
         poll.state === "Closed" ? action("reopen", t("reopen")) : null,
+        h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, () => showEmbedCode(e.currentTarget, poll.pollId)) }, t("embed")),
         h("button", { type: "button", class: "secondary small integrity-toggle", "aria-expanded": "false",
           onclick: e => toggleIntegrity(e.currentTarget, poll.pollId) }, t("integrity")),
         h("p", { class: "form-error", role: "alert" })));
@@ -234,9 +249,15 @@ function renderTips() {
 
 // ---- Start ----
 
+let siteUrl = location.origin;
 // The article list follows the feed: any change (or a reset of the store) reloads it.
 const follower = new FeedFollower({
-  load: async () => { const [page] = await Promise.all([api("/api/feed?limit=1"), loadArticles()]); timeZone = page.timeZone; return page; },
+  load: async () => {
+    const [page] = await Promise.all([api("/api/feed?limit=1"), loadArticles()]);
+    timeZone = page.timeZone;
+    siteUrl = page.siteUrl;
+    return page;
+  },
   apply: () => loadArticles(),
 });
 async function onConnected(hub) {

@@ -31,7 +31,7 @@ const texts = {
     title: "Тақырып", lead: "Аннотация", body: "Мәтін (HTML)", imageUrl: "Сурет сілтемесі", imageCredit: "Сурет авторы",
     sourceName: "Дереккөз атауы", sourceUrl: "Дереккөз сілтемесі", language: "Тілі", pin: "Бекіту", unpin: "Босату",
     publish: "Жариялау", correct: "Түзету", retract: "Алып тастау", note: "Түзету туралы ескерту", save: "Сақтау", cancel: "Болдырмау",
-    retractConfirm: "Мақаланы лентадан алып тастау керек пе?", changedElsewhere: "Мақаланы басқа біреу өзгертті: тізім жаңартылды, өзгерісті қайта жасаңыз.", published: "Жарияланды",
+    retractConfirm: "Мақаланы лентадан алып тастау керек пе?", embed: "Енгізу коды", changedElsewhere: "Мақаланы басқа біреу өзгертті: тізім жаңартылды, өзгерісті қайта жасаңыз.", published: "Жарияланды",
     question: "Сұрақ", options: "Нұсқалар (әр жолға біреуі)", maxChoices: "Ең көп таңдау", allowChange: "Дауысты өзгертуге болады",
     visibility: "Нәтижелер көрінеді", visAlways: "Әрқашан", visAfterVote: "Дауыс бергеннен кейін", visAfterClose: "Жабылғаннан кейін",
     visNewsroomOnly: "Тек редакцияға", createPoll: "Сауалнама құру", open: "Ашу", close: "Жабу", reopen: "Қайта ашу",
@@ -71,7 +71,7 @@ const texts = {
     title: "Заголовок", lead: "Лид", body: "Текст (HTML)", imageUrl: "Ссылка на фото", imageCredit: "Автор фото",
     sourceName: "Источник", sourceUrl: "Ссылка на источник", language: "Язык", pin: "Закрепить", unpin: "Открепить",
     publish: "Опубликовать", correct: "Исправить", retract: "Снять", note: "Примечание об исправлении", save: "Сохранить", cancel: "Отмена",
-    retractConfirm: "Снять материал из ленты?", changedElsewhere: "Материал уже изменил кто-то другой: список обновлён, повторите изменение.", published: "Опубликовано",
+    retractConfirm: "Снять материал из ленты?", embed: "Код для вставки", changedElsewhere: "Материал уже изменил кто-то другой: список обновлён, повторите изменение.", published: "Опубликовано",
     question: "Вопрос", options: "Варианты (по одному в строке)", maxChoices: "Максимум вариантов", allowChange: "Можно изменить голос",
     visibility: "Результаты видны", visAlways: "Всегда", visAfterVote: "После голосования", visAfterClose: "После завершения",
     visNewsroomOnly: "Только редакции", createPoll: "Создать опрос", open: "Открыть", close: "Закрыть", reopen: "Открыть снова",
@@ -111,7 +111,7 @@ const texts = {
     title: "Title", lead: "Lead", body: "Body (HTML)", imageUrl: "Photo URL", imageCredit: "Photo credit",
     sourceName: "Source name", sourceUrl: "Source URL", language: "Language", pin: "Pin", unpin: "Unpin",
     publish: "Publish", correct: "Correct", retract: "Retract", note: "Correction note", save: "Save", cancel: "Cancel",
-    retractConfirm: "Retract this article from the feed?", changedElsewhere: "Someone else changed this article: the list is reloaded, make your change again.", published: "Published",
+    retractConfirm: "Retract this article from the feed?", embed: "Embed code", changedElsewhere: "Someone else changed this article: the list is reloaded, make your change again.", published: "Published",
     question: "Question", options: "Options (one per line)", maxChoices: "Most choices", allowChange: "Voters may change their vote",
     visibility: "Results shown", visAlways: "Always", visAfterVote: "After voting", visAfterClose: "After closing",
     visNewsroomOnly: "Newsroom only", createPoll: "Create poll", open: "Open", close: "Close", reopen: "Reopen",
@@ -128,12 +128,13 @@ export const languages = Object.keys(texts);
 export function currentLanguage() {
   const fromUrl = new URLSearchParams(location.search).get("lang");
   if (languages.includes(fromUrl)) return fromUrl;
-  const saved = localStorage.getItem("lp_lang");
+  let saved = null;
+  try { saved = localStorage.getItem("lp_lang"); } catch { /* storage blocked (e.g. an embed in a partner's page) */ }
   return languages.includes(saved) ? saved : "kk";
 }
 
 export function setLanguage(lang) {
-  localStorage.setItem("lp_lang", lang);
+  try { localStorage.setItem("lp_lang", lang); } catch { /* storage blocked: the choice lasts for this page */ }
   const url = new URL(location.href);
   url.searchParams.set("lang", lang);
   history.replaceState(history.state, "", url);

@@ -60,10 +60,10 @@ export function randomId() {
  * MessagePack. Reconnects forever with a jittered back-off; after every (re)connect, onConnected runs so the
  * page can subscribe again and catch up. onState gets "live", "reconnecting" or "offline".
  */
-export function connectHub({ onConnected, onState, handlers = {} }) {
+export function connectHub({ onConnected, onState, handlers = {}, url = "/hubs/live" }) {
   const backoff = attempt => Math.min(10_000, 500 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2);
   const connection = new signalR.HubConnectionBuilder()
-    .withUrl("/hubs/live", {
+    .withUrl(url, {
       skipNegotiation: true,
       transport: signalR.HttpTransportType.WebSockets,
       accessTokenFactory: bearer ? () => bearer : undefined,

@@ -3,6 +3,7 @@ import { currentLanguage, t } from "./i18n.js";
 import { ApiError, api, asDate, connectHub, dateTimeOf, dayKey, dayMonthOf, h, languageSwitch, showStatus, timeOf } from "./live.js";
 import { PollView } from "./poll.js";
 import { FeedFollower } from "./feed-follower.js";
+import { createVoter } from "./voter.js";
 
 const feed = {
   timeZone: "Asia/Almaty",
@@ -267,42 +268,8 @@ function showPollProblem(error) {
     missing ? (asked ? t("pollNotFound") : t("noPoll")) : t("failed", { m: error.message })));
 }
 
-/**
- * This browser's voter identity. A browser that has none solves the server's proof-of-work challenge in a worker
- * when the page loads (no captcha: about a second of work), and gets the lp_voter cookie for it; the token it also
- * gets goes with votes over a hub connection opened before the cookie existed. Resolves to that token, or null when
- * the cookie was already there.
- */
-async function obtainVoter() {
-  const offer = await api("/api/voters/challenge");
-  if (offer.hasVoter) { performance.mark("livepoll:voter-ready"); return null; }
-  if (!globalThis.crypto?.subtle || typeof Worker === "undefined") throw new Error(t("voterInsecure"));
-  performance.mark("livepoll:challenge-start");
-  const worker = new Worker("/js/challenge-worker.js");
-  try {
-    const { number } = await new Promise((resolve, reject) => {
-      worker.onmessage = event => resolve(event.data);
-      worker.onerror = event => reject(new Error(event.message));
-      worker.postMessage({ salt: offer.salt, challenge: offer.challenge, maxNumber: offer.maxNumber });
-    });
-    performance.mark("livepoll:challenge-solved");
-    if (number < 0) throw new Error(t("voterFailed"));
-    const issued = await api("/api/voters", { method: "POST", body: { solution: {
-      algorithm: offer.algorithm, challenge: offer.challenge, salt: offer.salt, signature: offer.signature, number,
-    } } });
-    performance.mark("livepoll:voter-ready");
-    return issued.token;
-  } finally {
-    worker.terminate();
-  }
-}
-
-let voter = null;
-/** The voter identity, asked for once (again after a failure). */
-function voterReady() {
-  voter ??= obtainVoter().catch(error => { voter = null; throw error; });
-  return voter;
-}
+const voter = createVoter();
+const voterReady = () => voter.ready();
 
 /** Votes over the hub when connected, otherwise over HTTP; both answer with the same result. */
 async function vote(id, optionIds) {

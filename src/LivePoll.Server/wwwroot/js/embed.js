@@ -1,0 +1,72 @@
+// A poll embedded in a partner's page (<iframe src="https://news.example.kz/embed/polls/7">): the poll card, live over
+// the hub, voting included. The voter token is kept by the embed itself (a third-party iframe's cookies may be blocked)
+// and sent with votes and on the hub connection. The embed tells its parent page how tall it is, so the iframe can fit:
+// window.parent receives { type: "livepoll:height", pollId, height } whenever the height changes.
+import { t, translatePage } from "./i18n.js";
+import { ApiError, api, connectHub, h, showStatus } from "./live.js";
+import { PollView } from "./poll.js";
+import { createVoter } from "./voter.js";
+
+const pollId = decodeURIComponent(/^\/embed\/polls\/([^/]+)/.exec(location.pathname)?.[1] ?? "");
+// The language comes from ?lang= (i18n reads it); an embed never changes the reader's saved choice.
+translatePage();
+document.getElementById("embed-home").href = `/polls/${encodeURIComponent(pollId)}`;
+
+const announcer = document.getElementById("announcer");
+const announce = text => { announcer.textContent = ""; setTimeout(() => { announcer.textContent = text; }, 50); };
+const voter = createVoter({ keepToken: true });
+const pollView = new PollView(document.getElementById("poll"), { onVote: vote, announce });
+let connection = null;
+
+async function vote(id, optionIds) {
+  const voterToken = await voter.ready();
+  if (connection?.state === signalR.HubConnectionState.Connected) {
+    return await connection.invoke("Vote", voterToken ? { pollId: id, optionIds, voterToken } : { pollId: id, optionIds });
+  }
+  try {
+    return await api(`/api/polls/${encodeURIComponent(id)}/votes`, {
+      method: "POST", body: { optionIds }, headers: voterToken ? { "x-voter-token": voterToken } : {},
+    });
+  } catch (error) {
+    if (error instanceof ApiError && error.problem?.outcome) return { outcome: error.problem.outcome, message: error.message };
+    throw error;
+  }
+}
+
+function showProblem(error) {
+  document.getElementById("poll").replaceChildren(h("p", { class: "muted", role: "status" },
+    error instanceof ApiError && error.status === 404 ? t("pollNotFound") : t("failed", { m: error.message })));
+}
+
+// The height protocol: the parent page resizes the iframe to what the embed needs.
+let lastHeight = 0;
+const reportHeight = () => {
+  const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+  if (height === lastHeight || window.parent === window) return;
+  lastHeight = height;
+  window.parent.postMessage({ type: "livepoll:height", pollId, height }, "*");
+};
+new ResizeObserver(reportHeight).observe(document.body);
+
+showStatus("reconnecting");
+try {
+  const kept = voter.kept();
+  pollView.apply(await api(`/api/polls/${encodeURIComponent(pollId)}`, { headers: kept ? { "x-voter-token": kept } : {} }));
+} catch (error) {
+  showProblem(error);
+}
+voter.ready().catch(error => console.warn(error));
+const kept = voter.kept();
+connection = connectHub({
+  url: kept ? `/hubs/live?voter=${encodeURIComponent(kept)}` : "/hubs/live",
+  onState: showStatus,
+  onConnected: async hub => {
+    try {
+      pollView.apply(await hub.invoke("SubscribePoll", pollId));
+    } catch (error) {
+      showProblem(error);
+    }
+  },
+  handlers: { PollSnapshot: snapshot => { if (snapshot.pollId === pollId) pollView.apply(snapshot); } },
+});
+reportHeight();

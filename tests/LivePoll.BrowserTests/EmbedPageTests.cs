@@ -1,0 +1,67 @@
+using LivePoll.Tests.Infrastructure;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace LivePoll.BrowserTests;
+
+/// <summary>A poll embedded in a partner's page (another origin): it shows, takes a vote live, and fits its iframe's height.</summary>
+[Collection(ChromiumCollection.Name)]
+public sealed class EmbedPageTests(Chromium chromium)
+{
+    [Fact]
+    public async Task A_poll_embedded_on_a_partner_site_takes_a_vote_and_fits_its_frame()
+    {
+        // The partner: another origin, also on loopback (Chromium refuses a public page's frames and scripts from loopback).
+        var partner = $"http://localhost:{LivePoll.Server.Storage.EmbeddedGarnet.FreeLoopbackPort()}";
+        using var partnerSite = new System.Net.HttpListener();
+        partnerSite.Prefixes.Add(partner + "/");
+        partnerSite.Start();
+        await using var server = await LivePollServer.StartAsync("", new Dictionary<string, string?> { ["Embeds:FrameAncestors:0"] = partner });
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(EmbedPageTests));
+        var pollId = await ServerCalls.CreatePollAsync(server.Http, "Embedded?", "yes", "no");
+        var site = server.BaseAddress.GetLeftPart(UriPartial.Authority);
+
+        // The partner's page, on its own origin, with the embed code the desk and oEmbed give.
+        var html = System.Text.Encoding.UTF8.GetBytes($"""
+            <!doctype html><html><body><h1>Partner news</h1>
+            <iframe src="{site}/embed/polls/{pollId}?lang=en" width="500" height="150" style="border:0" title="LivePoll" data-livepoll-embed></iframe>
+            <script async src="{site}/js/embed-loader.js"></script></body></html>
+            """);
+        var serving = Task.Run(async () =>
+        {
+            while (partnerSite.IsListening)
+            {
+                var context = await partnerSite.GetContextAsync();
+                context.Response.ContentType = "text/html; charset=utf-8";
+                await context.Response.OutputStream.WriteAsync(html);
+                context.Response.Close();
+            }
+        });
+        var page = await browser.OpenAsync("/");
+        var problems = new List<string>();
+        page.Console += (_, m) => { if (m.Type == "error") lock (problems) { problems.Add(m.Text); } };
+        page.RequestFailed += (_, r) => { lock (problems) { problems.Add($"{r.Url}: {r.Failure}"); } };
+        await page.GotoAsync($"{partner}/article");
+        var embed = page.FrameLocator("iframe[data-livepoll-embed]");
+        try
+        {
+            await Expect(embed.Locator(".poll-question")).ToHaveTextAsync("Embedded?");
+        }
+        catch (PlaywrightException e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\nbrowser errors:\n{string.Join("\n", problems)}");
+        }
+        await Expect(embed.Locator("#status .status-text")).ToHaveTextAsync("Live");
+
+        await embed.Locator(".option-vote").Nth(0).ClickAsync();
+        await Expect(embed.Locator(".poll-option").Nth(0).Locator(".count")).ToHaveTextAsync("1");
+
+        // The loader fitted the frame to the poll (taller than the 150 px it started with).
+        await Expect(page.Locator("iframe[data-livepoll-embed]")).ToHaveAttributeAsync("style", new System.Text.RegularExpressions.Regex(@"height: (\d{3,})px"));
+        var height = await page.Locator("iframe[data-livepoll-embed]").EvaluateAsync<double>("f => f.getBoundingClientRect().height");
+        Assert.True(height > 150, $"the frame is {height} px tall");
+
+        using var poll = await server.Http.GetAsync($"/api/newsroom/polls/{pollId}");
+        Assert.Contains("\"totalVoters\":1", await poll.Content.ReadAsStringAsync());
+    }
+}
