@@ -28,6 +28,9 @@ public enum FeedEventKind
     Retracted,
     Pinned,
     Unpinned,
+
+    /// <summary>Something else about the article changed that readers see, e.g. the polls it carries.</summary>
+    Updated,
 }
 
 /// <summary>An article as readers see it. <see cref="Body"/> is sanitised HTML: safe to insert into a page.</summary>
@@ -58,6 +61,9 @@ public sealed record ArticleView
     [Key("sourceUrl")] public string? SourceUrl { get; init; }
 
     [Key("tags")] public required IReadOnlyList<string> Tags { get; init; }
+
+    /// <summary>Ids of the polls this article carries, shown live with it (subscribe to each).</summary>
+    [Key("pollIds")] public IReadOnlyList<string> PollIds { get; init; } = [];
 
     /// <summary>kk, ru or en.</summary>
     [Key("language")] public required string Language { get; init; }
@@ -214,6 +220,15 @@ public sealed record ArticleInput
 
     /// <summary>Keep as a draft; publish later.</summary>
     public bool? Draft { get; init; }
+
+    /// <summary>Polls to show with the article (up to 5 existing poll ids).</summary>
+    public IReadOnlyList<string>? PollIds { get; init; }
+}
+
+/// <summary>The polls an article carries, replacing the ones it had (an empty list removes them).</summary>
+public sealed record ArticlePollsInput
+{
+    public IReadOnlyList<string>? PollIds { get; init; }
 }
 
 /// <summary>A correction: the fields that change (others stay) and a short note readers see.</summary>

@@ -193,4 +193,35 @@ public sealed class ReaderPageTests(Chromium chromium, Xunit.Abstractions.ITestO
         Assert.Contains("/results.png", await page.Locator("meta[property='og:image']").GetAttributeAsync("content"));
         browser.AssertNoScriptErrors();
     }
+
+    [Fact]
+    public async Task Several_polls_on_one_page_are_live_in_an_article_and_below_the_main_poll()
+    {
+        await using var server = await LivePollServer.StartAsync("");
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(ReaderPageTests) + ".several-polls");
+        var inArticle = await ServerCalls.CreatePollAsync(server.Http, "Poll in the article?", "a", "b");
+        var newest = await ServerCalls.CreatePollAsync(server.Http, "Newest poll?", "x", "y");
+        using var created = await server.Http.PostAsJsonAsync("/api/newsroom/articles",
+            new ArticleInput { Title = "Story with a poll", Body = "<p>Read and vote.</p>", Language = "en", PollIds = [inArticle] }, ServerCalls.Json);
+        var article = (await created.Content.ReadFromJsonAsync<ArticleView>(ServerCalls.Json))!;
+
+        // The home page: the newest poll on top, the others (the demo poll, the article's poll) below it, each live.
+        var home = await browser.OpenAsync("/?lang=en");
+        await PageSession.WaitLiveAsync(home);
+        await Expect(home.Locator("#poll .poll-question")).ToHaveTextAsync("Newest poll?");
+        var more = home.Locator($"#more-polls [data-poll-id='{inArticle}']");
+        await Expect(more.Locator(".poll-question")).ToHaveTextAsync("Poll in the article?");
+
+        // The article's own page shows its poll; a vote there is seen on the home page's copy at once.
+        var reading = await browser.OpenAsync($"/articles/{article.Id}?lang=en");
+        await PageSession.WaitLiveAsync(reading);
+        var poll = reading.Locator($"#article-view .article-poll[data-poll-id='{inArticle}']");
+        await Expect(poll.Locator(".poll-question")).ToHaveTextAsync("Poll in the article?");
+        await poll.Locator(".option-vote").Nth(1).ClickAsync();
+        await Expect(poll.Locator(".poll-option").Nth(1).Locator(".count")).ToHaveTextAsync("1");
+        await Expect(more.Locator(".poll-option").Nth(1).Locator(".count")).ToHaveTextAsync("1");
+        await Expect(home.Locator("#poll .poll-option").Nth(1).Locator(".count")).ToHaveTextAsync("0");
+        Assert.NotEqual(inArticle, newest);
+        browser.AssertNoScriptErrors();
+    }
 }

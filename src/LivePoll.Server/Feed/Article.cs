@@ -24,6 +24,9 @@ public sealed record Article
     public IReadOnlyList<Correction> Corrections { get; init; } = [];
     public string? TipCredit { get; init; }
 
+    /// <summary>Polls shown with the article.</summary>
+    public IReadOnlyList<string> PollIds { get; init; } = [];
+
     /// <summary>Grows by one with every change; the store refuses a change made from an older version.</summary>
     public int Version { get; init; }
 

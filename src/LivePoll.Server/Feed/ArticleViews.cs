@@ -26,6 +26,7 @@ public sealed class ArticleViews(IOptions<NewsroomOptions> newsroom)
             SourceName = article.SourceName,
             SourceUrl = article.SourceUrl,
             Tags = article.Tags,
+            PollIds = article.PollIds,
             Language = article.Language,
             Pinned = article.Pinned,
             KeyEvent = article.KeyEvent,

@@ -63,6 +63,11 @@ internal static class FeedApi
                 Change(context, articleId, ifMatchVersion => feed.RetractAsync(articleId, input?.Note, ifMatchVersion)))
             .WithChangeMetadata("Retract an article from the feed", "Retracting a draft or scheduled article keeps it from ever appearing; "
                 + "retracting twice changes nothing." + ifMatch);
+        group.MapPost("/{articleId}/polls", (string articleId, [FromBody] ArticlePollsInput input, FeedService feed, HttpContext context) =>
+                Change(context, articleId, ifMatchVersion => feed.SetPollsAsync(articleId, input.PollIds, ifMatchVersion)))
+            .ProducesValidationProblem()
+            .WithChangeMetadata("Set the polls an article carries", "Body { pollIds: [\"7\", \"9\"] } (up to 5 existing polls; [] removes them). "
+                + "Readers of a published article get an Updated feed event and show the polls live." + ifMatch);
         group.MapPost("/{articleId}/pin", (string articleId, FeedService feed, HttpContext context) =>
                 Change(context, articleId, ifMatchVersion => feed.PinAsync(articleId, true, ifMatchVersion)))
             .WithChangeMetadata("Pin an article", ifMatch);

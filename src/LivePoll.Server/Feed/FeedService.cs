@@ -42,7 +42,7 @@ public sealed record ArticleResult(ArticleOutcome Outcome, ArticleView? Article 
 /// the version it saw in If-Match). The relay on every node delivers each event to its readers.
 /// </summary>
 public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews views,
-    TimeProvider clock, LivePollMetrics metrics)
+    TimeProvider clock, LivePollMetrics metrics, Polls.PollStore polls)
 {
     /// <summary>How many times a change is made again when others changed the article meanwhile.</summary>
     private const int Attempts = 20;
@@ -58,6 +58,7 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
     public async Task<ArticleResult> CreateAsync(ArticleInput input, string? tipCredit = null, string? idempotencyKey = null)
     {
         var errors = FeedValidation.Validate(input, Now);
+        await CheckPollsAsync(errors, input.PollIds);
         var body = errors.ContainsKey("body") ? "" : Sanitize(input.Body);
         FeedValidation.CheckCleanBody(errors, body);
         if (errors.Count > 0)
@@ -87,6 +88,7 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
             PublishedAt = state == ArticleState.Published ? now : null,
             UpdatedAt = now,
             TipCredit = tipCredit,
+            PollIds = (input.PollIds ?? []).Distinct().ToList(),
         };
         var idempotency = idempotencyKey is null ? ((string, string)?)null : (idempotencyKey, Fingerprint(input, tipCredit));
         var change = await store.ChangeAsync(article, 0, state == ArticleState.Published ? FeedEventKind.Published : null, 0, now, idempotency);
@@ -182,6 +184,52 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
         article.State == ArticleState.Retracted ? Refuse("A retracted article cannot be pinned.")
         : article.Pinned == pinned ? Unchanged
         : Make(article.InFeed ? (pinned ? FeedEventKind.Pinned : FeedEventKind.Unpinned) : null, article with { Pinned = pinned, UpdatedAt = Now }));
+
+    /// <summary>Replaces the polls an article carries; readers of a published article get the change as an Updated event.</summary>
+    public async Task<ArticleResult> SetPollsAsync(string id, IReadOnlyList<string>? pollIds, int? ifMatch = null)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (pollIds is null)
+        {
+            errors["pollIds"] = ["pollIds is required: a list of poll ids (empty to remove them)."];
+        }
+        await CheckPollsAsync(errors, pollIds);
+        if (errors.Count > 0)
+        {
+            return new ArticleResult(ArticleOutcome.Invalid, Errors: errors);
+        }
+        var wanted = pollIds!.Distinct().ToList();
+        return await ChangeAsync(id, ifMatch, (article, _) =>
+            article.State == ArticleState.Retracted ? Refuse("A retracted article shows no polls.")
+            : article.PollIds.SequenceEqual(wanted) ? Unchanged
+            : Make(article.InFeed ? FeedEventKind.Updated : null, article with { PollIds = wanted, UpdatedAt = Now }));
+    }
+
+    /// <summary>Up to 5 poll ids, each of a poll that exists.</summary>
+    private async Task CheckPollsAsync(Dictionary<string, string[]> errors, IReadOnlyList<string>? pollIds)
+    {
+        if (pollIds is null || pollIds.Count == 0)
+        {
+            return;
+        }
+        if (pollIds.Count > 5 || pollIds.Any(p => p is not { Length: > 0 and <= 64 }))
+        {
+            errors["pollIds"] = ["An article carries at most 5 polls, each named by its id."];
+            return;
+        }
+        var missing = new List<string>();
+        foreach (var pollId in pollIds.Distinct())
+        {
+            if (await polls.GetAsync(pollId, Now) is null)
+            {
+                missing.Add(pollId);
+            }
+        }
+        if (missing.Count > 0)
+        {
+            errors["pollIds"] = [$"There is no poll with id {string.Join(", ", missing.Select(m => $"'{m}'"))}."];
+        }
+    }
 
     public async Task<ArticleView?> GetAsync(string id, bool newsroom)
     {

@@ -42,6 +42,16 @@ internal static class PollsApi
             .WithDescription("The newest open poll, or when none is open the newest closed one, as GET /api/polls/{pollId} "
                 + "answers it. 404 when there is no such poll.");
 
+        group.MapGet("/polls/open", async (int? limit, HttpContext context, PollStore store, TimeProvider clock) =>
+            {
+                var now = clock.GetUtcNow().UtcDateTime;
+                var open = (await store.ListAsync(now)).Where(p => p.State == PollState.Open).Take(Math.Clamp(limit ?? 5, 1, 20));
+                return TypedResults.Ok(open.Select(p => p.ToSnapshot(p.ResultsVisibleTo(voted: false, newsroom: false))).ToList());
+            })
+            .WithSummary("The open polls, newest first")
+            .WithDescription("limit: 1-20 (default 5). Counts are null where a poll hides them from readers; yourChoices is not filled "
+                + "(read one poll, or subscribe on the hub, for that). The reader page shows them below its main poll.");
+
         group.MapGet("/polls/{pollId}", GetPoll)
             .WithSummary("Read a poll with its current counts")
             .WithDescription("Counts (and totalVoters) are null where the poll's resultVisibility hides them from this voter. "

@@ -15,6 +15,9 @@ const feed = {
 const announcer = document.getElementById("announcer");
 const announce = text => { announcer.textContent = ""; setTimeout(() => { announcer.textContent = text; }, 50); };
 const pollView = new PollView(document.getElementById("poll"), { onVote: vote, announce });
+// Every poll this page shows (the main one, other open ones, those inside an open article), all over the one hub
+// connection: poll id → the views showing it.
+const extraViews = new Map();
 const follower = new FeedFollower({ load: loadFeed, apply: applyEvent });
 let connection = null;
 // A poll's own address (/polls/ID) or ?poll=ID shows that poll; otherwise the newest open one.
@@ -197,6 +200,7 @@ function backLink() {
 function renderArticle(article) {
   const view = document.getElementById("article-view");
   view.setAttribute("tabindex", "-1");
+  dropExtraPolls(view);
   if (article.state === "Retracted") {
     view.replaceChildren(backLink(), h("h1", {}, article.title), h("p", { class: "retracted-note" }, t("retracted")));
     return;
@@ -230,11 +234,18 @@ function renderArticle(article) {
         h("a", { href, class: `share-link share-${name}`, rel: "noopener", target: "_blank" }, shareNames[name] ?? name))),
     h("p", { class: "permalink" }, `${t("permalink")}: `, h("a", { href: article.url }, article.url), " ", copy),
   ].filter(Boolean));
+  // The polls the article carries, live, before the share links.
+  if (article.pollIds?.length) {
+    const boxes = article.pollIds.map(id => h("div", { class: "poll article-poll", dataset: { pollId: id } }));
+    view.querySelector(".share").before(h("section", { class: "article-polls", "aria-label": t("poll") }, ...boxes));
+    article.pollIds.forEach((id, i) => showExtraPoll(id, boxes[i]));
+  }
   document.title = `${article.title} — LivePoll`;
 }
 
 function closeArticle() {
   openArticleId = null;
+  dropExtraPolls(document.getElementById("article-view"));
   document.getElementById("article-view").hidden = true;
   document.getElementById("feed-section").hidden = false;
   document.title = "LivePoll";
@@ -286,6 +297,53 @@ async function vote(id, optionIds) {
   }
 }
 
+// ---- More polls: other open ones, and those an article carries ------------------------------------------------
+
+/** Shows poll `id` in `container` too, live; returns the view. */
+function showExtraPoll(id, container) {
+  const view = new PollView(container, { onVote: vote, announce });
+  if (!extraViews.has(id)) extraViews.set(id, new Set());
+  extraViews.get(id).add(view);
+  api(`/api/polls/${encodeURIComponent(id)}`).then(snapshot => view.apply(snapshot), error => {
+    container.replaceChildren(h("p", { class: "muted" }, error instanceof ApiError && error.status === 404 ? t("pollNotFound") : t("failed", { m: error.message })));
+  });
+  subscribeExtra(id);
+  return view;
+}
+
+function subscribeExtra(id) {
+  if (connection?.state !== signalR.HubConnectionState.Connected) return;
+  connection.invoke("SubscribePoll", id)
+    .then(snapshot => { for (const view of extraViews.get(id) ?? []) view.apply(snapshot); })
+    .catch(error => console.warn("LivePoll: subscribing to poll", id, error));
+}
+
+/** Stops showing the views in `container` (an article closed); unsubscribes polls nothing shows any more. */
+function dropExtraPolls(container) {
+  for (const [id, views] of extraViews) {
+    for (const view of views) if (container.contains(view.root)) views.delete(view);
+    if (views.size === 0) {
+      extraViews.delete(id);
+      if (id !== pollId && connection?.state === signalR.HubConnectionState.Connected) connection.invoke("UnsubscribePoll", id).catch(() => {});
+    }
+  }
+}
+
+/** The other open polls, below the main one. */
+async function loadMorePolls() {
+  const open = await api("/api/polls/open?limit=5").catch(() => []);
+  const others = open.filter(p => p.pollId !== pollId).slice(0, 4);
+  const list = document.getElementById("more-polls");
+  dropExtraPolls(list);
+  list.replaceChildren();
+  for (const poll of others) {
+    const box = h("div", { class: "poll more-poll", dataset: { pollId: poll.pollId } });
+    list.append(box);
+    showExtraPoll(poll.pollId, box);
+  }
+  document.getElementById("more-polls-card").hidden = others.length === 0;
+}
+
 // ---- Tips ----------------------------------------------------------------------------------------------------
 
 function tipForm() {
@@ -329,6 +387,7 @@ function tipForm() {
 async function onConnected(hub) {
   // The feed first: whatever happens to the poll (a stale ?poll=, a store blip), the news stays live.
   await follower.subscribe(hub);
+  for (const id of extraViews.keys()) subscribeExtra(id);
   if (pollId) {
     try {
       pollView.apply(await hub.invoke("SubscribePoll", pollId));
@@ -341,6 +400,7 @@ async function onConnected(hub) {
 languageSwitch(async () => {
   await follower.reload();
   if (pollView.snapshot) pollView.render();
+  for (const views of extraViews.values()) for (const view of views) if (view.snapshot) view.render();
   if (openArticleId) showArticle(openArticleId);
 });
 document.getElementById("new-pill").addEventListener("click", () => showPending());
@@ -352,11 +412,15 @@ route();
 showStatus("reconnecting");
 voterReady().catch(error => console.warn(error));
 await Promise.all([follower.reload().catch(e => console.warn(e)), loadPoll()]);
+loadMorePolls();
 connection = connectHub({
   onConnected,
   onState: showStatus,
   handlers: {
-    PollSnapshot: snapshot => { if (snapshot.pollId === pollId) pollView.apply(snapshot); },
+    PollSnapshot: snapshot => {
+      if (snapshot.pollId === pollId) pollView.apply(snapshot);
+      for (const view of extraViews.get(snapshot.pollId) ?? []) view.apply(snapshot);
+    },
     ...follower.handlers,
   },
 });
