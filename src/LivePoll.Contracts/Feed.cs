@@ -109,6 +109,9 @@ public sealed record Correction
     [Key("at")] public required DateTime At { get; init; }
 
     [Key("note")] public required string Note { get; init; }
+
+    /// <summary>The newsroom account or key that made it: kept in the store, shown in the activity log, never sent to readers (null in views).</summary>
+    [Key("by")] public string? By { get; init; }
 }
 
 /// <summary>

@@ -35,7 +35,7 @@ public sealed class ArticleViews(IOptions<NewsroomOptions> newsroom)
             UpdatedAt = article.UpdatedAt,
             Version = article.Version,
             CorrectionNote = article.Corrections.Count > 0 ? article.Corrections[^1].Note : null,
-            Corrections = article.Corrections,
+            Corrections = article.Corrections.Any(c => c.By is not null) ? article.Corrections.Select(c => c with { By = null }).ToList() : article.Corrections,
             TipCredit = article.TipCredit,
             Url = url,
             Share = new Dictionary<string, string>

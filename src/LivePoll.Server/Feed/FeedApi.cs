@@ -56,7 +56,7 @@ internal static class FeedApi
                 Change(context, articleId, ifMatchVersion => feed.PublishNowAsync(articleId, ifMatchVersion)))
             .WithChangeMetadata("Publish a draft or scheduled article now", "A second request for the same article is 409: it is already published." + ifMatch);
         group.MapPost("/{articleId}/corrections", (string articleId, [FromBody] CorrectionInput input, FeedService feed, HttpContext context) =>
-                Change(context, articleId, ifMatchVersion => feed.CorrectAsync(articleId, input, ifMatchVersion)))
+                Change(context, articleId, ifMatchVersion => feed.CorrectAsync(articleId, input, ifMatchVersion, context.User.Identity?.Name)))
             .ProducesValidationProblem()
             .WithChangeMetadata("Correct a published article; note is required and shown to readers", "Fields left out keep their value." + ifMatch);
         group.MapPost("/{articleId}/retract", (string articleId, [FromBody] RetractInput? input, FeedService feed, HttpContext context) =>

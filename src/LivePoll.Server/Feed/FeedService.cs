@@ -134,7 +134,7 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
         }
     }
 
-    public async Task<ArticleResult> CorrectAsync(string id, CorrectionInput input, int? ifMatch = null)
+    public async Task<ArticleResult> CorrectAsync(string id, CorrectionInput input, int? ifMatch = null, string? author = null)
     {
         var errors = FeedValidation.Validate(input);
         var body = input.Body is null || errors.ContainsKey("body") ? null : Sanitize(input.Body);
@@ -161,7 +161,7 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
                 SourceName = input.SourceName is null ? article.SourceName : Trim(input.SourceName),
                 SourceUrl = input.SourceUrl is null ? article.SourceUrl : Trim(input.SourceUrl),
                 UpdatedAt = now,
-                Corrections = [.. article.Corrections, new Correction { At = now, Note = input.Note!.Trim() }],
+                Corrections = [.. article.Corrections, new Correction { At = now, Note = input.Note!.Trim(), By = author }],
             });
         });
     }

@@ -231,6 +231,8 @@ internal static class NewsroomAuthExtensions
                 "Each Newsroom:ApiKeys entry needs Role 'editor' or 'screen'.");
         services.AddHostedService<FirstRunKeyAnnouncer>();
         services.AddSingleton<StoreTicketStore>();
+        services.AddSingleton<ActivityLog>();
+        services.AddSingleton<ActivityFilter>();
         services.AddOptions<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(NewsroomSchemes.Cookie)
             .Configure<StoreTicketStore>((o, sessions) => o.SessionStore = sessions);
 

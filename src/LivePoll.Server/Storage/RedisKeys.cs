@@ -56,6 +56,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>A newsroom sign-in session (the cookie holds only its id): deleting it signs the cookie out on every node.</summary>
     public RedisKey NewsroomSession(string id) => $"{Prefix}:newsroom:session:{id}";
 
+    /// <summary>List of the newsroom's activity entries (JSON), newest first.</summary>
+    public RedisKey Activity => $"{Prefix}:newsroom:activity";
+
     /// <summary>A rate-limit counter of one partition (e.g. <c>votes:203.0.113.7/32</c>) in its current window.</summary>
     public RedisKey Limit(string partition) => $"{Prefix}:limit:{partition}";
 
