@@ -49,6 +49,57 @@ public sealed class NewsroomPagesTests(Chromium chromium)
     }
 
     [Fact]
+    public async Task The_desk_schedules_keeps_drafts_attaches_polls_makes_a_draft_of_a_tip_and_logs_who_did_it()
+    {
+        await using var server = await LivePollServer.StartAsync("");
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(NewsroomPagesTests) + ".desk-job");
+        var pollId = await ServerCalls.CreatePollAsync(server.Http, "Attach me?", "a", "b");
+        using (var tip = await server.Anonymous.PostAsJsonAsync("/api/tips", new { text = "A bridge is closed\nOn the Esil, since morning.", name = "Aru", creditConsent = true }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, tip.StatusCode);
+        }
+
+        var desk = await browser.OpenAsync("/desk?lang=en");
+        await SignInAsync(desk, LivePollServer.EditorAccount);
+        await PageSession.WaitLiveAsync(desk);
+
+        // A publication scheduled for 18:30 tomorrow in the newsroom's time zone (Asia/Almaty, UTC+5), with the poll attached.
+        var almaty = TimeZoneInfo.FindSystemTimeZoneById("Asia/Almaty");
+        var tomorrow = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, almaty).Date.AddDays(1).AddHours(18).AddMinutes(30);
+        await desk.Locator("#a-title").FillAsync("Scheduled story");
+        await desk.Locator("#a-body").FillAsync("<p>Later.</p>");
+        await desk.Locator("#a-publish-at").FillAsync(tomorrow.ToString("yyyy-MM-dd'T'HH:mm"));
+        await desk.Locator("#a-polls").SelectOptionAsync(pollId);
+        await desk.Locator("#article-form button[type=submit]").ClickAsync();
+        await Expect(desk.Locator("#articles tr", new() { HasText = "Scheduled story" })).ToContainTextAsync("Scheduled");
+
+        await desk.Locator("#a-title").FillAsync("Draft story");
+        await desk.Locator("#a-body").FillAsync("<p>Not yet.</p>");
+        await desk.Locator("#article-form input[name=draft]").CheckAsync();
+        await desk.Locator("#article-form button[type=submit]").ClickAsync();
+        await Expect(desk.Locator("#articles tr", new() { HasText = "Draft story" })).ToContainTextAsync("Draft");
+
+        var all = await server.Http.GetFromJsonAsync<List<ArticleView>>("/api/newsroom/articles", ServerCalls.Json);
+        var scheduled = all!.Single(a => a.Title == "Scheduled story");
+        Assert.Equal(TimeZoneInfo.ConvertTimeToUtc(tomorrow, almaty), scheduled.PublishAt);
+        Assert.Equal([pollId], scheduled.PollIds);
+
+        // The drafts list, then a tip made into a draft with the reader's credit.
+        await desk.Locator("#article-filter").SelectOptionAsync("Draft");
+        await Expect(desk.Locator("#articles tr")).ToHaveCountAsync(1);
+        await desk.Locator("#tips .tip", new() { HasText = "A bridge is closed" }).GetByRole(AriaRole.Button, new() { Name = "Make a draft" }).ClickAsync();
+        await Expect(desk.Locator("#articles tr")).ToHaveCountAsync(2);
+        await Expect(desk.Locator("#articles")).ToContainTextAsync("A bridge is closed");
+        var fromTip = (await server.Http.GetFromJsonAsync<List<ArticleView>>("/api/newsroom/articles", ServerCalls.Json))!.Single(a => a.Title == "A bridge is closed");
+        Assert.Equal("Aru", fromTip.TipCredit);
+
+        // Who did it, in the activity log, as the signed-in account.
+        await Expect(desk.Locator("#activity tr").First).ToContainTextAsync("tip.promote");
+        await Expect(desk.Locator("#activity")).ToContainTextAsync("desk article.create");
+        browser.AssertNoScriptErrors();
+    }
+
+    [Fact]
     public async Task An_editor_publishes_corrects_and_retracts_in_the_desk_and_open_reader_pages_follow_live()
     {
         await using var server = await LivePollServer.StartAsync("");

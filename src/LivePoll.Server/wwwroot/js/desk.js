@@ -1,7 +1,7 @@
 // The newsroom desk: publish, correct, retract and pin articles; create, open, close and reopen polls; the tips
 // inbox with "mark handled". Lists follow the hub (feed events, tips) so two editors see each other's work.
 import { t, translatePage } from "./i18n.js";
-import { api, asDate, connectHub, dateTimeOf, formatNumber, h, languageSwitch, randomId, showStatus } from "./live.js";
+import { api, asDate, connectHub, dateTimeOf, formatNumber, h, languageSwitch, randomId, showStatus, zonedToUtc } from "./live.js";
 import { signOut, signedIn } from "./newsroom.js";
 import { FeedFollower } from "./feed-follower.js";
 
@@ -18,6 +18,7 @@ async function act(button, action) {
   try {
     await action();
     say(t("done"));
+    loadActivity().catch(() => {});
   } catch (failure) {
     if (error) error.textContent = t("failed", { m: failure.message });
     else alert(t("failed", { m: failure.message }));
@@ -32,7 +33,27 @@ const stateLabel = state => t(`state${state}`);
 
 async function loadArticles() {
   const all = await api("/api/newsroom/articles");
-  document.getElementById("articles").replaceChildren(...all.slice(0, 50).map(articleRow));
+  const filter = document.getElementById("article-filter").value;
+  const shown = all.filter(a => !filter || (filter === "live" ? a.state === "Published" || a.state === "Corrected" : a.state === filter));
+  document.getElementById("articles").replaceChildren(...shown.slice(0, 50).map(articleRow));
+}
+
+/** The polls an editor may attach to an article: open and scheduled ones, newest first. */
+let attachable = [];
+async function loadAttachablePolls() {
+  attachable = (await api("/api/newsroom/polls")).filter(p => p.state !== "Closed").slice(0, 30);
+  document.getElementById("a-polls").replaceChildren(...attachable.map(p => h("option", { value: p.pollId }, `${p.pollId}: ${p.question}`)));
+}
+
+// ---- Activity ----
+
+async function loadActivity() {
+  const entries = await api("/api/newsroom/activity?limit=30");
+  document.getElementById("activity").replaceChildren(...(entries.length === 0 ? [h("tr", {}, h("td", { class: "muted" }, t("noActivity")))]
+    : entries.map(e => h("tr", {},
+      h("td", { class: "muted" }, dateTimeOf(e.at, timeZone)),
+      h("td", {}, h("strong", {}, e.who), " ", e.action, e.target ? ` ${e.target}` : "", e.title ? ` · ${e.title}` : ""),
+      h("td", { class: "muted" }, [e.before, e.after].filter(Boolean).join(" → "), e.detail ? ` · ${e.detail}` : "")))));
 }
 
 function articleRow(article) {
@@ -65,7 +86,8 @@ function articleRow(article) {
       h("span", { class: `state state-${article.state}` }, stateLabel(article.state)), " ",
       article.pinned ? h("span", { class: "state" }, t("pinned")) : null, " ",
       h("span", { class: "muted" }, dateTimeOf(article.publishedAt ?? article.updatedAt, timeZone)),
-      live ? h("details", {}, h("summary", {}, t("correct")), correctForm) : null),
+      live ? h("details", {}, h("summary", {}, t("correct")), correctForm) : null,
+      article.state !== "Retracted" ? pollsEditor(article, change) : null),
     h("td", { class: "row-actions" },
       article.state === "Draft" || article.state === "Scheduled"
         ? h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => { await change("publish"); await loadArticles(); }) }, t("publish"))
@@ -79,6 +101,25 @@ function articleRow(article) {
       h("p", { class: "form-error", role: "alert" })));
 }
 
+/** Which polls an article carries: pick them and save (readers of a published article see the change at once). */
+function pollsEditor(article, change) {
+  const select = h("select", { multiple: true, size: 3, "aria-label": t("attachPolls") },
+    ...[...new Set([...article.pollIds ?? [], ...attachable.map(p => p.pollId)])].map(id => {
+      const known = attachable.find(p => p.pollId === id);
+      return h("option", { value: id, selected: (article.pollIds ?? []).includes(id) }, known ? `${id}: ${known.question}` : id);
+    }));
+  const form = h("form", { class: "inline-form", novalidate: true }, select,
+    h("button", { type: "submit", class: "secondary small" }, t("save")), h("p", { class: "form-error", role: "alert" }));
+  form.addEventListener("submit", e => {
+    e.preventDefault();
+    act(e.submitter ?? form.querySelector("button"), async () => {
+      await change("polls", { pollIds: [...select.selectedOptions].map(o => o.value) });
+      await loadArticles();
+    });
+  });
+  return h("details", {}, h("summary", {}, `${t("attachPolls")} (${(article.pollIds ?? []).length})`), form);
+}
+
 function articleForm() {
   const form = document.getElementById("article-form");
   // One key per article being written: a double click or a retry after a lost answer publishes it once.
@@ -90,7 +131,10 @@ function articleForm() {
       await api("/api/newsroom/articles", { method: "POST", body: {
         title: value("title"), lead: value("lead"), body: value("body") ?? "", imageUrl: value("imageUrl"), imageCredit: value("imageCredit"),
         sourceName: value("sourceName"), sourceUrl: value("sourceUrl"), language: form.elements.language.value,
-        pinned: form.elements.pinned.checked, keyEvent: form.elements.keyEvent.checked }, headers: { "idempotency-key": idempotencyKey } });
+        pinned: form.elements.pinned.checked, keyEvent: form.elements.keyEvent.checked,
+        draft: form.elements.draft.checked || undefined,
+        publishAt: form.elements.publishAt.value ? zonedToUtc(form.elements.publishAt.value, timeZone) : undefined,
+        pollIds: [...form.elements.pollIds.selectedOptions].map(o => o.value) }, headers: { "idempotency-key": idempotencyKey } });
       form.reset();
       idempotencyKey = randomId();
       await loadArticles();
@@ -221,9 +265,11 @@ function pollForm() {
     act(form.querySelector("button[type=submit]"), async () => {
       await api("/api/newsroom/polls", { method: "POST", body: {
         question: form.elements.question.value.trim(), options, maxChoices: Number(form.elements.maxChoices.value) || 1,
-        allowVoteChange: form.elements.allowVoteChange.checked, resultVisibility: form.elements.resultVisibility.value } });
+        allowVoteChange: form.elements.allowVoteChange.checked, resultVisibility: form.elements.resultVisibility.value,
+        opensAt: form.elements.opensAt.value ? zonedToUtc(form.elements.opensAt.value, timeZone) : undefined,
+        closesAt: form.elements.closesAt.value ? zonedToUtc(form.elements.closesAt.value, timeZone) : undefined } });
       form.reset();
-      await loadPolls();
+      await Promise.all([loadPolls(), loadAttachablePolls()]);
     });
   });
 }
@@ -244,6 +290,13 @@ function renderTips() {
         tips.delete(tip.id);
         renderTips();
       }) }, t("markHandled")),
+      h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => {
+        // A draft with the tipster's credit only where they agreed to it; the tip counts as handled.
+        await api(`/api/newsroom/tips/${encodeURIComponent(tip.id)}/promote`, { method: "POST" });
+        tips.delete(tip.id);
+        renderTips();
+        await loadArticles();
+      }) }, t("makeDraft")),
       h("p", { class: "form-error", role: "alert" })))));
 }
 
@@ -256,6 +309,7 @@ const follower = new FeedFollower({
     const [page] = await Promise.all([api("/api/feed?limit=1"), loadArticles()]);
     timeZone = page.timeZone;
     siteUrl = page.siteUrl;
+    for (const el of document.querySelectorAll(".zone-name")) el.textContent = `(${timeZone})`;
     return page;
   },
   apply: () => loadArticles(),
@@ -265,7 +319,8 @@ async function onConnected(hub) {
   tips.clear();
   for (const tip of await hub.invoke("JoinNewsroom")) tips.set(tip.id, tip);
   renderTips();
-  await Promise.all([loadArticles(), loadPolls()]);
+  await loadAttachablePolls().catch(() => {});
+  await Promise.all([loadArticles(), loadPolls(), loadActivity()]);
 }
 
 let session = null;
@@ -281,6 +336,7 @@ signOutButton.addEventListener("click", signOut);
 document.getElementById("desk").hidden = false;
 articleForm();
 pollForm();
+document.getElementById("article-filter").addEventListener("change", () => loadArticles());
 await follower.reload();
 connectHub({
   onConnected,

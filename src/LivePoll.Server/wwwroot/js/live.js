@@ -49,6 +49,21 @@ export async function api(path, { method = "GET", body, signal, headers: extra =
   return data;
 }
 
+/** A local date and time typed into a datetime-local field, read in the newsroom's time zone, as a UTC ISO string. */
+export function zonedToUtc(local, timeZone) {
+  const [date, time] = local.split("T");
+  const [y, m, d] = date.split("-").map(Number);
+  const [hh, mm] = time.split(":").map(Number);
+  const wanted = Date.UTC(y, m - 1, d, hh, mm);
+  const format = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  let guess = wanted;
+  for (let i = 0; i < 3; i++) {
+    const p = Object.fromEntries(format.formatToParts(new Date(guess)).map(part => [part.type, part.value]));
+    guess += wanted - Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute);
+  }
+  return new Date(guess).toISOString();
+}
+
 /** A random id (UUID-like) that works on plain-HTTP pages too, where crypto.randomUUID is missing. */
 export function randomId() {
   if (crypto.randomUUID) return crypto.randomUUID();
