@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -51,7 +52,9 @@ public sealed class NewsroomPagesTests(Chromium chromium)
     [Fact]
     public async Task The_desk_schedules_keeps_drafts_attaches_polls_makes_a_draft_of_a_tip_and_logs_who_did_it()
     {
-        await using var server = await LivePollServer.StartAsync("");
+        // The server's clock can be moved: a publication scheduled two minutes ahead comes due when it is.
+        var clock = new SettableClock();
+        await using var server = await LivePollServer.StartAsync("", services: s => s.AddSingleton<TimeProvider>(clock));
         await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(NewsroomPagesTests) + ".desk-job");
         var pollId = await ServerCalls.CreatePollAsync(server.Http, "Attach me?", "a", "b");
         using (var tip = await server.Anonymous.PostAsJsonAsync("/api/tips", new { text = "A bridge is closed\nOn the Esil, since morning.", name = "Aru", creditConsent = true }))
@@ -59,19 +62,25 @@ public sealed class NewsroomPagesTests(Chromium chromium)
             Assert.Equal(System.Net.HttpStatusCode.Accepted, tip.StatusCode);
         }
 
+        var reader = await browser.OpenAsync("/?lang=en");
+        await PageSession.WaitLiveAsync(reader);
         var desk = await browser.OpenAsync("/desk?lang=en");
         await SignInAsync(desk, LivePollServer.EditorAccount);
         await PageSession.WaitLiveAsync(desk);
 
-        // A publication scheduled for 18:30 tomorrow in the newsroom's time zone (Asia/Almaty, UTC+5), with the poll attached.
+        // Two minutes ahead in the newsroom's time zone (Asia/Almaty), with the poll attached.
         var almaty = TimeZoneInfo.FindSystemTimeZoneById("Asia/Almaty");
-        var tomorrow = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, almaty).Date.AddDays(1).AddHours(18).AddMinutes(30);
+        var now = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, almaty);
+        var at = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0).AddMinutes(2);
         await desk.Locator("#a-title").FillAsync("Scheduled story");
         await desk.Locator("#a-body").FillAsync("<p>Later.</p>");
-        await desk.Locator("#a-publish-at").FillAsync(tomorrow.ToString("yyyy-MM-dd'T'HH:mm"));
+        await desk.Locator("#a-publish-at").FillAsync(at.ToString("yyyy-MM-dd'T'HH:mm"));
         await desk.Locator("#a-polls").SelectOptionAsync(pollId);
         await desk.Locator("#article-form button[type=submit]").ClickAsync();
         await Expect(desk.Locator("#articles tr", new() { HasText = "Scheduled story" })).ToContainTextAsync("Scheduled");
+        var scheduled = (await server.Http.GetFromJsonAsync<List<ArticleView>>("/api/newsroom/articles", ServerCalls.Json))!.Single(a => a.Title == "Scheduled story");
+        Assert.Equal(TimeZoneInfo.ConvertTimeToUtc(at, almaty), scheduled.PublishAt);
+        Assert.Equal([pollId], scheduled.PollIds);
 
         await desk.Locator("#a-title").FillAsync("Draft story");
         await desk.Locator("#a-body").FillAsync("<p>Not yet.</p>");
@@ -79,23 +88,32 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         await desk.Locator("#article-form button[type=submit]").ClickAsync();
         await Expect(desk.Locator("#articles tr", new() { HasText = "Draft story" })).ToContainTextAsync("Draft");
 
-        var all = await server.Http.GetFromJsonAsync<List<ArticleView>>("/api/newsroom/articles", ServerCalls.Json);
-        var scheduled = all!.Single(a => a.Title == "Scheduled story");
-        Assert.Equal(TimeZoneInfo.ConvertTimeToUtc(tomorrow, almaty), scheduled.PublishAt);
-        Assert.Equal([pollId], scheduled.PollIds);
+        // The clock passes the time: the open reader page shows the story by itself.
+        clock.Set(DateTimeOffset.UtcNow.AddMinutes(3));
+        await Expect(reader.Locator("#feed .feed-item").First).ToContainTextAsync("Scheduled story");
 
-        // The drafts list, then a tip made into a draft with the reader's credit.
+        // The drafts list; a tip made into a draft with the reader's credit, then published from its row.
         await desk.Locator("#article-filter").SelectOptionAsync("Draft");
         await Expect(desk.Locator("#articles tr")).ToHaveCountAsync(1);
         await desk.Locator("#tips .tip", new() { HasText = "A bridge is closed" }).GetByRole(AriaRole.Button, new() { Name = "Make a draft" }).ClickAsync();
+        var tipRow = desk.Locator("#articles tr", new() { HasText = "A bridge is closed" });
         await Expect(desk.Locator("#articles tr")).ToHaveCountAsync(2);
-        await Expect(desk.Locator("#articles")).ToContainTextAsync("A bridge is closed");
+        await tipRow.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
+        await Expect(reader.Locator("#feed .feed-item").First).ToContainTextAsync("A bridge is closed");
         var fromTip = (await server.Http.GetFromJsonAsync<List<ArticleView>>("/api/newsroom/articles", ServerCalls.Json))!.Single(a => a.Title == "A bridge is closed");
-        Assert.Equal("Aru", fromTip.TipCredit);
+        Assert.Equal(("Aru", ArticleState.Published), (fromTip.TipCredit, fromTip.State));
 
-        // Who did it, in the activity log, as the signed-in account.
-        await Expect(desk.Locator("#activity tr").First).ToContainTextAsync("tip.promote");
-        await Expect(desk.Locator("#activity")).ToContainTextAsync("desk article.create");
+        // Who did each thing, in the desk's log and in its CSV export.
+        await Expect(desk.Locator("#activity tr").First).ToContainTextAsync("desk article.publish");
+        foreach (var action in new[] { "desk tip.promote", "desk article.create" })
+        {
+            await Expect(desk.Locator("#activity")).ToContainTextAsync(action);
+        }
+        var logged = (await server.Http.GetFromJsonAsync<List<LivePoll.Server.Newsroom.ActivityEntry>>("/api/newsroom/activity", ServerCalls.Json))!;
+        var download = await desk.RunAndWaitForDownloadAsync(() => desk.GetByRole(AriaRole.Link, new() { Name = "Download CSV" }).ClickAsync());
+        var rows = CsvRows(await File.ReadAllTextAsync((await download.PathAsync())!));
+        Assert.Equal(logged.Count + 1, rows.Count);
+        Assert.Equal(logged.Select(e => (e.Who, e.Action, e.Title)), rows.Skip(1).Select(c => (c[1], c[3], c[5] == "" ? null : c[5])));
         browser.AssertNoScriptErrors();
     }
 
@@ -235,6 +253,30 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         {
             await node.DisposeAsync();
         }
+    }
+
+    /// <summary>Rows of a CSV document (RFC 4180: quoted fields may hold commas, quotes and line breaks).</summary>
+    private static List<string[]> CsvRows(string text)
+    {
+        var rows = new List<string[]>();
+        var fields = new List<string>();
+        var field = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else field.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { fields.Add(field.ToString()); field.Clear(); }
+            else if (c == '\n') { fields.Add(field.ToString()); field.Clear(); rows.Add([.. fields]); fields.Clear(); }
+            else field.Append(c);
+        }
+        return rows;
     }
 
     private static async Task SignInAsync(IPage page, string account)

@@ -224,4 +224,36 @@ public sealed class ReaderPageTests(Chromium chromium, Xunit.Abstractions.ITestO
         Assert.NotEqual(inArticle, newest);
         browser.AssertNoScriptErrors();
     }
+
+    [Fact]
+    public async Task An_article_with_two_polls_shows_both_live_and_a_vote_reaches_another_browser_within_a_second()
+    {
+        await using var server = await LivePollServer.StartAsync("");
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(ReaderPageTests) + ".two-polls");
+        var first = await ServerCalls.CreatePollAsync(server.Http, "First question?", "a", "b");
+        var second = await ServerCalls.CreatePollAsync(server.Http, "Second question?", "c", "d", "e");
+        using var created = await server.Http.PostAsJsonAsync("/api/newsroom/articles",
+            new ArticleInput { Title = "Two polls", Body = "<p>Vote twice.</p>", Language = "en", PollIds = [first, second] }, ServerCalls.Json);
+        var article = (await created.Content.ReadFromJsonAsync<ArticleView>(ServerCalls.Json))!;
+
+        // Two browsers (each its own context and voter) on the article.
+        var voter = await browser.OpenAsync($"/articles/{article.Id}?lang=en");
+        var watcher = await browser.OpenAsync($"/articles/{article.Id}?lang=en");
+        await PageSession.WaitLiveAsync(voter);
+        await PageSession.WaitLiveAsync(watcher);
+        foreach (var page in new[] { voter, watcher })
+        {
+            await Expect(page.Locator($".article-poll[data-poll-id='{first}'] .poll-question")).ToHaveTextAsync("First question?");
+            await Expect(page.Locator($".article-poll[data-poll-id='{second}'] .poll-question")).ToHaveTextAsync("Second question?");
+        }
+
+        await voter.Locator($".article-poll[data-poll-id='{second}'] .option-vote").Nth(2).ClickAsync();
+        await Expect(voter.Locator($".article-poll[data-poll-id='{second}'] .poll-option").Nth(2).Locator(".count")).ToHaveTextAsync("1");
+        await Expect(watcher.Locator($".article-poll[data-poll-id='{second}'] .poll-option").Nth(2).Locator(".count")).ToHaveTextAsync("1", new() { Timeout = 1_000 });
+        await Expect(watcher.Locator($".article-poll[data-poll-id='{first}'] .poll-total")).ToContainTextAsync("0");
+
+        await voter.Locator($".article-poll[data-poll-id='{first}'] .option-vote").Nth(0).ClickAsync();
+        await Expect(watcher.Locator($".article-poll[data-poll-id='{first}'] .poll-option").Nth(0).Locator(".count")).ToHaveTextAsync("1", new() { Timeout = 1_000 });
+        browser.AssertNoScriptErrors();
+    }
 }

@@ -50,7 +50,9 @@ internal sealed class ArticlePage(FeedService feed, FeedStore store, IOptions<Ne
             }
             cached = _rendered[article.Id] = (etag, Render(template.Text, article));
         }
-        return TypedResults.Content(cached.Html, "text/html; charset=utf-8", Encoding.UTF8);
+        // A retracted article is gone for good (410), with the page saying so; the script shows the same notice.
+        return TypedResults.Content(cached.Html, "text/html; charset=utf-8", Encoding.UTF8,
+            article.State == ArticleState.Retracted ? StatusCodes.Status410Gone : StatusCodes.Status200OK);
     }
 
     private (DateTime Written, string Text) Template()

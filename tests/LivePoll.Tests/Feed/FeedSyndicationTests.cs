@@ -37,6 +37,16 @@ public sealed class FeedSyndicationTests(RedisStoreFixture store) : IClassFixtur
         Assert.Equal(["Алматы"], corrected.Categories.Select(c => c.Name));
         Assert.True(corrected.PublishDate > DateTimeOffset.UtcNow.AddMinutes(-5));
 
+        // A second parser, plain XML: the RSS channel's items and the Atom feed's entries as the documents define them.
+        var rssXml = System.Xml.Linq.XDocument.Parse(await _server.Anonymous.GetStringAsync("/feeds/live.rss").DefaultTimeout());
+        Assert.Equal("2.0", rssXml.Root!.Attribute("version")!.Value);
+        Assert.Equal([key.Title, plain.Title], rssXml.Descendants("item").Select(i => i.Element("title")!.Value));
+        Assert.All(rssXml.Descendants("item"), i => Assert.True(DateTimeOffset.TryParse(i.Element("pubDate")!.Value, out _)));
+        System.Xml.Linq.XNamespace a = "http://www.w3.org/2005/Atom";
+        var atomXml = System.Xml.Linq.XDocument.Parse(await _server.Anonymous.GetStringAsync("/feeds/live.atom").DefaultTimeout());
+        Assert.Equal(2, atomXml.Root!.Elements(a + "entry").Count());
+        Assert.Contains("Correction", atomXml.Root.Elements(a + "entry").Single(e => e.Element(a + "title")!.Value == plain.Title).Element(a + "content")!.Value);
+
         var atom = await LoadAsync("/feeds/key-events.atom", "application/atom+xml");
         var only = Assert.Single(atom.Items);
         Assert.Equal(key.Title, only.Title.Text);

@@ -70,6 +70,15 @@ public sealed class ArticlePageTests(RedisStoreFixture store) : IClassFixture<Re
         (await _server.Http.PostAsJsonAsync($"/api/newsroom/articles/{article.Id}/corrections", new CorrectionInput { Note = "Екінші түзету." })).EnsureSuccessStatusCode();
         Assert.Contains("Екінші түзету.", await _server.Anonymous.GetStringAsync($"/articles/{article.Id}").DefaultTimeout());
 
+        (await _server.Http.PostAsJsonAsync($"/api/newsroom/articles/{article.Id}/retract", new { note = "Withdrawn." })).EnsureSuccessStatusCode();
+        using (var gone = await _server.Anonymous.GetAsync($"/articles/{article.Id}").DefaultTimeout())
+        {
+            Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
+            var notice = await gone.Content.ReadAsStringAsync();
+            Assert.Contains("Мақаланы редакция алып тастады.", notice);
+            Assert.DoesNotContain("Интернет-алаяқтықтың", notice);
+        }
+
         using var missing = await _server.Anonymous.GetAsync("/articles/a404404").DefaultTimeout();
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.Contains("<meta name=\"robots\" content=\"noindex\">", await missing.Content.ReadAsStringAsync());

@@ -38,6 +38,14 @@ public sealed class PollPageTests(RedisStoreFixture store) : IClassFixture<Redis
         Assert.Equal((1200, 630), (bitmap.Width, bitmap.Height));
         Assert.True(HasLeadingBar(bitmap), "the leading option's bar is drawn");
 
+        // The labels follow the language asked for: the Russian image is another picture of the same counts.
+        var russian = await _server.Anonymous.GetByteArrayAsync($"/polls/{poll.PollId}/results.png?lang=ru").DefaultTimeout();
+        using (var ru = SKBitmap.Decode(russian))
+        {
+            Assert.Equal((1200, 630), (ru.Width, ru.Height));
+            Assert.NotEqual(bitmap.Bytes, ru.Bytes);
+        }
+
         using var again = new HttpRequestMessage(HttpMethod.Get, $"/polls/{poll.PollId}/results.png?lang=kk");
         again.Headers.TryAddWithoutValidation("If-None-Match", image.Headers.ETag!.ToString());
         using var notModified = await _server.Anonymous.SendAsync(again).DefaultTimeout();
