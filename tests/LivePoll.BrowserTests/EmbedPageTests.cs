@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using LivePoll.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -134,5 +135,29 @@ public sealed class EmbedPageTests(Chromium chromium, Xunit.Abstractions.ITestOu
 
         using var poll = await server.Http.GetAsync($"/api/newsroom/polls/{pollId}");
         Assert.Contains("\"totalVoters\":1", await poll.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_live_feed_embedded_on_a_partner_site_shows_a_new_article_by_itself()
+    {
+        await using var server = await LivePollServer.StartAsync("", new Dictionary<string, string?> { ["Embeds:FrameAncestors:0"] = "*" });
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(EmbedPageTests) + ".feed");
+        var site = server.BaseAddress.GetLeftPart(UriPartial.Authority);
+        using var partner = new PartnerSite($"""
+            <!doctype html><html><body><h1>Partner</h1>
+            <iframe src="{site}/embed/feed?limit=5&lang=en" width="400" height="120" style="border:0" title="LivePoll" data-livepoll-embed></iframe>
+            <script async src="{site}/js/embed-loader.js"></script></body></html>
+            """);
+
+        var page = await browser.OpenAsync("/");
+        await page.GotoAsync($"{partner.Origin}/");
+        var embed = page.FrameLocator("iframe[data-livepoll-embed]");
+        await Expect(embed.Locator("#status .status-text")).ToHaveTextAsync("Live");
+        await Expect(embed.Locator(".embed-feed li")).Not.ToHaveCountAsync(0);
+
+        using var created = await server.Http.PostAsJsonAsync("/api/newsroom/articles",
+            new LivePoll.Contracts.ArticleInput { Title = "Fresh from the newsroom", Body = "<p>f</p>" }, ServerCalls.Json);
+        await Expect(embed.Locator(".embed-feed li").First).ToContainTextAsync("Fresh from the newsroom");
+        await Expect(embed.Locator(".embed-feed li").First.Locator("a")).ToHaveAttributeAsync("target", "_blank");
     }
 }

@@ -48,13 +48,22 @@ internal static class Embeds
             })
             .ExcludeFromDescription();
 
+        app.MapGet("/embed/feed", (HttpContext context, IWebHostEnvironment environment, IOptions<EmbedOptions> options) =>
+            {
+                PagesApi.Secure(context.Response, framedBy: options.Value.FrameAncestors);
+                var path = Path.Combine(environment.WebRootPath, "embed-feed.html");
+                return TypedResults.PhysicalFile(path, "text/html; charset=utf-8", lastModified: File.GetLastWriteTimeUtc(path));
+            })
+            .ExcludeFromDescription();
+
         app.MapGet("/oembed", OEmbedAsync)
             .WithTags("Embeds")
             .Produces<OEmbed>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status501NotImplemented)
             .WithSummary("oEmbed for a poll or article address")
-            .WithDescription("url: a poll's address (/polls/{id} or /?poll={id}) → type rich, with the iframe of /embed/polls/{id}; an article's "
+            .WithDescription("url: a poll's address (/polls/{id} or /?poll={id}) → type rich, with the iframe of /embed/polls/{id}; the site's "
+                + "address (/) → type rich, the live feed's iframe (/embed/feed); an article's "
                 + "address (/articles/{id}) → type link, with its title and photo. maxwidth/maxheight bound the iframe. format: json only (xml is 501).");
         return app;
     }
@@ -90,6 +99,24 @@ internal static class Embeds
                 ThumbnailUrl = $"{site}/polls/{Uri.EscapeDataString(poll.Id)}/results.png",
                 ThumbnailWidth = PollResultsImage.Width,
                 ThumbnailHeight = PollResultsImage.Height,
+            }, contentType: "application/json+oembed");
+        }
+        if (path == "/" && pollId is null)
+        {
+            // The site itself: its live feed.
+            var width = Math.Clamp(maxwidth ?? 400, 240, 1200);
+            var height = Math.Clamp(maxheight ?? embeds.Value.DefaultHeight, 150, 2000);
+            var src = $"{site}/embed/feed";
+            return TypedResults.Json(new OEmbed
+            {
+                Type = "rich",
+                Title = "LivePoll: live feed",
+                ProviderName = "LivePoll",
+                ProviderUrl = site + "/",
+                Width = width,
+                Height = height,
+                Html = $"<iframe src=\"{System.Net.WebUtility.HtmlEncode(src)}\" width=\"{width}\" height=\"{height}\" style=\"border:0;max-width:100%\" "
+                    + $"title=\"LivePoll\" loading=\"lazy\" data-livepoll-embed></iframe><script async src=\"{System.Net.WebUtility.HtmlEncode(site)}/js/embed-loader.js\"></script>",
             }, contentType: "application/json+oembed");
         }
         if (path.StartsWith("/articles/", StringComparison.Ordinal) && await feed.GetAsync(Uri.UnescapeDataString(path["/articles/".Length..]), newsroom: false) is { } article)

@@ -274,12 +274,14 @@ public sealed class VoterTokens(IOptions<VoterOptions> options, IConnectionMulti
     private static string ConfiguredKeyId(byte[] key) => WebEncoders.Base64UrlEncode(SHA256.HashData(key)[..3]);
 
     /// <summary>
-    /// The Set-Cookie header that gives a browser its voter token: HttpOnly, SameSite=Lax, Secure over HTTPS, for
-    /// <see cref="VoterOptions.CookieDays"/>. Written by hand (the token is base64url and dots, safe as a cookie value)
-    /// because a new reader's every first request pays for it.
+    /// The Set-Cookie header that gives a browser its voter token, HttpOnly, for <see cref="VoterOptions.CookieDays"/>: over
+    /// HTTPS Secure and SameSite=None, so the same voter is known inside an embed on a partner's page where the browser
+    /// allows third-party cookies (the embed also keeps the token itself for when it does not); over plain HTTP SameSite=Lax
+    /// (None needs Secure). Written by hand (the token is base64url and dots, safe as a cookie value) because a new
+    /// reader's every first request pays for it.
     /// </summary>
     public string SetCookieHeader(HttpRequest request, string token) =>
-        $"{CookieName}={token}; max-age={options.Value.CookieDays * 86_400}; path=/;{(request.IsHttps ? " secure;" : "")} samesite=lax; httponly";
+        $"{CookieName}={token}; max-age={options.Value.CookieDays * 86_400}; path=/;{(request.IsHttps ? " secure; samesite=none" : " samesite=lax")}; httponly";
 
     private static string Sign(HMACSHA256 signer, string text)
     {

@@ -30,12 +30,33 @@ public sealed class EmbedTests(RedisStoreFixture store) : IClassFixture<RedisSto
         Assert.Contains("script-src 'self'", policy);
         Assert.False(embed.Headers.Contains("X-Frame-Options"));
 
+        using (var feed = await _server.Anonymous.GetAsync("/embed/feed").DefaultTimeout())
+        {
+            Assert.Contains("frame-ancestors 'self' https://partner.example.com", feed.Headers.GetValues("Content-Security-Policy").Single());
+        }
         foreach (var page in new[] { "/", $"/polls/{poll.PollId}", "/desk" })
         {
             using var other = await _server.Anonymous.GetAsync(page).DefaultTimeout();
             Assert.Contains("frame-ancestors 'none'", other.Headers.GetValues("Content-Security-Policy").Single());
             Assert.Equal("DENY", other.Headers.GetValues("X-Frame-Options").Single());
         }
+    }
+
+    [Fact]
+    public async Task Over_https_the_voter_cookie_may_travel_into_a_partners_frame_and_over_http_it_stays_lax()
+    {
+        // A new voter over each scheme (the exempt load-tool key needs no challenge); HTTPS as a trusted proxy on loopback reports it.
+        using var overHttps = new HttpRequestMessage(HttpMethod.Post, "/api/voters");
+        overHttps.Headers.Add("X-Forwarded-Proto", "https");
+        overHttps.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", LivePollServer.LoadToolKey);
+        using var issuedHttps = await new HttpClient { BaseAddress = _server.BaseAddress }.SendAsync(overHttps).DefaultTimeout();
+        var secure = string.Join(";", issuedHttps.Headers.GetValues("Set-Cookie"));
+        Assert.Contains("secure", secure);
+        Assert.Contains("samesite=none", secure);
+        using var issuedHttp = await _server.LoadTool.PostAsync("/api/voters", null).DefaultTimeout();
+        var lax = string.Join(";", issuedHttp.Headers.GetValues("Set-Cookie"));
+        Assert.Contains("samesite=lax", lax);
+        Assert.DoesNotContain("secure", lax);
     }
 
     [Fact]
@@ -63,6 +84,12 @@ public sealed class EmbedTests(RedisStoreFixture store) : IClassFixture<RedisSto
         }
         // Pages name their oEmbed for discovery.
         Assert.Contains("application/json+oembed", await _server.Anonymous.GetStringAsync($"/articles/{article.Id}").DefaultTimeout());
+
+        using (var site = JsonDocument.Parse(await _server.Anonymous.GetStringAsync($"/oembed?url={Uri.EscapeDataString("https://news.example.kz/")}").DefaultTimeout()))
+        {
+            Assert.Equal("rich", site.RootElement.GetProperty("type").GetString());
+            Assert.Contains("src=\"https://news.example.kz/embed/feed\"", site.RootElement.GetProperty("html").GetString());
+        }
 
         using var foreign = await _server.Anonymous.GetAsync($"/oembed?url={Uri.EscapeDataString("https://elsewhere.example/polls/1")}").DefaultTimeout();
         Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
