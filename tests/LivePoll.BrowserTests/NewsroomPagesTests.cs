@@ -150,10 +150,10 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         await Expect(scrolled.Locator("#feed .feed-item", new() { HasText = title })).ToBeVisibleAsync();
 
         var row = desk.Locator("#articles tr", new() { HasText = title });
-        await row.Locator("summary").ClickAsync();
+        await row.Locator("summary").First.ClickAsync();
         await row.Locator("input[name=note]").FillAsync("Уточнена длина маршрута: 14 км.");
         await row.Locator("input[name=title]").FillAsync(title + " длиной 14 км");
-        await row.Locator("form button[type=submit]").ClickAsync();
+        await row.Locator("details").First.Locator("form button[type=submit]").ClickAsync();
         var item = reader.Locator("#feed .feed-item", new() { HasText = title });
         await Expect(item.Locator(".correction-note")).ToContainTextAsync("Уточнена длина маршрута: 14 км.");
         await Expect(item.Locator(".item-title")).ToHaveTextAsync(title + " длиной 14 км");

@@ -19,8 +19,8 @@ public sealed class ReaderPageTests(Chromium chromium, Xunit.Abstractions.ITestO
 
         // A fresh browser (no lp_voter cookie): the reader clicks as soon as the options show.
         var reader = await browser.OpenAsync($"/?poll={pollId}");
-        await reader.Locator(".option-vote").First.ClickAsync();
-        await Expect(reader.Locator(".poll-voted")).ToContainTextAsync("Сіз дауыс бердіңіз");
+        await reader.Locator("#poll .option-vote").First.ClickAsync();
+        await Expect(reader.Locator("#poll .poll-voted")).ToContainTextAsync("Сіз дауыс бердіңіз");
         var votedAt = await reader.EvaluateAsync<double>("performance.now()");
         var readyAt = await reader.EvaluateAsync<double>("performance.getEntriesByName('livepoll:voter-ready')[0]?.startTime ?? -1");
         Assert.True(readyAt > 0, "the page obtained a voter identity by itself");
@@ -47,29 +47,29 @@ public sealed class ReaderPageTests(Chromium chromium, Xunit.Abstractions.ITestO
         var other = await browser.OpenAsync($"/?poll={pollId}&lang=ru");
         await PageSession.WaitLiveAsync(reader);
         await PageSession.WaitLiveAsync(other);
-        await Expect(reader.Locator(".poll-question")).ToHaveTextAsync("Кешкі эфирді қай уақытта көресіз?");
-        await Expect(reader.Locator(".option-vote")).ToHaveCountAsync(3);
-        await Expect(reader.Locator(".option-vote").Nth(1)).ToContainTextAsync("2. 20:00");
+        await Expect(reader.Locator("#poll .poll-question")).ToHaveTextAsync("Кешкі эфирді қай уақытта көресіз?");
+        await Expect(reader.Locator("#poll .option-vote")).ToHaveCountAsync(3);
+        await Expect(reader.Locator("#poll .option-vote").Nth(1)).ToContainTextAsync("2. 20:00");
 
-        await reader.Locator(".option-vote").Nth(1).ClickAsync();
+        await reader.Locator("#poll .option-vote").Nth(1).ClickAsync();
 
-        var second = reader.Locator(".poll-option").Nth(1);
-        await Expect(reader.Locator(".poll-voted")).ToContainTextAsync("Сіз дауыс бердіңіз");
+        var second = reader.Locator("#poll .poll-option").Nth(1);
+        await Expect(reader.Locator("#poll .poll-voted")).ToContainTextAsync("Сіз дауыс бердіңіз");
         await Expect(second.Locator(".count")).ToHaveTextAsync("1");
         await Expect(second.Locator(".option-percent")).ToHaveTextAsync("100%");
         await Expect(second.Locator(".bar-fill")).ToHaveAttributeAsync("style", "width: 100%;");
         await Expect(second).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("chosen"));
-        await Expect(reader.Locator(".option-vote")).ToHaveCountAsync(0);
+        await Expect(reader.Locator("#poll .option-vote")).ToHaveCountAsync(0);
 
         // The other reader, with no reload: the new count within a second of the voter's own page showing it.
-        await Expect(other.Locator(".poll-option").Nth(1).Locator(".count")).ToHaveTextAsync("1", new() { Timeout = 1_000 });
-        await Expect(other.Locator(".poll-total")).ToContainTextAsync("Всего: 1 голосов");
-        await Expect(other.Locator(".option-vote")).ToHaveCountAsync(3);
+        await Expect(other.Locator("#poll .poll-option").Nth(1).Locator(".count")).ToHaveTextAsync("1", new() { Timeout = 1_000 });
+        await Expect(other.Locator("#poll .poll-total")).ToContainTextAsync("Всего: 1 голосов");
+        await Expect(other.Locator("#poll .option-vote")).ToHaveCountAsync(3);
 
         await reader.ReloadAsync();
-        await Expect(reader.Locator(".poll-voted")).ToContainTextAsync("Сіз дауыс бердіңіз");
-        await Expect(reader.Locator(".poll-option.chosen")).ToContainTextAsync("20:00");
-        await Expect(reader.Locator(".option-vote")).ToHaveCountAsync(0);
+        await Expect(reader.Locator("#poll .poll-voted")).ToContainTextAsync("Сіз дауыс бердіңіз");
+        await Expect(reader.Locator("#poll .poll-option.chosen")).ToContainTextAsync("20:00");
+        await Expect(reader.Locator("#poll .option-vote")).ToHaveCountAsync(0);
 
         await browser.ScreenshotAsync(reader, "reader-kk");
         await browser.ScreenshotAsync(other, "reader-ru-other");
@@ -88,8 +88,8 @@ public sealed class ReaderPageTests(Chromium chromium, Xunit.Abstractions.ITestO
         await Expect(page.Locator("#feed-title")).ToHaveTextAsync("Оқиғалар лентасы");
         await Expect(page.Locator("#feed .day-heading").First).ToHaveTextAsync("Бүгін");
         await Expect(page.Locator("#poll-heading")).ToHaveTextAsync("Сауалнама");
-        await Expect(page.Locator(".poll-question")).ToHaveTextAsync("Бір уақыт белдеуіне ауысу сізге қалай әсер етті?");
-        await Expect(page.Locator(".option-count").Nth(1)).ToHaveTextAsync("(2184)");
+        await Expect(page.Locator("#poll .poll-question")).ToHaveTextAsync("Бір уақыт белдеуіне ауысу сізге қалай әсер етті?");
+        await Expect(page.Locator("#poll .option-count").Nth(1)).ToHaveTextAsync("(2184)");
         await Expect(page.Locator(".pinned .feed-item")).ToContainTextAsync("ІІМ: Қазақстанда киберқылмысқа қарсы күрес күшейтілуде");
         await Expect(page.Locator("#suggest-heading")).ToHaveTextAsync("Жаңалықтар ұсыныңыз");
         await browser.ScreenshotAsync(page, "reader-kk");
@@ -134,10 +134,10 @@ public sealed class ReaderPageTests(Chromium chromium, Xunit.Abstractions.ITestO
         var page = await browser.OpenAsync("/", width: 390, height: 844, phone: true);
         await PageSession.WaitLiveAsync(page);
 
-        await page.Locator(".option-vote").First.FocusAsync();
+        await page.Locator("#poll .option-vote").First.FocusAsync();
         await page.Keyboard.PressAsync("Enter");
-        await Expect(page.Locator(".poll-voted")).ToBeVisibleAsync();
-        await Expect(page.Locator(".poll-option").First.Locator(".count")).ToHaveTextAsync("348");
+        await Expect(page.Locator("#poll .poll-voted")).ToBeVisibleAsync();
+        await Expect(page.Locator("#poll .poll-option").First.Locator(".count")).ToHaveTextAsync("348");
 
         await page.Locator("#tip-form button[type=submit]").ClickAsync();
         await Expect(page.Locator("#tip-error")).ToHaveTextAsync("Не болғанын жазыңыз.");
@@ -186,10 +186,10 @@ public sealed class ReaderPageTests(Chromium chromium, Xunit.Abstractions.ITestO
         var pollId = await ServerCalls.CreatePollAsync(server.Http, "Which evening news?", "18:00", "21:00");
 
         var page = await browser.OpenAsync($"/polls/{pollId}?lang=en");
-        await Expect(page.Locator(".poll-question")).ToHaveTextAsync("Which evening news?");
+        await Expect(page.Locator("#poll .poll-question")).ToHaveTextAsync("Which evening news?");
         await PageSession.WaitLiveAsync(page);
-        await page.Locator(".option-vote").Nth(1).ClickAsync();
-        await Expect(page.Locator(".poll-option").Nth(1).Locator(".count")).ToHaveTextAsync("1");
+        await page.Locator("#poll .option-vote").Nth(1).ClickAsync();
+        await Expect(page.Locator("#poll .poll-option").Nth(1).Locator(".count")).ToHaveTextAsync("1");
         Assert.Contains("/results.png", await page.Locator("meta[property='og:image']").GetAttributeAsync("content"));
         browser.AssertNoScriptErrors();
     }

@@ -108,7 +108,7 @@ function pollsEditor(article, change) {
       const known = attachable.find(p => p.pollId === id);
       return h("option", { value: id, selected: (article.pollIds ?? []).includes(id) }, known ? `${id}: ${known.question}` : id);
     }));
-  const form = h("form", { class: "inline-form", novalidate: true }, select,
+  const form = h("form", { class: "inline-form polls-form", novalidate: true }, select,
     h("button", { type: "submit", class: "secondary small" }, t("save")), h("p", { class: "form-error", role: "alert" }));
   form.addEventListener("submit", e => {
     e.preventDefault();

@@ -14,7 +14,11 @@ export class PollView {
     this.busy = false;
     this.error = "";
     this.lastAnnounced = 0;
+    // The page's first poll keeps the plain id; every other gets its own, so each card is labelled by its own question.
+    this.headingId = PollView.count++ === 0 ? "poll-question" : `poll-question-${PollView.count}`;
   }
+
+  static count = 0;
 
   /**
    * Applies a snapshot unless a newer one of the same poll is already shown. Versions compare only within one epoch: a
@@ -70,7 +74,7 @@ export class PollView {
       notes.push(t({ AfterVote: "afterVote", AfterClose: "afterClose", NewsroomOnly: "newsroomOnly" }[s.resultVisibility] ?? "afterClose"));
     }
     this.root.replaceChildren(...[
-      h("h3", { class: "poll-question", id: "poll-question" }, s.question),
+      h("h3", { class: "poll-question", id: this.headingId }, s.question),
       multiple && voting ? h("p", { class: "poll-hint" }, t("chooseUpTo", { n: s.maxChoices })) : null,
       list,
       multiple && voting ? h("button", { type: "button", class: "primary vote-multiple", disabled: this.busy, onclick: () => this.voteChecked() }, t("vote")) : null,
@@ -80,7 +84,7 @@ export class PollView {
       ...notes.map(n => h("p", { class: "poll-note" }, n)),
       h("p", { class: "poll-error", role: "alert" }, this.error),
     ].filter(Boolean));
-    this.root.setAttribute("aria-labelledby", "poll-question");
+    this.root.setAttribute("aria-labelledby", this.headingId);
     this.update(true);
   }
 
