@@ -18,8 +18,12 @@ namespace LivePoll.Tests.ScaleOut;
 /// </summary>
 public sealed class NodeLocalFanOutTests(RedisStoreFixture store) : IClassFixture<RedisStoreFixture>
 {
-    /// <summary>10 snapshots a second at the default 100 ms interval, plus slack for timer jitter.</summary>
-    private const int MaxSnapshotsPerSecond = 12;
+    /// <summary>
+    /// 10 snapshots a second at the default 100 ms interval, counted over any 3 s (arrival times, so a pause in this busy
+    /// test process can bunch snapshots sent on time: one such pause once put 13 into one second) with slack for timer
+    /// jitter and the close. A node sending for every vote, or every node sending, would be far above it.
+    /// </summary>
+    private const int WindowSeconds = 3, MaxSnapshotsPerWindow = 10 * WindowSeconds + 4;
 
     [Fact]
     public async Task Votes_on_three_nodes_reach_readers_on_each_at_most_ten_times_a_second_and_end_on_the_final_count()
@@ -120,8 +124,8 @@ public sealed class NodeLocalFanOutTests(RedisStoreFixture store) : IClassFixtur
             // At most one snapshot per interval on every node, though all three nodes took votes.
             foreach (var (node, snapshots) in readers.Concat(screens.Select(s => (s.Node, s.Open))).Concat(screens.Select(s => (s.Node, s.Hidden))))
             {
-                var busiest = snapshots.BusiestSecond();
-                Assert.True(busiest <= MaxSnapshotsPerSecond, $"a follower on {node} got {busiest} snapshots in one second (at most {MaxSnapshotsPerSecond})");
+                var busiest = snapshots.Busiest(WindowSeconds);
+                Assert.True(busiest <= MaxSnapshotsPerWindow, $"a follower on {node} got {busiest} snapshots in {WindowSeconds} s (at most {MaxSnapshotsPerWindow})");
                 Assert.True(snapshots.VersionsRise(), $"a follower on {node} got a snapshot older than one before it");
             }
         }
@@ -235,8 +239,8 @@ public sealed class NodeLocalFanOutTests(RedisStoreFixture store) : IClassFixtur
         public Task WaitForAsync(Func<PollSnapshot, bool> condition, string what) =>
             TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(All.Any(condition)), what);
 
-        /// <summary>The most pushed snapshots that arrived within any one second.</summary>
-        public int BusiestSecond()
+        /// <summary>The most pushed snapshots that arrived within any <paramref name="seconds"/> seconds.</summary>
+        public int Busiest(int seconds)
         {
             long[] times;
             lock (_events)
@@ -246,7 +250,7 @@ public sealed class NodeLocalFanOutTests(RedisStoreFixture store) : IClassFixtur
             var busiest = 0;
             for (int first = 0, last = 0; last < times.Length; last++)
             {
-                while (times[last] - times[first] >= Stopwatch.Frequency)
+                while (times[last] - times[first] >= Stopwatch.Frequency * seconds)
                 {
                     first++;
                 }
