@@ -11,10 +11,12 @@ export class FeedFollower {
   /**
    * load(): fetches and shows a fresh feed page; resolves with that page ({ epoch, lastSequence }).
    * apply(event): shows one change (called in sequence order, once per event).
+   * onReset(): the store lost data (a new epoch): whatever else the page shows from the store should be read again.
    */
-  constructor({ load, apply }) {
+  constructor({ load, apply, onReset }) {
     this.load = load;
     this.apply = apply;
+    this.onReset = onReset;
     this.epoch = null;
     this.lastSequence = 0;
     this.waiting = 0;        // loads and catch-ups in progress: live events queue meanwhile
@@ -43,7 +45,9 @@ export class FeedFollower {
       do {
         this.reloadAgain = false;
         const page = await this.load();
+        const reset = this.epoch !== null && (page.epoch ?? "") !== this.epoch;
         this.epoch = page.epoch ?? "";
+        if (reset) this.onReset?.();
         this.lastSequence = page.lastSequence;
         // Events of an older epoch that waited are meaningless now.
         this.queue = this.queue.filter(event => (event.epoch ?? "") === this.epoch);

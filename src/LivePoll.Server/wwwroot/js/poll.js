@@ -29,7 +29,9 @@ export class PollView {
     if (samePoll && snapshot.version < this.snapshot.version) return false;
     // A broadcast snapshot carries no choices of ours: keep the ones we know (not across epochs: those votes are gone).
     const yourChoices = snapshot.yourChoices ?? (samePoll ? this.snapshot.yourChoices : null);
-    const structural = !this.snapshot || this.snapshot.pollId !== snapshot.pollId || this.snapshot.state !== snapshot.state
+    // Drawn afresh when anything but the counts changed, for a poll made anew (another epoch), or when the card shows a
+    // message instead of the poll (it was missing for a moment).
+    const structural = !this.snapshot || !samePoll || !this.root.querySelector(".poll-question") || this.snapshot.state !== snapshot.state
       || this.snapshot.resultsVisible !== snapshot.resultsVisible || String(this.snapshot.yourChoices) !== String(yourChoices)
       || this.snapshot.options.length !== snapshot.options.length;
     this.snapshot = { ...snapshot, yourChoices };

@@ -18,7 +18,7 @@ const pollView = new PollView(document.getElementById("poll"), { onVote: vote, a
 // Every poll this page shows (the main one, other open ones, those inside an open article), all over the one hub
 // connection: poll id → the views showing it.
 const extraViews = new Map();
-const follower = new FeedFollower({ load: loadFeed, apply: applyEvent });
+const follower = new FeedFollower({ load: loadFeed, apply: applyEvent, onReset: () => refreshPolls() });
 let connection = null;
 // A poll's own address (/polls/ID) or ?poll=ID shows that poll; otherwise the newest open one.
 let pollId = new URLSearchParams(location.search).get("poll")
@@ -268,6 +268,31 @@ async function loadPoll() {
   } catch (error) {
     showPollProblem(error);
   }
+}
+
+// The poll the page asked for (?poll= or /polls/ID), or null for "the newest open one".
+const askedPollId = pollId;
+let pollRetry = null;
+
+/**
+ * Reads the page's polls again: after the store lost its data (a new epoch) or when the poll to show did not exist yet.
+ * Without an asked poll, the newest open one is looked up; while there is none, it looks again after 2, 4, 8… (at most 30) s.
+ */
+async function refreshPolls(attempt = 0) {
+  clearTimeout(pollRetry);
+  pollId = askedPollId;
+  await loadPoll();
+  if (pollId && connection?.state === signalR.HubConnectionState.Connected) {
+    try {
+      pollView.apply(await connection.invoke("SubscribePoll", pollId));
+    } catch (error) {
+      showPollProblem(error);
+    }
+  }
+  if (!pollView.snapshot || pollView.snapshot.pollId !== pollId) {
+    pollRetry = setTimeout(() => refreshPolls(attempt + 1), Math.min(30_000, 2_000 * 2 ** attempt));
+  }
+  loadMorePolls();
 }
 
 /** Says why no poll shows: none open, a link to a poll that does not exist, or a failure; the rest of the page stays live. */
