@@ -13,6 +13,8 @@ command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
 # Chromium with fonts that cover Kazakh and Russian (Cyrillic), for readable screenshots.
 [[ -x "${LIVEPOLL_CHROMIUM:-/usr/bin/chromium}" ]] || need_packages+=(chromium fonts-dejavu-core fonts-liberation)
 command -v npm >/dev/null 2>&1 || need_packages+=(nodejs npm)
+# A font with Kazakh letters for the server-drawn poll results images (/polls/{id}/results.png).
+[[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || need_packages+=(fonts-dejavu-core)
 
 if ((${#need_packages[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
