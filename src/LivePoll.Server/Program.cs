@@ -76,6 +76,7 @@ builder.Services.AddFeed();
 builder.Services.AddSingleton<TipStore>();
 
 // Pages: article permalinks rendered on the server (for crawlers and link previews), then live by script.
+builder.Services.AddSingleton<ReaderPageTemplate>();
 builder.Services.AddSingleton<ArticlePage>();
 builder.Services.AddSingleton<PollPage>();
 builder.Services.AddSingleton<PollResultsImage>();

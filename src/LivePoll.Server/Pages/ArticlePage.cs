@@ -17,24 +17,19 @@ namespace LivePoll.Server.Pages;
 /// is kept per article version (and feed epoch), so a busy permalink is rendered once per change, and answers carry an
 /// ETag for conditional GETs.
 /// </summary>
-internal sealed class ArticlePage(FeedService feed, FeedStore store, IOptions<NewsroomOptions> newsroom, FeedDays days, IWebHostEnvironment environment)
+internal sealed class ArticlePage(FeedService feed, FeedStore store, IOptions<NewsroomOptions> newsroom, FeedDays days, ReaderPageTemplate page)
 {
     private const int MaxCached = 1_000;
 
     private readonly ConcurrentDictionary<string, (string ETag, string Html)> _rendered = new(StringComparer.Ordinal);
-    private (DateTime Written, string Text)? _template;
-
     public async Task<IResult> RenderAsync(HttpContext context, string articleId)
     {
         var article = await feed.GetAsync(articleId, newsroom: false);
-        var template = Template();
         if (article is null)
         {
-            // The reader page says "not found" by itself; search engines are told not to keep the address.
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return TypedResults.Content(template.Text.Replace("<meta name=\"theme-color\"", "<meta name=\"robots\" content=\"noindex\">\n  <meta name=\"theme-color\"",
-                StringComparison.Ordinal), "text/html; charset=utf-8", Encoding.UTF8, StatusCodes.Status404NotFound);
+            return page.NotFound();
         }
+        var template = page.Current;
         var epoch = (await store.PositionAsync()).Epoch;
         var etag = $"\"a{article.Version}-{epoch}-{template.Written.Ticks:x}\"";
         context.Response.Headers.ETag = etag;
@@ -53,17 +48,6 @@ internal sealed class ArticlePage(FeedService feed, FeedStore store, IOptions<Ne
         // A retracted article is gone for good (410), with the page saying so; the script shows the same notice.
         return TypedResults.Content(cached.Html, "text/html; charset=utf-8", Encoding.UTF8,
             article.State == ArticleState.Retracted ? StatusCodes.Status410Gone : StatusCodes.Status200OK);
-    }
-
-    private (DateTime Written, string Text) Template()
-    {
-        var path = Path.Combine(environment.WebRootPath, "index.html");
-        var written = File.GetLastWriteTimeUtc(path);
-        if (_template is not { } known || known.Written != written)
-        {
-            _template = known = (written, File.ReadAllText(path));
-        }
-        return known;
     }
 
     private string Render(string template, ArticleView article)

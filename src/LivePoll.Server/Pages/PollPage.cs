@@ -12,10 +12,8 @@ namespace LivePoll.Server.Pages;
 /// shows them) counts already in the HTML, and preview tags whose image is the poll's results drawn on the server
 /// (<c>/polls/{id}/results.png</c>); the page's script then goes live. Counts a poll hides from readers stay hidden here too.
 /// </summary>
-internal sealed class PollPage(PollStore store, PollResultsImage images, IOptions<NewsroomOptions> newsroom, TimeProvider clock, IWebHostEnvironment environment)
+internal sealed class PollPage(PollStore store, PollResultsImage images, IOptions<NewsroomOptions> newsroom, TimeProvider clock, ReaderPageTemplate readerPage)
 {
-    private (DateTime Written, string Text)? _template;
-
     public static IEndpointRouteBuilder MapPollPages(IEndpointRouteBuilder pages)
     {
         pages.MapGet("/polls/{pollId}", (string pollId, string? lang, HttpContext context, PollPage page) =>
@@ -72,12 +70,11 @@ internal sealed class PollPage(PollStore store, PollResultsImage images, IOption
 
     private async Task<IResult> RenderAsync(string pollId, string language)
     {
-        var template = Template();
         if (await SnapshotAsync(pollId) is not { } poll)
         {
-            return TypedResults.Content(template.Replace("<meta name=\"theme-color\"", "<meta name=\"robots\" content=\"noindex\">\n  <meta name=\"theme-color\"",
-                StringComparison.Ordinal), "text/html; charset=utf-8", Encoding.UTF8, StatusCodes.Status404NotFound);
+            return readerPage.NotFound();
         }
+        var template = readerPage.Current.Text;
         string E(string? text) => WebUtility.HtmlEncode(text ?? "");
         var site = newsroom.Value.PublicBaseUrl.TrimEnd('/');
         var url = $"{site}/polls/{Uri.EscapeDataString(poll.PollId)}";
@@ -128,16 +125,5 @@ internal sealed class PollPage(PollStore store, PollResultsImage images, IOption
             .Replace("<div id=\"poll\" class=\"poll\"><p class=\"muted\" data-t=\"loading\"></p></div>",
                 $"<div id=\"poll\" class=\"poll\" data-poll-id=\"{E(poll.PollId)}\">{card}</div>", StringComparison.Ordinal);
         return TypedResults.Content(html, "text/html; charset=utf-8", Encoding.UTF8);
-    }
-
-    private string Template()
-    {
-        var path = Path.Combine(environment.WebRootPath, "index.html");
-        var written = File.GetLastWriteTimeUtc(path);
-        if (_template is not { } known || known.Written != written)
-        {
-            _template = known = (written, File.ReadAllText(path));
-        }
-        return known.Text;
     }
 }

@@ -2,7 +2,7 @@
 // headlines with their times, each a link to its permalink, live over the hub with the same feed-following module as
 // the reader page. Tells its parent its height like the poll embed: { type: "livepoll:height", height }.
 import { currentLanguage, translatePage } from "./i18n.js";
-import { api, asDate, connectHub, h, showStatus, timeOf } from "./live.js";
+import { api, asDate, connectHub, h, reportHeightToParent, showStatus, timeOf } from "./live.js";
 import { FeedFollower } from "./feed-follower.js";
 
 const limit = Math.min(Math.max(Number(new URLSearchParams(location.search).get("limit")) || 8, 1, 30), 30);
@@ -33,13 +33,7 @@ function apply(event) {
   render();
 }
 
-let lastHeight = 0;
-new ResizeObserver(() => {
-  const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
-  if (height === lastHeight || window.parent === window) return;
-  lastHeight = height;
-  window.parent.postMessage({ type: "livepoll:height", pollId: null, height }, "*");
-}).observe(document.body);
+reportHeightToParent();
 
 const follower = new FeedFollower({ load, apply });
 showStatus("reconnecting");

@@ -3,7 +3,7 @@
 // and sent with votes and on the hub connection. The embed tells its parent page how tall it is, so the iframe can fit:
 // window.parent receives { type: "livepoll:height", pollId, height } whenever the height changes.
 import { t, translatePage } from "./i18n.js";
-import { ApiError, api, connectHub, h, showStatus } from "./live.js";
+import { ApiError, api, connectHub, h, reportHeightToParent, showStatus } from "./live.js";
 import { PollView } from "./poll.js";
 import { createVoter } from "./voter.js";
 
@@ -39,14 +39,7 @@ function showProblem(error) {
 }
 
 // The height protocol: the parent page resizes the iframe to what the embed needs.
-let lastHeight = 0;
-const reportHeight = () => {
-  const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
-  if (height === lastHeight || window.parent === window) return;
-  lastHeight = height;
-  window.parent.postMessage({ type: "livepoll:height", pollId, height }, "*");
-};
-new ResizeObserver(reportHeight).observe(document.body);
+reportHeightToParent(pollId);
 
 showStatus("reconnecting");
 try {
@@ -69,4 +62,3 @@ connection = connectHub({
   },
   handlers: { PollSnapshot: snapshot => { if (snapshot.pollId === pollId) pollView.apply(snapshot); } },
 });
-reportHeight();

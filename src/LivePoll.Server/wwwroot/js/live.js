@@ -64,6 +64,23 @@ export function zonedToUtc(local, timeZone) {
   return new Date(guess).toISOString();
 }
 
+/**
+ * For an embed in a partner's iframe: tells the parent page the embed's height whenever it changes, as
+ * { type: "livepoll:height", pollId, height } (embed-loader.js, or any page, fits the iframe to it).
+ */
+export function reportHeightToParent(pollId = null) {
+  if (window.parent === window) return;
+  let last = 0;
+  const report = () => {
+    const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (height === last) return;
+    last = height;
+    window.parent.postMessage({ type: "livepoll:height", pollId, height }, "*");
+  };
+  new ResizeObserver(report).observe(document.body);
+  report();
+}
+
 /** A random id (UUID-like) that works on plain-HTTP pages too, where crypto.randomUUID is missing. */
 export function randomId() {
   if (crypto.randomUUID) return crypto.randomUUID();
