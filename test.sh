@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs LivePoll's whole test suite. The integration tests start a real redis-server on free loopback ports,
+# Runs LivePoll's whole test suite. The integration tests start a real redis-server (and a 6-process Redis
+# Cluster) on free loopback ports,
 # the scale-out tests Debian's nginx in front of two nodes, the browser tests Debian's Chromium, and the
 # server's build needs Node.js and npm for the pages' packages; this makes sure all are installed first (as
 # root it installs them; otherwise it says what to install). Extra arguments go to `dotnet test`
@@ -9,6 +10,8 @@ cd "$(dirname "$0")"
 
 need_packages=()
 command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
+# redis-cli makes the Redis Cluster the cluster tests run on (redis-cli --cluster create).
+command -v redis-cli >/dev/null 2>&1 || need_packages+=(redis-tools)
 [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1 || need_packages+=(nginx)
 # Chromium with fonts that cover Kazakh and Russian (Cyrillic), for readable screenshots.
 [[ -x "${LIVEPOLL_CHROMIUM:-/usr/bin/chromium}" ]] || need_packages+=(chromium fonts-dejavu-core fonts-liberation)

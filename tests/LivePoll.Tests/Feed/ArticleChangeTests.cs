@@ -181,3 +181,5 @@ public abstract class ArticleChangeTests<TStore>(TStore store) : IClassFixture<T
 public sealed class ArticleChangeTestsOnRedis(RedisStoreFixture store) : ArticleChangeTests<RedisStoreFixture>(store);
 
 public sealed class ArticleChangeTestsOnGarnet(GarnetStoreFixture store) : ArticleChangeTests<GarnetStoreFixture>(store);
+
+public sealed class RedisClusterArticleChangeTests(RedisClusterStoreFixture store) : ArticleChangeTests<RedisClusterStoreFixture>(store);

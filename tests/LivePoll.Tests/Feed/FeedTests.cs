@@ -212,3 +212,5 @@ public abstract class FeedTests<TStore>(TStore store) : IClassFixture<TStore>, I
 public sealed class FeedTestsOnRedis(RedisStoreFixture store) : FeedTests<RedisStoreFixture>(store);
 
 public sealed class FeedTestsOnGarnet(GarnetStoreFixture store) : FeedTests<GarnetStoreFixture>(store);
+
+public sealed class RedisClusterFeedTests(RedisClusterStoreFixture store) : FeedTests<RedisClusterStoreFixture>(store);

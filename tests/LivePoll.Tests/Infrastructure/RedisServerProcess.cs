@@ -24,7 +24,9 @@ public sealed class RedisServerProcess : IAsyncDisposable
     public string Configuration => $"127.0.0.1:{Port}";
 
     /// <summary>Starts redis-server on <paramref name="port"/> (0: a free one) and waits until it answers PING.</summary>
-    public static async Task<RedisServerProcess> StartAsync(int port = 0, bool appendOnly = false, string? directory = null)
+    /// <param name="extraArguments">More redis-server settings (cluster mode, an ACL file), as <c>--name value</c> pairs.</param>
+    public static async Task<RedisServerProcess> StartAsync(int port = 0, bool appendOnly = false, string? directory = null,
+        IEnumerable<string>? extraArguments = null)
     {
         var executable = FindRedisServer();
         port = port == 0 ? EmbeddedGarnet.FreeLoopbackPort() : port;
@@ -39,6 +41,7 @@ public sealed class RedisServerProcess : IAsyncDisposable
             "--appendfsync", "always",
             "--daemonize", "no",
             "--protected-mode", "yes",
+            .. extraArguments ?? [],
         ], workingDirectory: directory);
 
         var server = new RedisServerProcess(process, directory, port);
@@ -49,10 +52,9 @@ public sealed class RedisServerProcess : IAsyncDisposable
                 process.EnsureRunning("redis-server");
                 try
                 {
-                    await using var probe = await ConnectionMultiplexer.ConnectAsync($"{server.Configuration},connectTimeout=500");
-                    return probe.IsConnected && (await probe.GetDatabase().PingAsync()) >= TimeSpan.Zero;
+                    return (await RedisCli.RunAsync(port, "PING")).Trim() is "PONG" or "NOAUTH Authentication required.";
                 }
-                catch (RedisConnectionException)
+                catch (InvalidOperationException) when (!process.HasExited)
                 {
                     return false;
                 }
@@ -65,6 +67,8 @@ public sealed class RedisServerProcess : IAsyncDisposable
         }
         return server;
     }
+
+    public bool HasExited => _process.HasExited;
 
     /// <summary>Kills the server at once (SIGKILL), as a crash would; the data directory stays.</summary>
     public Task KillAsync() => _process.KillAsync();

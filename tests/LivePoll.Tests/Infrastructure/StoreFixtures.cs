@@ -32,6 +32,26 @@ public sealed class RedisStoreFixture : IStoreFixture, IAsyncLifetime
     }
 }
 
+/// <summary>A real Redis Cluster (3 primaries, 3 replicas, Debian's redis-server), one per test class.</summary>
+public sealed class RedisClusterStoreFixture : IStoreFixture, IAsyncLifetime
+{
+    public string Name => "redis-cluster";
+
+    public RedisClusterProcess Cluster { get; private set; } = null!;
+
+    public string Configuration => Cluster?.Configuration ?? throw new InvalidOperationException("The Redis Cluster is not started.");
+
+    public async Task InitializeAsync() => Cluster = await RedisClusterProcess.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (Cluster is not null)
+        {
+            await Cluster.DisposeAsync();
+        }
+    }
+}
+
 /// <summary>Microsoft Garnet in this test process, one per test class.</summary>
 public sealed class GarnetStoreFixture : IStoreFixture, IAsyncLifetime
 {

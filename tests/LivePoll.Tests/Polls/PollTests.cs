@@ -363,3 +363,5 @@ public abstract class PollTests<TStore>(TStore store) : IClassFixture<TStore>, I
 public sealed class PollTestsOnRedis(RedisStoreFixture store) : PollTests<RedisStoreFixture>(store);
 
 public sealed class PollTestsOnGarnet(GarnetStoreFixture store) : PollTests<GarnetStoreFixture>(store);
+
+public sealed class RedisClusterPollTests(RedisClusterStoreFixture store) : PollTests<RedisClusterStoreFixture>(store);

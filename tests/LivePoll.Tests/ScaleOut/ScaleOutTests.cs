@@ -10,8 +10,8 @@ using Microsoft.Extensions.Logging;
 
 namespace LivePoll.Tests.ScaleOut;
 
-/// <summary>Two LivePoll processes on one real redis-server behind Debian's nginx with deploy/nginx.conf act as one service.</summary>
-public sealed class ScaleOutTests(RedisStoreFixture store) : IClassFixture<RedisStoreFixture>
+/// <summary>Two LivePoll processes on one real store behind Debian's nginx with deploy/nginx.conf act as one service.</summary>
+public abstract class ScaleOutTests<TStore>(TStore store) : IClassFixture<TStore> where TStore : class, IStoreFixture
 {
     [Fact]
     public async Task Readers_through_nginx_on_both_nodes_receive_each_others_votes_articles_and_tips()
@@ -97,3 +97,8 @@ public sealed class ScaleOutTests(RedisStoreFixture store) : IClassFixture<Redis
         Assert.True(report.VoteToReaderLatency!.Count > 0, "readers on both nodes saw the votes of both");
     }
 }
+
+public sealed class ScaleOutTestsOnRedis(RedisStoreFixture store) : ScaleOutTests<RedisStoreFixture>(store);
+
+/// <summary>The same on a Redis Cluster of 3 primaries and 3 replicas: the nodes are given every cluster node as a seed.</summary>
+public sealed class RedisClusterScaleOutTests(RedisClusterStoreFixture store) : ScaleOutTests<RedisClusterStoreFixture>(store);

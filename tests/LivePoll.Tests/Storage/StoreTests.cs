@@ -96,3 +96,5 @@ public abstract class StoreTests<TStore>(TStore store) : IClassFixture<TStore>, 
 public sealed class StoreTestsOnRedis(RedisStoreFixture store) : StoreTests<RedisStoreFixture>(store);
 
 public sealed class StoreTestsOnGarnet(GarnetStoreFixture store) : StoreTests<GarnetStoreFixture>(store);
+
+public sealed class RedisClusterStoreTests(RedisClusterStoreFixture store) : StoreTests<RedisClusterStoreFixture>(store);

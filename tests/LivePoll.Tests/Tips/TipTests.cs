@@ -146,3 +146,5 @@ public abstract class TipTests<TStore>(TStore store) : IClassFixture<TStore>, IA
 public sealed class TipTestsOnRedis(RedisStoreFixture store) : TipTests<RedisStoreFixture>(store);
 
 public sealed class TipTestsOnGarnet(GarnetStoreFixture store) : TipTests<GarnetStoreFixture>(store);
+
+public sealed class RedisClusterTipTests(RedisClusterStoreFixture store) : TipTests<RedisClusterStoreFixture>(store);
