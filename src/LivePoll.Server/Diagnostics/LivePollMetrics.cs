@@ -40,6 +40,7 @@ public sealed class LivePollMetrics
     private readonly Counter<long> _snapshots;
     private readonly Counter<long> _feedEvents;
     private readonly Counter<long> _badRecords;
+    private readonly Counter<long> _replicaAcksMissed;
     private const int Transports = 2;
     private static readonly VoteTransport[] AllTransports = [VoteTransport.Http, VoteTransport.Hub];
 
@@ -55,6 +56,8 @@ public sealed class LivePollMetrics
         meter.CreateObservableCounter("votes", ObserveVotes, description: "Votes answered, by outcome and transport.");
         _feedEvents = meter.CreateCounter<long>("feed.events", description: "Feed changes recorded, by kind.");
         _badRecords = meter.CreateCounter<long>("bad.records", description: "Records in the store that could not be read and were skipped, by kind.");
+        _replicaAcksMissed = meter.CreateCounter<long>("replica.acks.missed",
+            description: "Writes (vote batches, article changes) answered as not done because too few replicas confirmed them in time (Redis:AckAfterReplicas).");
         _snapshots = meter.CreateCounter<long>("snapshots.sent", description: "Poll snapshots this node sent to its subscribers of a poll, by reason.");
         meter.CreateObservableCounter("snapshots.delivered", () => Interlocked.Read(ref _snapshotDeliveries),
             description: "Poll snapshot messages this node wrote to its own connections (one per connection per snapshot).");
@@ -99,6 +102,8 @@ public sealed class LivePollMetrics
         Interlocked.Increment(ref _votes[(int)outcome * Transports + (int)transport]);
 
     public void RecordBadRecord(string kind) => _badRecords.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    public void RecordReplicaAckMissed() => _replicaAcksMissed.Add(1);
 
     public void RecordFeedEvent(FeedEventKind kind) =>
         _feedEvents.Add(1, new KeyValuePair<string, object?>("kind", kind.ToString()));

@@ -236,7 +236,11 @@ public sealed class PollBroadcaster : BackgroundService
         var read = await _store.GetIfNewerAsync(audience.PollId, audience.Version, now, audience.Epoch);
         if (read.Poll is null && read.Exists && read.Version < audience.Version)
         {
-            // The store's version went back (it lost data): read the poll as it is now and start from there.
+            // The store's version went back under the same epoch: it lost the newest votes (a failover to a replica
+            // that had not received them, a restart from an older file). Pages keep the highest version they saw, so
+            // the poll gets a new epoch, which every node and page takes as "start from these counts".
+            PollLog.VersionWentBack(_logger, audience.PollId, audience.Version, read.Version);
+            await _store.RenewEpochAsync(audience.PollId, audience.Epoch);
             read = await _store.GetIfNewerAsync(audience.PollId, knownVersion: -1, now);
         }
         if (read.Poll is { } poll)

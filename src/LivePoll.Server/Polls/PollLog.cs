@@ -19,6 +19,11 @@ internal static partial class PollLog
         + "they will use Skia's default font. Install Debian's fonts-dejavu-core.")]
     public static partial void NoResultsFont(ILogger logger, string paths);
 
+    [LoggerMessage(2006, LogLevel.Warning, "Poll {PollId} went back from version {Seen} to {Stored} in the store: it lost its newest votes "
+        + "(a failover to a replica that had not received them, or a restart from an older file). Readers are given the counts as they "
+        + "are now, under a new epoch.")]
+    public static partial void VersionWentBack(ILogger logger, string pollId, long seen, long stored);
+
     [LoggerMessage(2004, LogLevel.Information, "Opened the demo poll {PollId} with the seed page's counts.")]
     public static partial void DemoPollSeeded(ILogger logger, string pollId);
 }

@@ -235,7 +235,7 @@ internal static class PollScripts
     /// Reads a poll in one step, so its state, counts and version always belong together.
     /// KEYS: meta, counts. ARGV: a version the caller already has (-1 for none).
     /// Returns nil when there is no such poll; its version (a number) when that is not above the one given; otherwise
-    /// {state, opensAt, closesAt, def, then the counts hash as field, value, field, value…}.
+    /// {state, opensAt, closesAt, def, epoch, then the counts hash as field, value, field, value…}.
     /// </summary>
     public const string Read = """
         local meta_key, counts_key = KEYS[1], KEYS[2]
@@ -246,10 +246,25 @@ internal static class PollScripts
           local version = tonumber(redis.call('HGET', counts_key, '_version') or '0')
           if version <= known then return version end
         end
-        local reply = { meta[1], meta[2] or '', meta[3] or '', meta[4] or '' }
+        local reply = { meta[1], meta[2] or '', meta[3] or '', meta[4] or '', meta[5] or '' }
         local counts = redis.call('HGETALL', counts_key)
         for i = 1, #counts do reply[#reply + 1] = counts[i] end
         return reply
+        """;
+
+    /// <summary>
+    /// Gives a poll a new epoch when it still has the one the caller knows: its version went back (the store lost its
+    /// newest votes, e.g. in a failover to a replica that had not received them), so readers must take the counts as
+    /// they are now rather than wait for the version to pass the one they saw. Several nodes may notice at once; the
+    /// first renews, the others find the new epoch. KEYS: meta. ARGV: the known epoch, a new one. Returns the epoch
+    /// the poll has now, or nil when there is no such poll.
+    /// </summary>
+    public const string RenewEpoch = """
+        if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+        local epoch = redis.call('HGET', KEYS[1], 'epoch') or ''
+        if epoch ~= ARGV[1] then return epoch end
+        redis.call('HSET', KEYS[1], 'epoch', ARGV[2])
+        return ARGV[2]
         """;
 
     /// <summary>

@@ -13,7 +13,7 @@ namespace LivePoll.Server.Polls;
 /// answered only after the store has answered, so an acknowledged vote is a counted vote.
 /// </summary>
 public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, LivePollMetrics metrics, Live.NodeInfo node,
-    Microsoft.Extensions.Options.IOptions<Abuse.AbuseOptions> limits, StoredRecords records)
+    Microsoft.Extensions.Options.IOptions<Abuse.AbuseOptions> limits, StoredRecords records, ReplicaAcks replicaAcks)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private const int MaxCachedDefinitions = 10_000;
@@ -88,7 +88,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
 
         var fields = (RedisResult[])reply!;
         var counts = new Dictionary<string, long>(fields.Length / 2);
-        for (var i = 4; i + 1 < fields.Length; i += 2)
+        for (var i = 5; i + 1 < fields.Length; i += 2)
         {
             counts[fields[i].ToString()] = (long)fields[i + 1];
         }
@@ -96,6 +96,11 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         {
             // An unreadable poll is skipped like a missing one (logged and counted), so it breaks neither a page nor the fan-out.
             return PollRead.Missing;
+        }
+        // The meta hash's epoch rules: it is renewed when the poll's version went back (see PollScripts.RenewEpoch).
+        if (fields[4].ToString() is { Length: > 0 } epoch && epoch != definition.Epoch)
+        {
+            definition = definition with { Epoch = epoch };
         }
         var opensAt = FromUnixMs(fields[1].ToString());
         var closesAt = FromUnixMs(fields[2].ToString());
@@ -111,6 +116,17 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         }
         var version = counts.GetValueOrDefault("_version");
         return new PollRead(new Poll(definition, state, opensAt, closesAt, counts, counts.GetValueOrDefault("_total"), version), Exists: true, version);
+    }
+
+    /// <summary>
+    /// Gives the poll a new epoch if it still has <paramref name="knownEpoch"/> (its version went back: the store lost
+    /// votes); returns the epoch it has now, or null when there is no such poll.
+    /// </summary>
+    public async Task<string?> RenewEpochAsync(string pollId, string knownEpoch)
+    {
+        var reply = await Db.ScriptEvaluateAsync(PollScripts.RenewEpoch, [keys.PollMeta(pollId)],
+            [knownEpoch, Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6))]);
+        return reply.IsNull ? null : reply.ToString();
     }
 
     // A poll's definition never changes once created: parse its JSON once per poll (and again only if it differs,
@@ -180,6 +196,8 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(
             PollScripts.VoteBatch, VoteKeys(pollId), args))!;
         metrics.RecordStoreLatency(Stopwatch.GetElapsedTime(started), "vote");
+        // With Redis:AckAfterReplicas, no answer (AlreadyVoted included: it too says "your vote is counted") before replicas hold it.
+        await replicaAcks.ConfirmAsync(keys.PollCounts(pollId));
 
         var results = new VoteResult[votes.Count];
         for (var i = 0; i < results.Length; i++)

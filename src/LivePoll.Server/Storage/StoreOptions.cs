@@ -33,5 +33,17 @@ public sealed class StoreOptions
     [Range(100, 60_000)]
     public int ConnectTimeoutMs { get; set; } = 3_000;
 
+    /// <summary>
+    /// Acknowledge a vote or an article change only after this many replicas of its primary confirm they hold it
+    /// (Redis WAIT), so that a failover keeps every acknowledged vote. 0 (default): acknowledged when the primary has
+    /// it. Needs a Redis with replicas (a Redis Cluster, or a primary with replicas under Sentinel).
+    /// </summary>
+    [Range(0, 16)]
+    public int AckAfterReplicas { get; set; }
+
+    /// <summary>How long a write waits for its replicas before it is answered as not done (milliseconds).</summary>
+    [Range(10, 10_000)]
+    public int ReplicaAckTimeoutMs { get; set; } = 500;
+
     public bool UsesEmbeddedStore => string.IsNullOrWhiteSpace(Configuration);
 }

@@ -15,12 +15,15 @@ internal static class StoreServiceCollectionExtensions
         services.AddOptions<StoreOptions>()
             .BindConfiguration(StoreOptions.Section)
             .ValidateDataAnnotations()
+            .Validate(o => !(o.UsesEmbeddedStore && o.AckAfterReplicas > 0),
+                "Redis:AckAfterReplicas needs Redis:Configuration naming a Redis with replicas: the embedded store has none.")
             .ValidateOnStart();
 
         services.AddSingleton(sp => StoreConnection.Create(
             sp.GetRequiredService<IOptions<StoreOptions>>(), sp.GetRequiredService<ILogger<StoreConnection>>()));
         services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Multiplexer);
         services.AddSingleton<StoredRecords>();
+        services.AddSingleton<ReplicaAcks>();
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<StoreOptions>>().Value.KeyPrefix));
 
         // The newsroom sign-in cookie must open on every node and after a restart: the data-protection key ring

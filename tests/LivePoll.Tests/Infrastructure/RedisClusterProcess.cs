@@ -16,8 +16,14 @@ namespace LivePoll.Tests.Infrastructure;
 public sealed class RedisClusterProcess : IAsyncDisposable
 {
     private readonly Dictionary<int, RedisServerProcess> _nodes;
+    private readonly Dictionary<int, string[]> _arguments;
+    private readonly List<RedisServerProcess> _replaced = [];
 
-    private RedisClusterProcess(Dictionary<int, RedisServerProcess> nodes) => _nodes = nodes;
+    private RedisClusterProcess(Dictionary<int, RedisServerProcess> nodes, Dictionary<int, string[]> arguments)
+    {
+        _nodes = nodes;
+        _arguments = arguments;
+    }
 
     /// <summary>Every node's port, primaries and replicas, as the cluster was made.</summary>
     public IReadOnlyCollection<int> Ports => _nodes.Keys;
@@ -40,7 +46,7 @@ public sealed class RedisClusterProcess : IAsyncDisposable
         var bus = ports.Skip(count).ToArray();
         var extra = extraArguments?.ToArray() ?? [];
 
-        var started = await Task.WhenAll(data.Select((port, i) => StartNodeOrNullAsync(port,
+        var arguments = data.Select((port, i) => (Port: port, Arguments: (string[])
         [
             "--cluster-enabled", "yes",
             "--cluster-config-file", "nodes.conf",
@@ -48,9 +54,12 @@ public sealed class RedisClusterProcess : IAsyncDisposable
             "--cluster-port", bus[i].ToString(CultureInfo.InvariantCulture),
             "--cluster-require-full-coverage", "no",
             "--cluster-replica-validity-factor", "0",
+            // A replica that (re)joins gets its full copy at once, not after the default 5 s wait for more replicas.
+            "--repl-diskless-sync-delay", "0",
             .. extra,
-        ])));
-        var cluster = new RedisClusterProcess(started.Where(s => s is not null).ToDictionary(s => s!.Port, s => s!));
+        ])).ToDictionary(a => a.Port, a => a.Arguments);
+        var started = await Task.WhenAll(arguments.Select(a => StartNodeOrNullAsync(a.Key, a.Value)));
+        var cluster = new RedisClusterProcess(started.Where(s => s is not null).ToDictionary(s => s!.Port, s => s!), arguments);
         try
         {
             if (cluster._nodes.Count != count)
@@ -77,15 +86,34 @@ public sealed class RedisClusterProcess : IAsyncDisposable
     public Task<string> CliAsync(int port, params string[] arguments) => RedisCli.RunAsync(port, [.. CliAuth, .. arguments]);
 
     /// <summary>The port of the primary that owns <paramref name="key"/>'s hash slot now, as a live node sees it.</summary>
-    public async Task<int> PrimaryOfAsync(string key)
+    public async Task<int> PrimaryOfAsync(string key) =>
+        await OwnerAsync(key) ?? throw new InvalidOperationException($"No live primary owns {key}'s slot.");
+
+    /// <summary>The live primary owning the key's slot, or null while there is none (its primary failed, no replica promoted yet).</summary>
+    private async Task<int?> OwnerAsync(string key)
     {
         var any = LivePorts().First();
         var slot = int.Parse((await CliAsync(any, "CLUSTER", "KEYSLOT", key)).Trim(), CultureInfo.InvariantCulture);
-        return (await NodesAsync(any)).Single(n => n.IsPrimary && !n.Failed && n.Owns(slot)).Port;
+        return (await NodesAsync(any)).SingleOrDefault(n => n.IsPrimary && !n.Failed && n.Owns(slot))?.Port;
     }
 
     /// <summary>Kills one node at once (SIGKILL), as a crash would.</summary>
     public Task KillAsync(int port) => _nodes[port].KillAsync();
+
+    /// <summary>
+    /// Starts a killed node again on its port and data directory, as a supervisor would restart it; once a replica has
+    /// taken over its slots, its nodes.conf makes it rejoin as that replica's replica (it gets a full copy from it).
+    /// Returns when it is in sync.
+    /// </summary>
+    public async Task RestartAsync(int port)
+    {
+        var killed = _nodes[port];
+        _replaced.Add(killed);
+        _nodes[port] = await RedisServerProcess.StartAsync(port, directory: killed.DataDirectory, extraArguments: _arguments[port]);
+        await TimeoutExtensions.WaitUntilAsync(async () =>
+            (await CliAsync(port, "INFO", "replication")).Contains("master_link_status:up", StringComparison.Ordinal),
+            $"the restarted node on {port} is a replica in sync", TimeSpan.FromSeconds(60));
+    }
 
     /// <summary>Waits until a live primary other than <paramref name="oldPrimary"/> owns <paramref name="key"/>'s slot; returns its port.</summary>
     public async Task<int> WaitForNewPrimaryAsync(string key, int oldPrimary, TimeSpan timeout)
@@ -93,7 +121,7 @@ public sealed class RedisClusterProcess : IAsyncDisposable
         var promoted = 0;
         await TimeoutExtensions.WaitUntilAsync(async () =>
         {
-            promoted = await PrimaryOfAsync(key);
+            promoted = await OwnerAsync(key) ?? oldPrimary;
             return promoted != oldPrimary;
         }, $"a replica takes over {key}'s slot from the primary on {oldPrimary}", timeout);
         return promoted;
@@ -145,7 +173,7 @@ public sealed class RedisClusterProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Task.WhenAll(_nodes.Values.Select(n => n.DisposeAsync().AsTask()));
+        await Task.WhenAll(_nodes.Values.Concat(_replaced).Select(n => n.DisposeAsync().AsTask()));
     }
 
     /// <summary>One line of CLUSTER NODES: <c>id ip:port@bus flags primary-id ping pong epoch link slot…</c>.</summary>

@@ -34,15 +34,19 @@ public sealed class Cluster : IAsyncDisposable
     /// <summary>An HTTP client to the balancer with the editor key (exempt from the limits on these nodes).</summary>
     public HttpClient Http { get; }
 
-    public static async Task<Cluster> StartAsync(string redisConfiguration)
+    /// <summary>The key prefix both nodes use (each cluster its own).</summary>
+    public string Prefix { get; private init; } = "";
+
+    /// <param name="settings">More environment variables for both nodes (e.g. <c>Redis__AckAfterReplicas</c>).</param>
+    public static async Task<Cluster> StartAsync(string redisConfiguration, IReadOnlyDictionary<string, string>? settings = null)
     {
         var prefix = TestPrefix.New();
-        var node1 = await NodeProcess.StartAsync("node-a", redisConfiguration, prefix);
+        var node1 = await NodeProcess.StartAsync("node-a", redisConfiguration, prefix, settings: settings);
         NodeProcess? node2 = null;
         try
         {
-            node2 = await NodeProcess.StartAsync("node-b", redisConfiguration, prefix);
-            return new Cluster(node1, node2, await NginxProcess.StartAsync(node1, node2));
+            node2 = await NodeProcess.StartAsync("node-b", redisConfiguration, prefix, settings: settings);
+            return new Cluster(node1, node2, await NginxProcess.StartAsync(node1, node2)) { Prefix = prefix };
         }
         catch
         {
@@ -66,11 +70,14 @@ public sealed class Cluster : IAsyncDisposable
         return (await created.Content.ReadFromJsonAsync<PollSnapshot>(PollTestKit.Json))!;
     }
 
-    public async Task<string> NewVoterAsync()
+    public async Task<string> NewVoterAsync() => (await NewVoterTokenAsync()).Token;
+
+    /// <summary>A new voter: its token and the voter id the store files its vote under.</summary>
+    public async Task<VoterToken> NewVoterTokenAsync()
     {
         using var token = await Http.PostAsync("/api/voters", null).DefaultTimeout();
         token.EnsureSuccessStatusCode();
-        return (await token.Content.ReadFromJsonAsync<VoterToken>(PollTestKit.Json))!.Token;
+        return (await token.Content.ReadFromJsonAsync<VoterToken>(PollTestKit.Json))!;
     }
 
     /// <summary>A vote through the balancer; the answer is left to the caller (it may be an error while a part is down).</summary>
