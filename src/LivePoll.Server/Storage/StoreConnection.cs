@@ -69,6 +69,18 @@ public sealed class StoreConnection : IAsyncDisposable
         settings.AsyncTimeout = o.CommandTimeoutMs;
         settings.ClientName ??= $"livepoll-{Environment.MachineName}-{Environment.ProcessId}";
         settings.ChannelPrefix = RedisChannel.Literal(o.KeyPrefix + ":");
+        // Nothing LivePoll does needs CONFIG or the tie-breaker key (it picks a primary among several listed ones that are
+        // not a cluster): the client would otherwise try both on every connection, and a Redis ACL user with only
+        // LivePoll's commands and keys (deploy/redis/users.acl) refuses and logs them. A configuration string that
+        // names them (tiebreaker=…, $CONFIG=…, or any other command renaming) keeps its own.
+        if (!configuration.Contains("tiebreaker", StringComparison.OrdinalIgnoreCase))
+        {
+            settings.TieBreaker = "";
+        }
+        if (!configuration.Contains('$'))
+        {
+            settings.CommandMap = CommandMap.Create(new HashSet<string> { "CONFIG" }, available: false);
+        }
 
         var connection = new StoreConnection(settings, embedded, logger);
         if (embedded is null)

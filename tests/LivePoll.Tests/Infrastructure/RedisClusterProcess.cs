@@ -33,8 +33,9 @@ public sealed class RedisClusterProcess : IAsyncDisposable
 
     /// <param name="extraArguments">More redis-server settings for every node (e.g. an ACL file).</param>
     /// <param name="nodeTimeoutMs">How long a primary may be unreachable before its replica is promoted.</param>
+    /// <param name="admin">The user redis-cli signs in as, when the default user is off (an ACL file).</param>
     public static async Task<RedisClusterProcess> StartAsync(int primaries = 3, int replicasPerPrimary = 1, int nodeTimeoutMs = 1_000,
-        IEnumerable<string>? extraArguments = null, string? cliAuth = null)
+        IEnumerable<string>? extraArguments = null, (string User, string Password)? admin = null)
     {
         var count = primaries * (1 + replicasPerPrimary);
         var ports = new HashSet<int>();
@@ -58,15 +59,21 @@ public sealed class RedisClusterProcess : IAsyncDisposable
             "--repl-diskless-sync-delay", "0",
             .. extra,
         ])).ToDictionary(a => a.Port, a => a.Arguments);
-        var started = await Task.WhenAll(arguments.Select(a => StartNodeOrNullAsync(a.Key, a.Value)));
-        var cluster = new RedisClusterProcess(started.Where(s => s is not null).ToDictionary(s => s!.Port, s => s!), arguments);
+        var starts = arguments.Select(a => RedisServerProcess.StartAsync(a.Key, extraArguments: a.Value)).ToList();
         try
         {
-            if (cluster._nodes.Count != count)
-            {
-                throw new InvalidOperationException("Not every redis-server of the cluster started.");
-            }
-            string[] auth = cliAuth is null ? [] : ["--user", "default", "--pass", cliAuth, "--no-auth-warning"];
+            await Task.WhenAll(starts);
+        }
+        catch
+        {
+            // Stop the ones that did start; the first failure says why the others did not.
+            await Task.WhenAll(starts.Where(s => s.IsCompletedSuccessfully).Select(s => s.Result.DisposeAsync().AsTask()));
+            throw;
+        }
+        var cluster = new RedisClusterProcess(starts.ToDictionary(s => s.Result.Port, s => s.Result), arguments);
+        try
+        {
+            string[] auth = admin is { } a ? ["--user", a.User, "--pass", a.Password, "--no-auth-warning"] : [];
             await RedisCli.RunAsync(data[0], [.. auth, "--cluster", "create", .. data.Select(p => $"127.0.0.1:{p}"),
                 "--cluster-replicas", replicasPerPrimary.ToString(CultureInfo.InvariantCulture), "--cluster-yes"]);
             cluster.CliAuth = auth;
@@ -158,18 +165,6 @@ public sealed class RedisClusterProcess : IAsyncDisposable
     private async Task<List<ClusterNode>> NodesAsync(int port) =>
         (await CliAsync(port, "CLUSTER", "NODES")).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(ClusterNode.Parse).ToList();
-
-    private static async Task<RedisServerProcess?> StartNodeOrNullAsync(int port, string[] arguments)
-    {
-        try
-        {
-            return await RedisServerProcess.StartAsync(port, extraArguments: arguments);
-        }
-        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
-        {
-            return null;
-        }
-    }
 
     public async ValueTask DisposeAsync()
     {
