@@ -12,6 +12,8 @@ need_packages=()
 command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
 # redis-cli makes the Redis Cluster the cluster tests run on (redis-cli --cluster create).
 command -v redis-cli >/dev/null 2>&1 || need_packages+=(redis-tools)
+# docker-compose checks the compose files (docker-compose config); no Docker engine is needed or started.
+command -v docker-compose >/dev/null 2>&1 || need_packages+=(docker-compose)
 [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1 || need_packages+=(nginx)
 # Chromium with fonts that cover Kazakh and Russian (Cyrillic), for readable screenshots.
 [[ -x "${LIVEPOLL_CHROMIUM:-/usr/bin/chromium}" ]] || need_packages+=(chromium fonts-dejavu-core fonts-liberation)
