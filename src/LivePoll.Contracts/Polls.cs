@@ -58,7 +58,11 @@ public enum VoteOutcome
     /// <summary>The voter id is missing, forged or tampered with.</summary>
     InvalidVoter,
 
-    /// <summary>The store did not answer (e.g. Redis is restarting): the vote was not counted; try again shortly.</summary>
+    /// <summary>
+    /// The store did not answer (e.g. Redis is restarting or failing over), or, with <c>Redis:AckAfterReplicas</c>, no
+    /// replica confirmed the vote in time: it is not acknowledged; try again shortly (a retry answers AlreadyVoted if the
+    /// vote was kept after all).
+    /// </summary>
     StoreUnavailable,
 
     /// <summary>

@@ -358,7 +358,7 @@ public static class VoteResults
             VoteOutcome.UnknownOption => "Choose among this poll's options, each at most once.",
             VoteOutcome.InvalidChoiceCount => "Choose at least one option, and no more than this poll allows.",
             VoteOutcome.InvalidVoter => "Your voter id is missing or invalid. Reload the page, or get a new token from POST /api/voters.",
-            VoteOutcome.StoreUnavailable => "Votes cannot be counted at this moment; your vote was not counted. Please try again in a few seconds.",
+            VoteOutcome.StoreUnavailable => "Votes cannot be counted at this moment, so your vote was not confirmed. Please try again in a few seconds.",
             VoteOutcome.Held => "Your vote was received and is held for the newsroom's review: it is not counted for now.",
             VoteOutcome.VoterRequired => "A voter identity is required to vote: reload the page, or solve GET /api/voters/challenge and send the solution to POST /api/voters.",
             _ => outcome.ToString(),

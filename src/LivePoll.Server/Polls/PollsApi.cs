@@ -69,8 +69,9 @@ internal static class PollsApi
                 + "(a retry of a vote answers AlreadyVoted and counts nothing); 404 UnknownPoll; 409 PollClosed; "
                 + "400 UnknownOption or InvalidChoiceCount; 401 InvalidVoter (forged or tampered token) or VoterRequired (no voter "
                 + "identity: see POST /api/voters); 429 over the rate limit "
-                + "(Retry-After says when to try again; the vote was not counted); 503 StoreUnavailable when the store does not answer "
-                + "(the vote was not counted; try again). Errors are ProblemDetails "
+                + "(Retry-After says when to try again; the vote was not counted); 503 StoreUnavailable when the store does not answer, "
+                + "or (Redis:AckAfterReplicas) no replica confirmed the vote in time: not acknowledged, try again; a retry answers "
+                + "AlreadyVoted if it was kept. Errors are ProblemDetails "
                 + "with the outcome in their 'outcome' member.");
         return group;
     }
