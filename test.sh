@@ -14,6 +14,8 @@ command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
 command -v redis-cli >/dev/null 2>&1 || need_packages+=(redis-tools)
 # docker-compose checks the compose files (docker-compose config); no Docker engine is needed or started.
 command -v docker-compose >/dev/null 2>&1 || need_packages+=(docker-compose)
+# Prometheus and promtool: the alert rules' unit tests and a real Prometheus scraping a node.
+[[ -x /usr/bin/promtool ]] || need_packages+=(prometheus)
 [[ -x /usr/sbin/nginx ]] || command -v nginx >/dev/null 2>&1 || need_packages+=(nginx)
 # Chromium with fonts that cover Kazakh and Russian (Cyrillic), for readable screenshots.
 [[ -x "${LIVEPOLL_CHROMIUM:-/usr/bin/chromium}" ]] || need_packages+=(chromium fonts-dejavu-core fonts-liberation)
@@ -28,7 +30,7 @@ if ((${#need_packages[@]})); then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${need_packages[@]}" >/dev/null
     # The tests start their own redis-server and nginx on free ports; Debian's services are not needed.
-    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now redis-server nginx >/dev/null 2>&1 || true; fi
+    if command -v systemctl >/dev/null 2>&1; then systemctl disable --now redis-server nginx prometheus >/dev/null 2>&1 || true; fi
   else
     echo "test.sh: missing ${need_packages[*]}. Install it first, e.g.: sudo apt-get install ${need_packages[*]}" >&2
     exit 1

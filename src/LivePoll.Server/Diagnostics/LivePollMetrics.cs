@@ -3,6 +3,14 @@ using LivePoll.Contracts;
 
 namespace LivePoll.Server.Diagnostics;
 
+/// <summary>How a hub call ended, for metrics.</summary>
+public enum HubCallResult
+{
+    Ok,
+    Refused,
+    Failed,
+}
+
 /// <summary>How a vote reached the server, for metrics.</summary>
 public enum VoteTransport
 {
@@ -47,6 +55,11 @@ public sealed class LivePollMetrics
     private readonly long[] _votes = new long[Enum.GetValues<VoteOutcome>().Length * Transports];
     private long _snapshotDeliveries;
     private long _deferredSlices;
+    private long _relayLag;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long[]> _hubCalls = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> _scheduleLag = new(StringComparer.Ordinal);
+    private Func<bool>? _storeConnected;
+    private Func<int>? _openPolls;
 
     public LivePollMetrics(IMeterFactory meterFactory)
     {
@@ -63,6 +76,16 @@ public sealed class LivePollMetrics
             description: "Poll snapshot messages this node wrote to its own connections (one per connection per snapshot).");
         meter.CreateObservableCounter("fanout.deferred", () => Interlocked.Read(ref _deferredSlices),
             description: "Fan-out turns put off because the node's thread pool was backed up (the node is out of CPU).");
+        meter.CreateObservableCounter("hub.invocations", ObserveHubCalls,
+            description: "Hub method calls answered, by method and result (ok; refused: a HubException the caller can act on; failed: our error).");
+        meter.CreateObservableGauge("store.up", () => _storeConnected is { } connected ? (connected() ? 1 : 0) : 1,
+            description: "1 while this node's connection to the store is up, 0 while it is not.");
+        meter.CreateObservableGauge("polls.open.followed", () => _openPolls?.Invoke() ?? 0,
+            description: "Open polls that readers on this node follow now (a poll that should be taking votes).");
+        meter.CreateObservableGauge("feed.relay.lag", () => Interlocked.Read(ref _relayLag),
+            description: "Feed events stored but not yet delivered by this node's relay, as of its last pass.");
+        meter.CreateObservableGauge("schedule.lag", ObserveScheduleLag, unit: "s",
+            description: "How overdue the oldest scheduled poll opening/closing or article publication still waiting is, by kind (0: none due).");
     }
 
     /// <summary>
@@ -118,8 +141,43 @@ public sealed class LivePollMetrics
     /// <summary>A fan-out turn waited for the next tick: earlier writes had not drained.</summary>
     public void RecordFanOutDeferred() => Interlocked.Increment(ref _deferredSlices);
 
+    /// <summary>Where <c>livepoll_store_up</c> reads whether the store is connected.</summary>
+    public void ObserveStore(Func<bool> connected) => _storeConnected = connected;
+
+    /// <summary>Where <c>livepoll_polls_open_followed</c> reads how many open polls this node's readers follow.</summary>
+    public void ObserveOpenPolls(Func<int> count) => _openPolls = count;
+
+    /// <summary>The feed relay's backlog at the start of its latest pass: stored sequence minus delivered.</summary>
+    public void RecordRelayLag(long events) => Interlocked.Exchange(ref _relayLag, Math.Max(0, events));
+
+    /// <summary>How overdue the oldest due schedule entry of <paramref name="kind"/> ("poll", "article") was at its latest check.</summary>
+    public void RecordScheduleLag(string kind, TimeSpan overdue) => _scheduleLag[kind] = Math.Max(0, overdue.TotalSeconds);
+
+    /// <summary>A hub call ended: "ok", "refused" (HubException) or "failed".</summary>
+    public void RecordHubCall(string method, HubCallResult result) =>
+        Interlocked.Increment(ref _hubCalls.GetOrAdd(method, static _ => new long[3])[(int)result]);
+
     public void RecordStoreLatency(TimeSpan elapsed, string operation) =>
         _storeLatency.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("operation", operation));
+
+    private IEnumerable<Measurement<long>> ObserveHubCalls()
+    {
+        foreach (var (method, counts) in _hubCalls)
+        {
+            for (var result = 0; result < counts.Length; result++)
+            {
+                var count = Interlocked.Read(ref counts[result]);
+                if (count > 0)
+                {
+                    yield return new Measurement<long>(count, new KeyValuePair<string, object?>("method", method),
+                        new KeyValuePair<string, object?>("result", ((HubCallResult)result).ToString().ToLowerInvariant()));
+                }
+            }
+        }
+    }
+
+    private IEnumerable<Measurement<double>> ObserveScheduleLag() =>
+        _scheduleLag.Select(e => new Measurement<double>(e.Value, new KeyValuePair<string, object?>("kind", e.Key)));
 
     private IEnumerable<Measurement<long>> ObserveVotes()
     {

@@ -17,7 +17,7 @@ namespace LivePoll.Server.Feed;
 /// Each subscriber has its own queue and writer, so a slow reader delays nobody but itself.
 /// </summary>
 public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMultiplexer redis, RedisKeys keys,
-    LocalConnections connections, IOptions<FeedOptions> options, ILogger<FeedRelay> logger) : BackgroundService
+    LocalConnections connections, IOptions<FeedOptions> options, ILogger<FeedRelay> logger, Diagnostics.LivePollMetrics metrics) : BackgroundService
 {
     /// <summary>The most events one catch-up answer carries.</summary>
     public const int MaxCatchUp = 1_000;
@@ -181,6 +181,7 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
                 // (restarted from an older snapshot, failed over). Numbers would be reused: begin a new epoch.
                 Reset(await store.RenewEpochAsync(_epoch), position.LastSequence);
             }
+            metrics.RecordRelayLag(position.LastSequence - _lastDelivered);
             var epoch = _epoch;
             while (true)
             {

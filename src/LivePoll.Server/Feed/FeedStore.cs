@@ -35,7 +35,8 @@ public sealed record FeedEvents(IReadOnlyList<FeedEvent> Events, long Through, i
 
 public sealed record FeedPosition(string Epoch, long LastSequence, string? EventAt);
 
-public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys, StoredRecords records, ReplicaAcks replicaAcks)
+public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys, StoredRecords records, ReplicaAcks replicaAcks,
+    Diagnostics.LivePollMetrics metrics)
 {
     /// <summary>How many events the log keeps; a reader further behind reloads the page instead of catching up.</summary>
     public const int LogLength = 10_000;
@@ -225,9 +226,13 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys, Stor
     public Task UnscheduleAsync(string id) => Db.SortedSetRemoveAsync(keys.FeedSchedule, id);
 
     /// <summary>Ids of scheduled articles whose time has come.</summary>
-    public async Task<IReadOnlyList<string>> DueAsync(DateTime now) =>
-        (await Db.SortedSetRangeByScoreAsync(keys.FeedSchedule, stop: new DateTimeOffset(now).ToUnixTimeMilliseconds(), take: 100))
-            .Select(v => v.ToString()).ToList();
+    public async Task<IReadOnlyList<string>> DueAsync(DateTime now)
+    {
+        var nowMs = new DateTimeOffset(now).ToUnixTimeMilliseconds();
+        var due = await Db.SortedSetRangeByScoreWithScoresAsync(keys.FeedSchedule, stop: nowMs, take: 100);
+        metrics.RecordScheduleLag("article", due.Length == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(nowMs - due[0].Score));
+        return due.Select(e => e.Element.ToString()).ToList();
+    }
 
     private async Task<IReadOnlyList<(Article Article, long Sequence)>> ReadAsync(SortedSetEntry[] entries)
     {

@@ -8,7 +8,7 @@ namespace LivePoll.Server.Live;
 /// would log every failure at Error with a stack trace (about 1.5 KB), so anyone could fill the log with bad calls; its
 /// category is silenced in <see cref="HubCallLogging.UseHubCallLogging"/>.
 /// </summary>
-internal sealed partial class HubCallLogFilter(ILogger<HubCallLogFilter> logger) : IHubFilter
+internal sealed partial class HubCallLogFilter(ILogger<HubCallLogFilter> logger, Diagnostics.LivePollMetrics metrics) : IHubFilter
 {
     /// <summary>The logger category of SignalR's dispatcher, whose per-call failure log this filter replaces.</summary>
     public const string DispatcherCategory = "Microsoft.AspNetCore.SignalR.Internal.DefaultHubDispatcher";
@@ -26,14 +26,21 @@ internal sealed partial class HubCallLogFilter(ILogger<HubCallLogFilter> logger)
             throw;
         }
         // Most calls succeed at once: no async frame for them.
-        return call.IsCompletedSuccessfully ? call : AwaitAsync(call, context);
+        if (call.IsCompletedSuccessfully)
+        {
+            metrics.RecordHubCall(context.HubMethodName, Diagnostics.HubCallResult.Ok);
+            return call;
+        }
+        return AwaitAsync(call, context);
     }
 
     private async ValueTask<object?> AwaitAsync(ValueTask<object?> call, HubInvocationContext context)
     {
         try
         {
-            return await call;
+            var result = await call;
+            metrics.RecordHubCall(context.HubMethodName, Diagnostics.HubCallResult.Ok);
+            return result;
         }
         catch (Exception ex)
         {
@@ -46,10 +53,12 @@ internal sealed partial class HubCallLogFilter(ILogger<HubCallLogFilter> logger)
     {
         if (ex is HubException)
         {
+            metrics.RecordHubCall(context.HubMethodName, Diagnostics.HubCallResult.Refused);
             Refused(logger, context.HubMethodName, ex.Message);
         }
         else if (ex is not OperationCanceledException)
         {
+            metrics.RecordHubCall(context.HubMethodName, Diagnostics.HubCallResult.Failed);
             Failed(logger, ex, context.HubMethodName);
         }
     }

@@ -32,6 +32,9 @@ internal sealed class PollAudience(string pollId, int slices)
     /// <summary>The newest version of the poll this node has read (-1: none yet).</summary>
     public long Version { get; private set; } = -1;
 
+    /// <summary>Whether the poll was open when this node last read it.</summary>
+    public bool IsOpen { get; private set; }
+
     /// <summary>The epoch of the poll this node has read: versions compare only within one.</summary>
     public string Epoch { get; private set; } = "";
 
@@ -94,6 +97,7 @@ internal sealed class PollAudience(string pollId, int slices)
         }
         Version = poll.Version;
         Epoch = poll.Definition.Epoch;
+        IsOpen = poll.State == PollState.Open;
         _counts = Message(poll.ToSnapshot(resultsVisible: true));
         var blindSnapshot = poll.ToSnapshot(poll.ResultsVisibleTo(voted: false, newsroom: false));
         var look = (blindSnapshot.State, blindSnapshot.OpensAt, blindSnapshot.ClosesAt, blindSnapshot.ResultsVisible);

@@ -65,6 +65,7 @@ public sealed class PollBroadcaster : BackgroundService
         _clock = clock;
         _metrics = metrics;
         _logger = logger;
+        metrics.ObserveOpenPolls(() => _audiences.Values.Count(a => a.IsOpen && !a.IsEmpty));
     }
 
     /// <summary>

@@ -288,9 +288,10 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
     /// </summary>
     public async Task<IReadOnlyList<string>> ApplyDueScheduleAsync(DateTime now)
     {
-        var due = await Db.SortedSetRangeByScoreAsync(keys.PollSchedule, double.NegativeInfinity, UnixMsNumber(now), take: 100);
+        var dueWithTimes = await Db.SortedSetRangeByScoreWithScoresAsync(keys.PollSchedule, double.NegativeInfinity, UnixMsNumber(now), take: 100);
+        metrics.RecordScheduleLag("poll", dueWithTimes.Length == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(UnixMsNumber(now) - dueWithTimes[0].Score));
         var changed = new List<string>();
-        foreach (var entry in due)
+        foreach (var entry in dueWithTimes.Select(e => e.Element))
         {
             var text = entry.ToString();
             var separator = text.IndexOf(':');

@@ -61,7 +61,8 @@ internal static class StoreServiceCollectionExtensions
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            services.GetRequiredService<StoreConnection>();
+            var store = services.GetRequiredService<StoreConnection>();
+            services.GetRequiredService<Diagnostics.LivePollMetrics>().ObserveStore(() => store.Multiplexer.IsConnected);
             return Task.CompletedTask;
         }
 

@@ -14,7 +14,7 @@ public sealed class DeploymentFilesTests
     public void Compose_runs_redis_with_aof_two_nodes_and_nginx_with_the_tested_configuration()
     {
         var compose = File.ReadAllLines(Path.Combine(Root, "docker-compose.yml"));
-        Assert.Equal(["redis", "node1", "node2", "nginx"], Services(compose));
+        Assert.Equal(["redis", "node1", "node2", "nginx", "prometheus", "grafana"], Services(compose));
 
         var text = string.Join('\n', compose);
         Assert.Contains("\"--appendonly\", \"yes\"", text);
