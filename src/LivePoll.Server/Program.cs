@@ -31,6 +31,9 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         : null,
 });
 
+// Logs: outside Development, one JSON object per line on the console (for a log shipper), unless a formatter is chosen.
+builder.UseLivePollLogging();
+
 // Errors: every failure an HTTP client sees is a ProblemDetails document, never a stack trace.
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestHandler>();

@@ -39,6 +39,8 @@ public sealed class EmbeddedGarnet : IDisposable
                     "--port", candidate.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     "--bind", "127.0.0.1",
                     "--lua", "true",
+                    // No banner on stdout: the console is the log (one JSON object per line outside Development).
+                    "-q",
                 ]);
                 server.Start();
                 return new EmbeddedGarnet(server, candidate);

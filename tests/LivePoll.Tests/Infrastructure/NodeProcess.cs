@@ -26,7 +26,7 @@ public sealed class NodeProcess : IAsyncDisposable
     public string Output => _process.Output;
 
     /// <param name="port">The port to listen on (e.g. the one a killed node had); null picks a free one.</param>
-    /// <param name="settings">More environment variables (e.g. <c>Limits__VotesPerIpPerMinute</c>).</param>
+    /// <param name="settings">More environment variables (e.g. <c>Limits__VotesPerIpPerMinute</c>); they win over the defaults here.</param>
     public static async Task<NodeProcess> StartAsync(string name, string redisConfiguration, string keyPrefix, int? port = null,
         IReadOnlyDictionary<string, string>? settings = null)
     {
@@ -49,7 +49,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 ["Newsroom__ApiKeys__1__Name"] = "test screen",
                 ["Newsroom__ApiKeys__1__Role"] = "screen",
                 ["Newsroom__ApiKeys__1__KeyHash"] = ApiKeyAuthenticationHandler.HashKey(LivePollServer.ScreenKey),
-            }.Concat(settings ?? new Dictionary<string, string>()).ToDictionary(), directory);
+            }.Concat(settings ?? new Dictionary<string, string>()).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value), directory);
         var node = new NodeProcess(process, port.Value, name);
         try
         {
