@@ -33,6 +33,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
 
 // Logs: outside Development, one JSON object per line on the console (for a log shipper), unless a formatter is chosen.
 builder.UseLivePollLogging();
+builder.AddLivePollTracing();
 
 // Errors: every failure an HTTP client sees is a ProblemDetails document, never a stack trace.
 builder.Services.AddProblemDetails();

@@ -52,10 +52,12 @@ public sealed class PollBroadcaster : BackgroundService
     private readonly LivePollMetrics _metrics;
     private readonly ILogger<PollBroadcaster> _logger;
     private bool _storeFailing;
+    private readonly SnapshotTraces _traces;
 
     public PollBroadcaster(PollStore store, LocalConnections connections, IConnectionMultiplexer redis, RedisKeys keys,
-        IOptions<PollOptions> options, TimeProvider clock, LivePollMetrics metrics, ILogger<PollBroadcaster> logger)
+        IOptions<PollOptions> options, TimeProvider clock, LivePollMetrics metrics, ILogger<PollBroadcaster> logger, SnapshotTraces traces)
     {
+        _traces = traces;
         _store = store;
         _connections = connections;
         _redis = redis;
@@ -249,6 +251,10 @@ public sealed class PollBroadcaster : BackgroundService
             audience.Update(poll);
         }
         var (counts, blind) = audience.Send(slice);
+        if (counts > 0 && LivePollTracing.Source.HasListeners())
+        {
+            _traces.StartSnapshot(audience.PollId, audience.Version, counts)?.Dispose();
+        }
         if (counts > 0)
         {
             _metrics.RecordSnapshotSent("counts", counts);

@@ -14,6 +14,9 @@ public sealed class PollVoting(VoteBatcher batcher, LivePollMetrics metrics, Vot
     public async Task<VoteResult> VoteAsync(string pollId, Voter voter, IReadOnlyList<string> optionIds, VoteTransport transport,
         System.Net.IPAddress? address, bool exempt = false)
     {
+        using var activity = LivePollTracing.Source.StartActivity("vote");
+        activity?.SetTag("livepoll.poll_id", pollId);
+        activity?.SetTag("livepoll.transport", transport == VoteTransport.Hub ? "hub" : "http");
         VoteResult result;
         try
         {
@@ -32,6 +35,7 @@ public sealed class PollVoting(VoteBatcher batcher, LivePollMetrics metrics, Vot
             store.CountRefusal(pollId, result.Outcome.ToString());
         }
         metrics.RecordVote(result.Outcome, transport);
+        activity?.SetTag("livepoll.vote.outcome", result.Outcome.ToString());
         return result;
     }
 }

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using LivePoll.Contracts;
+using LivePoll.Server.Diagnostics;
 
 namespace LivePoll.Server.Polls;
 
@@ -10,7 +12,7 @@ namespace LivePoll.Server.Polls;
 /// cuts the server's and the store's cost per vote. Every vote is still answered only after the store has
 /// answered for it: an acknowledged vote is a counted vote. A batch the store fails fails each of its votes.
 /// </summary>
-public sealed class VoteBatcher(PollStore store, TimeProvider clock)
+public sealed class VoteBatcher(PollStore store, TimeProvider clock, SnapshotTraces traces)
 {
     /// <summary>The most votes one script call carries; larger gatherings go as several calls, pipelined.</summary>
     public const int MaxBatch = 256;
@@ -88,6 +90,7 @@ public sealed class VoteBatcher(PollStore store, TimeProvider clock)
 
         private async Task CountAsync(IReadOnlyList<PendingVote> votes)
         {
+            using var activity = StartBatchActivity(votes, pollId);
             try
             {
                 var ballots = new BallotRequest[votes.Count];
@@ -96,6 +99,13 @@ public sealed class VoteBatcher(PollStore store, TimeProvider clock)
                     ballots[i] = votes[i].Ballot;
                 }
                 var results = await owner.StoreVoteAsync(pollId, ballots);
+                if (activity is not null)
+                {
+                    // The snapshot that first carries this version to readers here continues the trace.
+                    var version = results.Max(r => r.Version ?? -1);
+                    activity.SetTag("livepoll.poll.version", version);
+                    owner.RecordBatchTrace(pollId, version, activity.Context);
+                }
                 for (var i = 0; i < votes.Count; i++)
                 {
                     votes[i].TrySetResult(results[i]);
@@ -112,6 +122,38 @@ public sealed class VoteBatcher(PollStore store, TimeProvider clock)
         }
     }
 
+    /// <summary>
+    /// The store call of a batch, as a child of its first traced vote and linked to every traced vote it carries; null
+    /// (and nothing allocated) when nobody listens or none of its votes is traced.
+    /// </summary>
+    private static Activity? StartBatchActivity(IReadOnlyList<PendingVote> votes, string pollId)
+    {
+        if (!LivePollTracing.Source.HasListeners())
+        {
+            return null;
+        }
+        List<ActivityLink>? links = null;
+        foreach (var vote in votes)
+        {
+            if (vote.Trace != default)
+            {
+                (links ??= []).Add(new ActivityLink(vote.Trace));
+            }
+        }
+        if (links is null)
+        {
+            return null;
+        }
+        var activity = LivePollTracing.Source.StartActivity("store vote batch", ActivityKind.Client, links[0].Context, links: links);
+        activity?.SetTag("db.system.name", "redis");
+        activity?.SetTag("db.operation.name", "EVALSHA");
+        activity?.SetTag("livepoll.poll_id", pollId);
+        activity?.SetTag("livepoll.batch.size", votes.Count);
+        return activity;
+    }
+
+    private void RecordBatchTrace(string pollId, long version, ActivityContext batch) => traces.Add(pollId, version, batch);
+
     private Task<VoteResult[]> StoreVoteAsync(string pollId, BallotRequest[] ballots) =>
         store.VoteBatchAsync(pollId, ballots, clock.GetUtcNow().UtcDateTime);
 
@@ -119,5 +161,8 @@ public sealed class VoteBatcher(PollStore store, TimeProvider clock)
     private sealed class PendingVote(BallotRequest ballot) : TaskCompletionSource<VoteResult>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public BallotRequest Ballot { get; } = ballot;
+
+        /// <summary>The vote's own trace (its <c>vote</c> activity), or default when it is not traced.</summary>
+        public ActivityContext Trace { get; } = Activity.Current?.Context ?? default;
     }
 }
