@@ -70,7 +70,12 @@ public sealed class SnapshotTraces
         }
     }
 
-    /// <summary>Starts the <c>poll snapshot</c> activity for the batches the snapshot of <paramref name="version"/> carries, if any.</summary>
+    /// <summary>
+    /// Starts the <c>poll snapshot</c> activity for the batches the snapshot of <paramref name="version"/> carries, if any.
+    /// A batch whose version went out before its trace was noted (the fan-out read the store between the script's answer
+    /// and the batch's continuation) is carried by the next check, with <paramref name="connections"/> 0: its readers
+    /// had it already.
+    /// </summary>
     public Activity? StartSnapshot(string pollId, long version, int connections)
     {
         if (!_pending.TryGetValue(pollId, out var queue) || queue.IsEmpty)
@@ -82,7 +87,7 @@ public sealed class SnapshotTraces
         {
             (carried ??= []).Add(new ActivityLink(head.Batch));
         }
-        if (carried is null || connections == 0)
+        if (carried is null)
         {
             return null;
         }

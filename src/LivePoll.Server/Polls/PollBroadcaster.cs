@@ -251,7 +251,7 @@ public sealed class PollBroadcaster : BackgroundService
             audience.Update(poll);
         }
         var (counts, blind) = audience.Send(slice);
-        if (counts > 0 && LivePollTracing.Source.HasListeners())
+        if (LivePollTracing.Source.HasListeners())
         {
             _traces.StartSnapshot(audience.PollId, audience.Version, counts)?.Dispose();
         }

@@ -25,7 +25,13 @@ public sealed class TracingTests(RedisStoreFixture store) : IClassFixture<RedisS
             .SetSampler(new AlwaysOnSampler())
             .AddInMemoryExporter(exported)
             .Build();
-        await using var server = await LivePollServer.StartAsync(store.Configuration);
+        var prefix = TestPrefix.New();
+        await using var server = await LivePollServer.StartAsync(store.Configuration, new Dictionary<string, string?> { ["Redis:KeyPrefix"] = prefix });
+        // The tracer hears every server in this test process, and their first polls are all "1": this one gets an id of its own.
+        await using (var direct = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(store.Configuration))
+        {
+            await direct.GetDatabase().StringSetAsync($"{prefix}:polls:seq", Random.Shared.NextInt64(1_000_000_000, 9_000_000_000));
+        }
         var poll = await server.CreatePollAsync();
 
         var reader = await server.ConnectAsync(WireProtocol.MessagePack);
@@ -42,7 +48,8 @@ public sealed class TracingTests(RedisStoreFixture store) : IClassFixture<RedisS
                 return exported.FirstOrDefault(a => a.DisplayName == name && (string?)a.GetTagItem("livepoll.poll_id") == poll.PollId);
             }
         }
-        await TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(Find("poll snapshot") is not null), "the snapshot's activity is exported");
+        await TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(Find("vote") is not null && Find("store vote batch") is not null && Find("poll snapshot") is not null),
+            "the vote's, the batch's and the snapshot's activities are exported");
         var vote = Find("vote")!;
         var batch = Find("store vote batch")!;
         var snapshot = Find("poll snapshot")!;
