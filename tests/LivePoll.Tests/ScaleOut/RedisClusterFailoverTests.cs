@@ -44,7 +44,7 @@ public sealed class RedisClusterFailoverTests(ITestOutputHelper output)
 
     private async Task<FailoverResult> SurgeThroughFailoverAsync(int ackAfterReplicas)
     {
-        await using var redis = await RedisClusterProcess.StartAsync();
+        await using var redis = await RedisClusterProcess.StartAsync(nodeTimeoutMs: 1_000);
         await using var cluster = await Cluster.StartAsync(redis.Configuration, new Dictionary<string, string>
         {
             ["Redis__AckAfterReplicas"] = ackAfterReplicas.ToString(CultureInfo.InvariantCulture),
