@@ -59,6 +59,7 @@ public sealed class LivePollMetrics
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long[]> _hubCalls = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> _scheduleLag = new(StringComparer.Ordinal);
     private Func<bool>? _storeConnected;
+    private Func<bool>? _backplaneConnected;
     private Func<int>? _openPolls;
 
     public LivePollMetrics(IMeterFactory meterFactory)
@@ -80,6 +81,8 @@ public sealed class LivePollMetrics
             description: "Hub method calls answered, by method and result (ok; refused: a HubException the caller can act on; failed: our error).");
         meter.CreateObservableGauge("store.up", () => _storeConnected is { } connected ? (connected() ? 1 : 0) : 1,
             description: "1 while this node's connection to the store is up, 0 while it is not.");
+        meter.CreateObservableGauge("backplane.up", () => _backplaneConnected is { } connected ? (connected() ? 1 : 0) : 0,
+            description: "1 while this node's SignalR backplane connection (tips and newsroom notices between nodes) is up, 0 while it is not or not yet made.");
         meter.CreateObservableGauge("polls.open.followed", () => _openPolls?.Invoke() ?? 0,
             description: "Open polls that readers on this node follow now (a poll that should be taking votes).");
         meter.CreateObservableGauge("feed.relay.lag", () => Interlocked.Read(ref _relayLag),
@@ -143,6 +146,9 @@ public sealed class LivePollMetrics
 
     /// <summary>Where <c>livepoll_store_up</c> reads whether the store is connected.</summary>
     public void ObserveStore(Func<bool> connected) => _storeConnected = connected;
+
+    /// <summary>Where <c>livepoll_backplane_up</c> reads whether the SignalR backplane's connection is up.</summary>
+    public void ObserveBackplane(Func<bool> connected) => _backplaneConnected = connected;
 
     /// <summary>Where <c>livepoll_polls_open_followed</c> reads how many open polls this node's readers follow.</summary>
     public void ObserveOpenPolls(Func<int> count) => _openPolls = count;

@@ -48,11 +48,19 @@ internal static class StoreServiceCollectionExtensions
     {
         signalR.AddStackExchangeRedis();
         signalR.Services.AddOptions<Microsoft.AspNetCore.SignalR.StackExchangeRedis.RedisOptions>()
-            .Configure<StoreConnection, IOptions<StoreOptions>>((backplane, store, options) =>
+            .Configure<StoreConnection, IOptions<StoreOptions>, Diagnostics.LivePollMetrics>((backplane, store, options, metrics) =>
             {
                 backplane.Configuration = store.Settings.Clone();
                 backplane.Configuration.ClientName = store.Settings.ClientName + "-backplane";
                 backplane.Configuration.ChannelPrefix = RedisChannel.Literal(options.Value.BackplaneChannelPrefix + ":");
+                // The backplane's own connection, made here so livepoll_backplane_up can tell whether it is up.
+                var configuration = backplane.Configuration;
+                backplane.ConnectionFactory = async log =>
+                {
+                    var connection = await ConnectionMultiplexer.ConnectAsync(configuration, log);
+                    metrics.ObserveBackplane(() => connection.IsConnected);
+                    return connection;
+                };
             });
         return signalR;
     }

@@ -94,6 +94,10 @@ public sealed class ProductionLogTests(RedisStoreFixture store) : IClassFixture<
         Assert.Contains("Hub call SubscribePoll refused", log);
         Assert.DoesNotContain(Password, log);
         Assert.DoesNotContain(LivePollServer.EditorKey, log);
+        // No newsroom key of any kind, and no first-run editor: Production never makes one (Development announces its
+        // first-run key once, event 4001, so a newcomer can sign in).
+        Assert.DoesNotContain("lpk_", log);
+        Assert.DoesNotContain("first-run", log);
         Assert.DoesNotContain(ClientAddress, log);
         foreach (var token in tokens)
         {
