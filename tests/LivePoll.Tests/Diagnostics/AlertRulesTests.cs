@@ -58,7 +58,7 @@ public sealed partial class AlertRulesTests
 
     private static async Task<(int Code, string Output)> PromtoolAsync(string folder, params string[] arguments)
     {
-        await using var promtool = ChildProcess.Start(PrometheusProcess.Find("promtool"), arguments, workingDirectory: folder);
+        await using var promtool = ChildProcess.Start(ChildProcess.FindTool("promtool", "prometheus"), arguments, workingDirectory: folder);
         await promtool.WaitForExitAsync().DefaultTimeout();
         return (promtool.ExitCode, promtool.Output);
     }

@@ -46,22 +46,14 @@ public sealed class ProductionLogTests(RedisStoreFixture store) : IClassFixture<
 
             using var editor = new HttpClient { BaseAddress = node.BaseAddress };
             editor.DefaultRequestHeaders.Authorization = new("Bearer", LivePollServer.EditorKey);
-            using var created = await editor.PostAsJsonAsync("/api/newsroom/polls", new CreatePollRequest
-            {
-                Question = "Logged?",
-                Options = [new CreatePollOption { Text = "Yes" }, new CreatePollOption { Text = "No" }],
-            }, PollTestKit.Json).DefaultTimeout();
-            var poll = (await created.Content.ReadFromJsonAsync<PollSnapshot>(PollTestKit.Json))!;
+            var poll = await editor.CreateYesNoPollAsync("Logged?");
 
             // Votes with tokens over HTTP (from the client behind the balancer) and over the hub (token in the URL).
             for (var i = 0; i < 3; i++)
             {
-                using var issued = await editor.PostAsync("/api/voters", null).DefaultTimeout();
-                var token = (await issued.Content.ReadFromJsonAsync<VoterToken>(PollTestKit.Json))!.Token;
+                var token = (await editor.NewVoterTokenAsync()).Token;
                 tokens.Add(token);
-                using var vote = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{poll.PollId}/votes") { Content = JsonContent.Create(new VoteRequest { OptionIds = ["1"] }) };
-                vote.Headers.Add("X-Voter-Token", token);
-                using var answer = await plain.SendAsync(vote).DefaultTimeout();
+                using var answer = await plain.VoteAsync(poll.PollId, token, "1").DefaultTimeout();
             }
             var hub = new HubConnectionBuilder()
                 .WithUrl(new Uri(node.BaseAddress, HubPaths.Live + "?voter=" + Uri.EscapeDataString(tokens[0])))

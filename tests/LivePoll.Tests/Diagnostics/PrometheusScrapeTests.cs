@@ -33,31 +33,19 @@ public sealed class PrometheusScrapeTests
             http.DefaultRequestHeaders.Authorization = new("Bearer", LivePollServer.EditorKey);
 
             // A poll with a reader (a hub call, a connection, an open poll followed), votes (one refused), an article.
-            using var created = await http.PostAsJsonAsync("/api/newsroom/polls", new CreatePollRequest
-            {
-                Question = "Metrics?",
-                Options = [new CreatePollOption { Text = "Yes" }, new CreatePollOption { Text = "No" }],
-            }, PollTestKit.Json).DefaultTimeout();
-            var poll = (await created.Content.ReadFromJsonAsync<PollSnapshot>(PollTestKit.Json))!;
+            var poll = await http.CreateYesNoPollAsync("Metrics?");
             var reader = new HubConnectionBuilder().WithUrl(new Uri(node.BaseAddress, HubPaths.Live))
                 .AddMessagePackProtocol(o => o.SerializerOptions = WireFormats.MessagePack).Build();
             await reader.StartAsync().DefaultTimeout();
             await reader.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, poll.PollId).DefaultTimeout();
             for (var i = 0; i < 10; i++)
             {
-                using var token = await http.PostAsync("/api/voters", null).DefaultTimeout();
-                var voter = (await token.Content.ReadFromJsonAsync<VoterToken>(PollTestKit.Json))!;
-                using var vote = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{poll.PollId}/votes") { Content = JsonContent.Create(new VoteRequest { OptionIds = ["1"] }) };
-                vote.Headers.Add("X-Voter-Token", voter.Token);
-                using var answer = await http.SendAsync(vote).DefaultTimeout();
+                using var answer = await http.VoteAsync(poll.PollId, (await http.NewVoterTokenAsync()).Token, "1").DefaultTimeout();
                 Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
             }
-            using (var token = await http.PostAsync("/api/voters", null).DefaultTimeout())
+            // An option the poll does not have: answered UnknownOption, a refused vote.
+            using (var refused = await http.VoteAsync(poll.PollId, (await http.NewVoterTokenAsync()).Token, "9").DefaultTimeout())
             {
-                // An option the poll does not have: answered UnknownOption, a refused vote.
-                using var vote = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{poll.PollId}/votes") { Content = JsonContent.Create(new VoteRequest { OptionIds = ["9"] }) };
-                vote.Headers.Add("X-Voter-Token", (await token.Content.ReadFromJsonAsync<VoterToken>(PollTestKit.Json))!.Token);
-                using var refused = await http.SendAsync(vote).DefaultTimeout();
                 Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
             }
             using (var article = await http.PostAsJsonAsync("/api/newsroom/articles", new ArticleInput { Title = "Scraped", Body = "<p>x</p>" }).DefaultTimeout())

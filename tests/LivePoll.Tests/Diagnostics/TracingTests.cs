@@ -30,7 +30,7 @@ public sealed class TracingTests(RedisStoreFixture store) : IClassFixture<RedisS
         // The tracer hears every server in this test process, and their first polls are all "1": this one gets an id of its own.
         await using (var direct = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(store.Configuration))
         {
-            await direct.GetDatabase().StringSetAsync($"{prefix}:polls:seq", Random.Shared.NextInt64(1_000_000_000, 9_000_000_000));
+            await direct.GetDatabase().StringSetAsync(new LivePoll.Server.Storage.RedisKeys(prefix).PollSequence, Random.Shared.NextInt64(1_000_000_000, 9_000_000_000));
         }
         var poll = await server.CreatePollAsync();
 

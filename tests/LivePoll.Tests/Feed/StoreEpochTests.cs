@@ -177,8 +177,7 @@ public sealed class StoreEpochTests
         await using (var direct = await ConnectionMultiplexer.ConnectAsync(redis.Configuration))
         {
             var db = direct.GetDatabase();
-            var counts = $"{prefix}:poll:{{{poll.PollId}}}:counts";
-            await db.HashSetAsync(counts, [new("1", 1), new("_total", 1), new("_version", 1)]);
+            await db.HashSetAsync(new LivePoll.Server.Storage.RedisKeys(prefix).PollCounts(poll.PollId), [new("1", 1), new("_total", 1), new("_version", 1)]);
         }
 
         // Pages keep the highest version they saw within an epoch: only a new epoch makes them take the lower counts.

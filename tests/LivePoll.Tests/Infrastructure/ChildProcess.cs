@@ -40,6 +40,23 @@ public sealed class ChildProcess : IAsyncDisposable
         return child;
     }
 
+    /// <summary>
+    /// The path of a Debian tool a test starts: <paramref name="overrideVariable"/>'s value when set, else /usr/bin or
+    /// /usr/local/bin; throws naming the package to install (./test.sh installs them all).
+    /// </summary>
+    public static string FindTool(string name, string package, string? overrideVariable = null)
+    {
+        foreach (var candidate in new[] { overrideVariable is null ? null : Environment.GetEnvironmentVariable(overrideVariable), $"/usr/bin/{name}", $"/usr/local/bin/{name}" })
+        {
+            if (!string.IsNullOrEmpty(candidate) && File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        throw new InvalidOperationException(
+            $"{name} was not found. Install it (Debian/Ubuntu: sudo apt-get install {package}) or run ./test.sh, which installs it.");
+    }
+
     public string Output
     {
         get

@@ -39,7 +39,7 @@ public sealed class PrometheusProcess : IAsyncDisposable
                   - targets: [{string.Join(", ", targets.Select(t => $"\"{t}\""))}]
             """);
         var port = LivePoll.Server.Storage.EmbeddedGarnet.FreeLoopbackPort();
-        var process = ChildProcess.Start(Find("prometheus"),
+        var process = ChildProcess.Start(ChildProcess.FindTool("prometheus", "prometheus"),
         [
             $"--config.file={config}",
             $"--storage.tsdb.path={Path.Combine(directory, "data")}",
@@ -82,19 +82,6 @@ public sealed class PrometheusProcess : IAsyncDisposable
         }
         var data = body.GetProperty("data");
         return data.GetProperty("resultType").GetString() == "vector" ? [.. data.GetProperty("result").EnumerateArray()] : [data.GetProperty("result")];
-    }
-
-    public static string Find(string tool)
-    {
-        foreach (var candidate in new[] { $"/usr/bin/{tool}", $"/usr/local/bin/{tool}" })
-        {
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new InvalidOperationException(
-            $"{tool} was not found. Install Debian's prometheus package (sudo apt-get install prometheus) or run ./test.sh, which installs it.");
     }
 
     public async ValueTask DisposeAsync()

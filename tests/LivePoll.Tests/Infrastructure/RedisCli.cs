@@ -8,7 +8,7 @@ public static class RedisCli
     /// <summary>Runs <c>redis-cli -h 127.0.0.1 -p PORT ARGS…</c> and returns what it printed; throws when it could not run.</summary>
     public static async Task<string> RunAsync(int port, params string[] arguments)
     {
-        var info = new ProcessStartInfo(Find())
+        var info = new ProcessStartInfo(ChildProcess.FindTool("redis-cli", "redis-tools", "REDIS_CLI"))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -39,18 +39,5 @@ public static class RedisCli
             throw new InvalidOperationException($"redis-cli {string.Join(' ', arguments)} on port {port} failed ({process.ExitCode}): {text}{error}");
         }
         return text;
-    }
-
-    private static string Find()
-    {
-        foreach (var candidate in new[] { Environment.GetEnvironmentVariable("REDIS_CLI"), "/usr/bin/redis-cli", "/usr/local/bin/redis-cli" })
-        {
-            if (!string.IsNullOrEmpty(candidate) && File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new InvalidOperationException(
-            "redis-cli was not found. Install it (Debian/Ubuntu: sudo apt-get install redis-tools) or run ./test.sh, which installs it.");
     }
 }

@@ -28,7 +28,7 @@ public sealed class RedisServerProcess : IAsyncDisposable
     public static async Task<RedisServerProcess> StartAsync(int port = 0, bool appendOnly = false, string? directory = null,
         IEnumerable<string>? extraArguments = null)
     {
-        var executable = FindRedisServer();
+        var executable = ChildProcess.FindTool("redis-server", "redis-server", "REDIS_SERVER");
         port = port == 0 ? EmbeddedGarnet.FreeLoopbackPort() : port;
         directory ??= Directory.CreateTempSubdirectory("livepoll-redis-").FullName;
         var process = ChildProcess.Start(executable,
@@ -86,18 +86,5 @@ public sealed class RedisServerProcess : IAsyncDisposable
         {
             // A leftover temp directory is harmless.
         }
-    }
-
-    private static string FindRedisServer()
-    {
-        foreach (var candidate in new[] { Environment.GetEnvironmentVariable("REDIS_SERVER"), "/usr/bin/redis-server", "/usr/local/bin/redis-server" })
-        {
-            if (!string.IsNullOrEmpty(candidate) && File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new InvalidOperationException(
-            "redis-server was not found. Install it (Debian/Ubuntu: sudo apt-get install redis-server) or run ./test.sh, which installs it.");
     }
 }

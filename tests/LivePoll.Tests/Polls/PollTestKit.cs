@@ -41,6 +41,34 @@ public static class PollTestKit
             ClosesAt = closesAt,
         });
 
+    /// <summary>A yes/no poll made over HTTP through <paramref name="editor"/> (a client with an editor key), e.g. on a node process.</summary>
+    public static async Task<PollSnapshot> CreateYesNoPollAsync(this HttpClient editor, string question)
+    {
+        using var created = await editor.PostAsJsonAsync("/api/newsroom/polls", new CreatePollRequest
+        {
+            Question = question,
+            Options = [new CreatePollOption { Text = "Yes" }, new CreatePollOption { Text = "No" }],
+        }, Json).DefaultTimeout();
+        created.EnsureSuccessStatusCode();
+        return (await created.Content.ReadFromJsonAsync<PollSnapshot>(Json))!;
+    }
+
+    /// <summary>A new voter from <c>POST /api/voters</c>: its token and the voter id the store files its vote under.</summary>
+    public static async Task<VoterToken> NewVoterTokenAsync(this HttpClient client)
+    {
+        using var token = await client.PostAsync("/api/voters", null).DefaultTimeout();
+        token.EnsureSuccessStatusCode();
+        return (await token.Content.ReadFromJsonAsync<VoterToken>(Json))!;
+    }
+
+    /// <summary>A vote over HTTP with the voter's token; the answer is left to the caller (it may be an error while a part is down).</summary>
+    public static Task<HttpResponseMessage> VoteAsync(this HttpClient client, string pollId, string voterToken, string optionId)
+    {
+        var vote = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{pollId}/votes") { Content = JsonContent.Create(new VoteRequest { OptionIds = [optionId] }) };
+        vote.Headers.Add(VoterTokens.HeaderName, voterToken);
+        return client.SendAsync(vote);
+    }
+
     /// <summary>A new signed voter token, from the server's own issuer.</summary>
     public static async Task<string> NewVoterAsync(this LivePollServer server) =>
         (await server.Services.GetRequiredService<VoterTokens>().IssueAsync().AsTask().DefaultTimeout()).Token;

@@ -59,34 +59,15 @@ public sealed class Cluster : IAsyncDisposable
         }
     }
 
-    public async Task<PollSnapshot> CreatePollAsync(string question)
-    {
-        using var created = await Http.PostAsJsonAsync("/api/newsroom/polls", new CreatePollRequest
-        {
-            Question = question,
-            Options = [new CreatePollOption { Text = "Yes" }, new CreatePollOption { Text = "No" }],
-        }, PollTestKit.Json).DefaultTimeout();
-        created.EnsureSuccessStatusCode();
-        return (await created.Content.ReadFromJsonAsync<PollSnapshot>(PollTestKit.Json))!;
-    }
+    public Task<PollSnapshot> CreatePollAsync(string question) => Http.CreateYesNoPollAsync(question);
 
     public async Task<string> NewVoterAsync() => (await NewVoterTokenAsync()).Token;
 
     /// <summary>A new voter: its token and the voter id the store files its vote under.</summary>
-    public async Task<VoterToken> NewVoterTokenAsync()
-    {
-        using var token = await Http.PostAsync("/api/voters", null).DefaultTimeout();
-        token.EnsureSuccessStatusCode();
-        return (await token.Content.ReadFromJsonAsync<VoterToken>(PollTestKit.Json))!;
-    }
+    public Task<VoterToken> NewVoterTokenAsync() => Http.NewVoterTokenAsync();
 
     /// <summary>A vote through the balancer; the answer is left to the caller (it may be an error while a part is down).</summary>
-    public Task<HttpResponseMessage> VoteAsync(string pollId, string voterToken, string optionId)
-    {
-        var vote = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{pollId}/votes") { Content = JsonContent.Create(new VoteRequest { OptionIds = [optionId] }) };
-        vote.Headers.Add("X-Voter-Token", voterToken);
-        return Http.SendAsync(vote);
-    }
+    public Task<HttpResponseMessage> VoteAsync(string pollId, string voterToken, string optionId) => Http.VoteAsync(pollId, voterToken, optionId);
 
     /// <summary>A hub client through the balancer as deployed clients connect: WebSockets, negotiation skipped. Not started.</summary>
     public HubConnection Client(string? apiKey = null, TimeSpan[]? reconnectDelays = null)

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using LivePoll.Contracts;
+using LivePoll.Server.Storage;
 using LivePoll.Tests.Infrastructure;
 using LivePoll.Tests.Polls;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -53,7 +54,8 @@ public sealed class RedisClusterFailoverTests(ITestOutputHelper output)
         var http = cluster.Http;
 
         // A poll whose slot lives on the same primary as the feed's, so one kill tests both.
-        var feedKey = $"{cluster.Prefix}:{{feed}}:log";
+        var keys = new RedisKeys(cluster.Prefix);
+        var feedKey = keys.FeedLog.ToString();
         var primary = await redis.PrimaryOfAsync(feedKey);
         PollSnapshot poll;
         var made = 0;
@@ -62,7 +64,7 @@ public sealed class RedisClusterFailoverTests(ITestOutputHelper output)
             poll = await cluster.CreatePollAsync($"Failover {++made}?");
             Assert.True(made < 40, "no poll landed on the feed's primary in 40 tries");
         }
-        while (await redis.PrimaryOfAsync(PollKey(cluster.Prefix, poll.PollId, "counts")) != primary);
+        while (await redis.PrimaryOfAsync(keys.PollCounts(poll.PollId).ToString()) != primary);
 
         // Readers on both nodes follow the poll and the feed; screens on both nodes wait for tips (the backplane).
         var readers = new List<(HubConnection Connection, EventRecorder<PollSnapshot> Polls, EventRecorder<FeedEvent> Feed, EventRecorder<FeedReset> Resets, string Node)>();
@@ -174,7 +176,7 @@ public sealed class RedisClusterFailoverTests(ITestOutputHelper output)
         HashSet<string> stored;
         await using (var direct = await ConnectionMultiplexer.ConnectAsync(redis.Configuration))
         {
-            stored = (await direct.GetDatabase().HashKeysAsync(PollKey(cluster.Prefix, poll.PollId, "voters"))).Select(v => v.ToString()).ToHashSet();
+            stored = (await direct.GetDatabase().HashKeysAsync(keys.PollVoters(poll.PollId))).Select(v => v.ToString()).ToHashSet();
         }
         Assert.Equal(stored.Count, final.TotalVoters);
         var lostVotes = acknowledged.Except(stored).ToList();
@@ -219,8 +221,6 @@ public sealed class RedisClusterFailoverTests(ITestOutputHelper output)
             articles.Count(a => a.Acknowledged), lostArticles, promotedAt - killedAt, rejoinedAt - killedAt, resumed - killedAt,
             readers.Sum(r => r.Resets.Events.Count), stored.Count);
     }
-
-    private static string PollKey(string prefix, string pollId, string part) => $"{prefix}:poll:{{{pollId}}}:{part}";
 
     private static async Task<PollSnapshot> PollAsync(HttpClient http, string pollId) =>
         (await http.GetFromJsonAsync<PollSnapshot>($"/api/polls/{pollId}", PollTestKit.Json).DefaultTimeout())!;

@@ -25,7 +25,7 @@ public sealed class RedisClusterAclTests
         try
         {
             var acl = Path.Combine(directory, "users.acl");
-            await File.WriteAllTextAsync(acl, (await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "deploy", "redis", "users.acl")))
+            await File.WriteAllTextAsync(acl, (await File.ReadAllTextAsync(Path.Combine(NginxProcess.RepositoryRoot(), "deploy", "redis", "users.acl")))
                 .Replace("change-this-admin-password", AdminPassword, StringComparison.Ordinal)
                 .Replace("change-this-livepoll-password", LivePollPassword, StringComparison.Ordinal));
             await using var redis = await RedisClusterProcess.StartAsync(
@@ -138,17 +138,5 @@ public sealed class RedisClusterAclTests
         {
             await connection.DisposeAsync();
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "deploy", "redis", "users.acl")))
-            {
-                return directory.FullName;
-            }
-        }
-        throw new InvalidOperationException("deploy/redis/users.acl was not found above the test output folder.");
     }
 }
