@@ -44,16 +44,36 @@ public sealed class StoreConnection : IAsyncDisposable
     /// <summary>Why the store last failed to answer, or null while it is connected.</summary>
     public string? LastFailure => Multiplexer.IsConnected ? null : _lastFailure;
 
-    public static StoreConnection Create(IOptions<StoreOptions> options, ILogger<StoreConnection> logger)
+    /// <summary>A connection to the configured Redis; with none configured, to an in-memory embedded Garnet.</summary>
+    public static StoreConnection Create(IOptions<StoreOptions> options, ILogger<StoreConnection> logger) =>
+        Create(options, new EmbeddedStoreOptions { Embedded = { Persist = false } }, AppContext.BaseDirectory, logger, null);
+
+    /// <summary>
+    /// A connection to the configured Redis; with none configured, to an embedded Garnet that keeps its data in
+    /// <paramref name="embeddedOptions"/>' folder (relative to <paramref name="contentRoot"/>) unless told not to.
+    /// </summary>
+    public static StoreConnection Create(IOptions<StoreOptions> options, EmbeddedStoreOptions embeddedOptions, string contentRoot, ILoggerFactory logs) =>
+        Create(options, embeddedOptions, contentRoot, logs.CreateLogger<StoreConnection>(), logs);
+
+    private static StoreConnection Create(IOptions<StoreOptions> options, EmbeddedStoreOptions embeddedOptions, string contentRoot,
+        ILogger<StoreConnection> logger, ILoggerFactory? logs)
     {
         var o = options.Value;
         EmbeddedGarnet? embedded = null;
         string configuration;
         if (o.UsesEmbeddedStore)
         {
-            embedded = EmbeddedGarnet.Start(o.EmbeddedPort);
+            var persistence = new EmbeddedPersistence(embeddedOptions.ResolveDataDirectory(contentRoot), embeddedOptions.Embedded.CheckpointIntervalSeconds);
+            embedded = EmbeddedGarnet.Start(o.EmbeddedPort, persistence, logs);
             configuration = embedded.Endpoint;
-            StoreLog.EmbeddedStoreStarted(logger, embedded.Endpoint);
+            if (embedded.DataDirectory is { } directory)
+            {
+                StoreLog.EmbeddedStoreStartedOnDisk(logger, embedded.Endpoint, directory);
+            }
+            else
+            {
+                StoreLog.EmbeddedStoreStarted(logger, embedded.Endpoint);
+            }
         }
         else
         {
@@ -69,6 +89,8 @@ public sealed class StoreConnection : IAsyncDisposable
         settings.AsyncTimeout = o.CommandTimeoutMs;
         settings.ClientName ??= $"livepoll-{Environment.MachineName}-{Environment.ProcessId}";
         settings.ChannelPrefix = RedisChannel.Literal(o.KeyPrefix + ":");
+        // The embedded store is this process's own: it may be told to take a checkpoint (SAVE) as the server stops.
+        settings.AllowAdmin |= embedded?.DataDirectory is not null;
         // Nothing LivePoll does needs CONFIG or the tie-breaker key (it picks a primary among several listed ones that are
         // not a cluster): the client would otherwise try both on every connection, and a Redis ACL user with only
         // LivePoll's commands and keys (deploy/redis/users.acl) refuses and logs them. A configuration string that
@@ -87,8 +109,35 @@ public sealed class StoreConnection : IAsyncDisposable
         {
             StoreLog.UsingRedis(logger, connection.Endpoint);
         }
+        else if (embedded.Recovery is { } recovery)
+        {
+            connection.ReportRecovery(embedded.DataDirectory!, recovery);
+        }
         return connection;
     }
+
+    /// <summary>What the embedded store found in its folder, said once at start: never an empty store without a word.</summary>
+    private void ReportRecovery(string directory, EmbeddedRecovery recovery)
+    {
+        if (!recovery.FolderHeldData)
+        {
+            StoreLog.EmbeddedStoreNew(_logger, directory);
+            return;
+        }
+        var keys = Multiplexer.GetServers()[0].DatabaseSize();
+        StoreLog.EmbeddedStoreRecovered(_logger, directory, keys, recovery.ReplayedRecords ?? 0, (long)recovery.Elapsed.TotalMilliseconds);
+        if (recovery.TornTail is { } tornTail)
+        {
+            StoreLog.EmbeddedStoreTornTail(_logger, directory, tornTail);
+        }
+        if (keys == 0)
+        {
+            StoreLog.EmbeddedStoreRecoveredNothing(_logger, directory);
+        }
+    }
+
+    /// <summary>The embedded store's data folder, or null when the store is Redis or in memory.</summary>
+    public string? DataDirectory => _embedded?.DataDirectory;
 
     /// <summary>Round trip to the store; throws when it does not answer within the command timeout.</summary>
     public async Task<TimeSpan> PingAsync()
@@ -108,6 +157,31 @@ public sealed class StoreConnection : IAsyncDisposable
     {
         _lastFailure = null;
         StoreLog.ConnectionRestored(_logger, Endpoint);
+    }
+
+    /// <summary>
+    /// Takes a checkpoint of the embedded store when it keeps data on disk (as the server stops: the next start loads
+    /// it instead of replaying the append-only file). Nothing to do for Redis or an in-memory store.
+    /// </summary>
+    public async Task CheckpointAsync()
+    {
+        if (_embedded?.DataDirectory is not { } directory || !Multiplexer.IsConnected)
+        {
+            return;
+        }
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            // Blocking is what is wanted: the server is stopping and nothing else writes any more.
+#pragma warning disable CS0618
+            await Multiplexer.GetServers()[0].SaveAsync(SaveType.ForegroundSave);
+#pragma warning restore CS0618
+            StoreLog.EmbeddedStoreCheckpointed(_logger, directory, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (Exception e) when (e is RedisException or RedisCommandException or TimeoutException)
+        {
+            StoreLog.EmbeddedStoreCheckpointFailed(_logger, directory, e.Message);
+        }
     }
 
     public async ValueTask DisposeAsync()

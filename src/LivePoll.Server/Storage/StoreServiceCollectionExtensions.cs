@@ -19,8 +19,17 @@ internal static class StoreServiceCollectionExtensions
                 "Redis:AckAfterReplicas needs Redis:Configuration naming a Redis with replicas: the embedded store has none.")
             .ValidateOnStart();
 
+        services.AddOptions<EmbeddedStoreOptions>()
+            .BindConfiguration(EmbeddedStoreOptions.Section)
+            .Validate(o => !o.Embedded.Persist || !string.IsNullOrWhiteSpace(o.DataDirectory),
+                "Store:DataDirectory is empty: name the folder for the embedded store's data, or set Store:Embedded:Persist=false to keep it in memory.")
+            .Validate(o => o.Embedded.CheckpointIntervalSeconds is >= 0 and <= 86_400,
+                "Store:Embedded:CheckpointIntervalSeconds must be between 0 (only when the server stops) and 86400 (a day).")
+            .ValidateOnStart();
+
         services.AddSingleton(sp => StoreConnection.Create(
-            sp.GetRequiredService<IOptions<StoreOptions>>(), sp.GetRequiredService<ILogger<StoreConnection>>()));
+            sp.GetRequiredService<IOptions<StoreOptions>>(), sp.GetRequiredService<IOptions<EmbeddedStoreOptions>>().Value,
+            sp.GetRequiredService<IHostEnvironment>().ContentRootPath, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Multiplexer);
         services.AddSingleton<StoredRecords>();
         services.AddSingleton<ReplicaAcks>();
@@ -65,15 +74,20 @@ internal static class StoreServiceCollectionExtensions
         return signalR;
     }
 
+    /// <summary>Connects (and starts Garnet) as the host starts; takes the embedded store's checkpoint as it stops.</summary>
     private sealed class StoreWarmup(IServiceProvider services) : IHostedService
     {
+        private StoreConnection? _store;
+
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            var store = services.GetRequiredService<StoreConnection>();
+            _store = services.GetRequiredService<StoreConnection>();
+            var store = _store;
             services.GetRequiredService<Diagnostics.LivePollMetrics>().ObserveStore(() => store.Multiplexer.IsConnected);
             return Task.CompletedTask;
         }
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        // Hosted services stop in reverse order, so this runs after the ones that write (polls, feed) have stopped.
+        public Task StopAsync(CancellationToken cancellationToken) => _store?.CheckpointAsync() ?? Task.CompletedTask;
     }
 }

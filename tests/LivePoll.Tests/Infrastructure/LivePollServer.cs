@@ -85,6 +85,8 @@ public sealed class LivePollServer : IAsyncDisposable
             ["Redis:Configuration"] = redisConfiguration,
             ["Redis:KeyPrefix"] = TestPrefix.New(),
             ["Redis:ConnectTimeoutMs"] = "1000",
+            // In-process servers on the embedded store keep it in memory; the persistence tests run real processes.
+            ["Store:Embedded:Persist"] = "false",
             ["Newsroom:ApiKeys:0:Name"] = "test editor",
             ["Newsroom:ApiKeys:0:Role"] = "editor",
             ["Newsroom:ApiKeys:0:KeyHash"] = LivePoll.Server.Newsroom.ApiKeyAuthenticationHandler.HashKey(EditorKey),

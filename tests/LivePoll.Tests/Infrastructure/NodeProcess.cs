@@ -40,6 +40,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 ["Redis__Configuration"] = redisConfiguration,
                 ["Redis__KeyPrefix"] = keyPrefix,
                 ["Redis__ConnectTimeoutMs"] = "1000",
+                ["Store__Embedded__Persist"] = "false",
                 ["Node__Name"] = name,
                 ["Logging__LogLevel__Default"] = "Warning",
                 ["Newsroom__ApiKeys__0__Name"] = "test editor",

@@ -84,7 +84,11 @@ public sealed class DotnetRunEnvironmentTests
         environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{LivePoll.Server.Storage.EmbeddedGarnet.FreeLoopbackPort()}";
         environment["Polls__SeedDemoData"] = "false";
         environment["Feed__SeedDemoData"] = "false";
+        // The embedded store keeps its data in a folder of this run's own, not in the project's data folder.
+        var data = Directory.CreateTempSubdirectory("livepoll-startup-");
+        environment["Store__DataDirectory"] = data.FullName;
         var process = ChildProcess.Start("dotnet", ["run", "--no-build", "-c", configuration, "--project", project], environment, project);
+        await using var removeData = new DeleteOnDispose(data);
         await using (process)
         {
             try
@@ -115,5 +119,18 @@ public sealed class DotnetRunEnvironmentTests
             }
         }
         throw new InvalidOperationException("LivePoll.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private sealed class DeleteOnDispose(DirectoryInfo directory) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            directory.Refresh();
+            if (directory.Exists)
+            {
+                directory.Delete(recursive: true);
+            }
+            return ValueTask.CompletedTask;
+        }
     }
 }
