@@ -37,6 +37,9 @@ public sealed record SurgeOptions
 
     /// <summary>Awaited after setup, before the first vote: how shards start together.</summary>
     public Func<CancellationToken, Task>? WaitToStart { get; init; }
+
+    /// <summary>Told of every answered vote: the voter's token and the outcome (a crash test keeps the acknowledged voters).</summary>
+    public Action<string, VoteOutcome>? Answered { get; init; }
 }
 
 /// <summary>
@@ -272,6 +275,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
             }
             var ended = Latency.Now;
             meter.VoteAnswered(result.Outcome.ToString(), started, ended);
+            options.Answered?.Invoke(request.VoterToken!, result.Outcome);
             if (result.Outcome == VoteOutcome.Accepted && result.Version is { } version && n % sampleEvery == 0)
             {
                 acks.Enqueue((version, ended));

@@ -1,0 +1,239 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Json;
+using LivePoll.Contracts;
+using LivePoll.LoadTests.Reporting;
+using LivePoll.LoadTests.Scenarios;
+using LivePoll.LoadTests.Measurement;
+using LivePoll.Server.Storage;
+using LivePoll.Tests.Infrastructure;
+using LivePoll.Tests.Polls;
+
+namespace LivePoll.Tests.Storage;
+
+/// <summary>
+/// The embedded default keeps its data: a real server process on the embedded store with a data folder, killed with
+/// SIGKILL in the middle of a vote surge from the load tool while articles are being published, then started again
+/// on the same folder. Nothing it acknowledged may be missing afterwards.
+/// </summary>
+public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelper output) : IDisposable
+{
+    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("livepoll-data-");
+
+    // One hash for every start: a changed password hash (a new salt) rightly signs the account's sessions out.
+    private static readonly string PasswordHash = LivePoll.Server.Newsroom.Passwords.Hash(LivePollServer.AccountPassword);
+
+    public void Dispose() => _data.Delete(recursive: true);
+
+    private Task<NodeProcess> StartNodeAsync(int port) => NodeProcess.StartAsync("embedded", redisConfiguration: "", keyPrefix: "lp", port,
+        new Dictionary<string, string>
+        {
+            ["Store__Embedded__Persist"] = "true",
+            ["Store__DataDirectory"] = _data.FullName,
+            ["Logging__LogLevel__LivePoll.Server.Storage"] = "Information",
+            ["Newsroom__Accounts__0__Name"] = LivePollServer.EditorAccount,
+            ["Newsroom__Accounts__0__Role"] = "editor",
+            ["Newsroom__Accounts__0__PasswordHash"] = PasswordHash,
+        });
+
+    private static HttpClient Editor(NodeProcess node)
+    {
+        var client = new HttpClient { BaseAddress = node.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", LivePollServer.EditorKey);
+        return client;
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public async Task Kill_9_mid_surge_then_restart_on_the_same_folder_keeps_every_acknowledged_vote_article_poll_and_sign_in(int run)
+    {
+        var port = EmbeddedGarnet.FreeLoopbackPort();
+        var node = await StartNodeAsync(port);
+        var killedNodes = new List<NodeProcess>();
+        try
+        {
+            using var editor = Editor(node);
+
+            // A signed-in newsroom browser: a stored session, sealed with the data-protection keys in the store.
+            string cookie;
+            using (var plain = new HttpClient { BaseAddress = node.BaseAddress })
+            {
+                using var signIn = await plain.PostAsJsonAsync("/api/session",
+                    new { name = LivePollServer.EditorAccount, password = LivePollServer.AccountPassword }).DefaultTimeout();
+                Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+                var setCookie = signIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("lp_newsroom=", StringComparison.Ordinal));
+                cookie = setCookie[..setCookie.IndexOf(';')];
+            }
+
+            // Polls in every state: closed by hand, scheduled to open tomorrow, and one that closes by itself after the restart.
+            var closed = await editor.CreateYesNoPollAsync($"Closed before the crash, run {run}");
+            using (var close = await editor.PostAsync($"/api/newsroom/polls/{closed.PollId}/close", null).DefaultTimeout())
+            {
+                close.EnsureSuccessStatusCode();
+            }
+            var opensAt = DateTime.UtcNow.AddDays(1);
+            var scheduled = await CreatePollAsync(editor, new CreatePollRequest
+            {
+                Question = "Opens tomorrow",
+                Options = [new CreatePollOption { Text = "Yes" }, new CreatePollOption { Text = "No" }],
+                OpensAt = opensAt,
+            });
+            var closesAt = DateTime.UtcNow.AddSeconds(25);
+            var closing = await CreatePollAsync(editor, new CreatePollRequest
+            {
+                Question = "Closes by itself",
+                Options = [new CreatePollOption { Text = "Yes" }, new CreatePollOption { Text = "No" }],
+                ClosesAt = closesAt,
+            });
+
+            // The surge: the load tool's readers and hub voters on one poll; each vote from its own voter.
+            using var target = new Target([node.BaseAddress], LivePollServer.EditorKey, Protocol.MessagePack);
+            var surgePoll = await target.CreatePollAsync(3, CancellationToken.None);
+            var accepted = new ConcurrentDictionary<string, byte>();
+
+            // Articles published all along, each acknowledged one noted.
+            var articles = new ConcurrentDictionary<string, byte>();
+            using var stopPublishing = new CancellationTokenSource();
+            var publishing = Task.Run(async () =>
+            {
+                for (var i = 0; i < 2_000 && !stopPublishing.IsCancellationRequested; i++)
+                {
+                    try
+                    {
+                        using var published = await editor.PostAsJsonAsync("/api/newsroom/articles",
+                            new ArticleInput { Title = $"Run {run}, article {i}", Body = "<p>Live.</p>" }, stopPublishing.Token);
+                        if (published.StatusCode == HttpStatusCode.Created)
+                        {
+                            articles[(await published.Content.ReadFromJsonAsync<ArticleView>(PollTestKit.Json))!.Id] = 0;
+                        }
+                    }
+                    catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+                    {
+                        // The server is down (or being killed): not acknowledged, so not expected afterwards.
+                    }
+                    await Task.Delay(40, CancellationToken.None);
+                }
+            });
+            var epochBefore = (await editor.GetFromJsonAsync<FeedCatchUp>("/api/feed/events?after=0", PollTestKit.Json).DefaultTimeout())!.Epoch;
+
+            // SIGKILL once a good number of votes were acknowledged, in the middle of the hold.
+            const int killAfter = 600;
+            var killing = Task.Run(async () =>
+            {
+                await TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(accepted.Count >= killAfter), $"{killAfter} votes acknowledged",
+                    TimeSpan.FromSeconds(90));
+                await node.KillAsync();
+            });
+            var report = await new SurgeScenario(target, new SurgeOptions
+            {
+                Readers = 10,
+                Voters = 5_000,
+                Profile = new RateProfile(800, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(0.5)),
+                Transport = Transport.Hub,
+                VoteConnections = 8,
+                PollId = surgePoll.PollId,
+                Answered = (token, outcome) =>
+                {
+                    if (outcome == VoteOutcome.Accepted)
+                    {
+                        accepted[token] = 0;
+                    }
+                },
+                // Before the tool reads the final count: the server is started again on the same folder and port.
+                BeforeVerdict = async _ =>
+                {
+                    await killing;
+                    await stopPublishing.CancelAsync();
+                    await publishing;
+                    killedNodes.Add(node);
+                    node = await StartNodeAsync(port);
+                },
+            }, new SilentProgress()).RunAsync(CancellationToken.None).DefaultTimeout(TimeSpan.FromMinutes(4));
+
+            // The load tool's verdict: every vote acknowledged as Accepted is in the count, nothing beyond the unanswered.
+            Assert.True(report.Verdict.Passed, string.Join("; ", report.Verdict.Checks));
+            Assert.True(accepted.Count >= killAfter, $"only {accepted.Count} votes acknowledged");
+            Assert.True(report.Sent > report.Acknowledged, "the kill happened before the surge ended");
+
+            // By voter: each acknowledged voter is known to the restarted server (AlreadyVoted), and the count is the voters'.
+            using var restarted = Editor(node);
+            var notKept = 0;
+            await Parallel.ForEachAsync(accepted.Keys, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (token, _) =>
+            {
+                using var again = await restarted.VoteAsync(surgePoll.PollId, token, surgePoll.Options[0].Id);
+                var body = await again.Content.ReadFromJsonAsync<VoteResult>(PollTestKit.Json);
+                if (body?.Outcome != VoteOutcome.AlreadyVoted)
+                {
+                    Interlocked.Increment(ref notKept);
+                }
+            });
+            Assert.Equal(0, notKept);
+            var final = await GetPollAsync(restarted, surgePoll.PollId);
+            Assert.InRange(final.TotalVoters ?? 0, accepted.Count, report.Sent);
+            Assert.Equal(final.TotalVoters, final.Options.Sum(o => o.Count));
+
+            // The feed continues: same epoch, sequences 1..N without a gap, every acknowledged article in it, the next one N+1.
+            var feed = (await restarted.GetFromJsonAsync<FeedCatchUp>("/api/feed/events?after=0", PollTestKit.Json).DefaultTimeout())!;
+            Assert.True(feed.Complete);
+            Assert.Equal(epochBefore, feed.Epoch);
+            Assert.Equal(Enumerable.Range(1, feed.Events.Count).Select(i => (long)i), feed.Events.Select(e => e.Sequence));
+            Assert.Equal(feed.LastSequence, feed.Events.Count);
+            var published = feed.Events.Where(e => e.Kind == FeedEventKind.Published).Select(e => e.Article.Id).ToHashSet();
+            var lostArticles = articles.Keys.Where(id => !published.Contains(id)).ToList();
+            Assert.True(lostArticles.Count == 0, $"acknowledged articles missing after the restart: {string.Join(", ", lostArticles)}");
+            Assert.True(articles.Count > 0, "articles were acknowledged before the kill");
+            using (var next = await restarted.PostAsJsonAsync("/api/newsroom/articles", new ArticleInput { Title = "After the restart", Body = "<p>Back.</p>" }).DefaultTimeout())
+            {
+                Assert.Equal(HttpStatusCode.Created, next.StatusCode);
+            }
+            var after = (await restarted.GetFromJsonAsync<FeedCatchUp>($"/api/feed/events?after={feed.LastSequence}", PollTestKit.Json).DefaultTimeout())!;
+            Assert.Equal([feed.LastSequence + 1], after.Events.Select(e => e.Sequence));
+            Assert.Equal(epochBefore, after.Epoch);
+
+            // Polls keep their state and schedule, and the schedule still runs.
+            Assert.Equal(PollState.Closed, (await GetPollAsync(restarted, closed.PollId)).State);
+            var stillScheduled = await GetPollAsync(restarted, scheduled.PollId);
+            Assert.Equal(PollState.Scheduled, stillScheduled.State);
+            Assert.Equal(opensAt, stillScheduled.OpensAt!.Value, TimeSpan.FromSeconds(1));
+            await TimeoutExtensions.WaitUntilAsync(async () => (await GetPollAsync(restarted, closing.PollId)).State == PollState.Closed,
+                "the poll scheduled to close closes by itself after the restart", TimeSpan.FromSeconds(60));
+
+            // The signed-in cookie still opens the newsroom.
+            using (var request = new HttpRequestMessage(HttpMethod.Get, "/api/newsroom/articles"))
+            using (var plain = new HttpClient { BaseAddress = node.BaseAddress })
+            {
+                request.Headers.Add("Cookie", cookie);
+                using var answer = await plain.SendAsync(request).DefaultTimeout();
+                Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            }
+
+            // The start said what it recovered.
+            Assert.Contains("Recovered the embedded store from " + _data.FullName, node.Output);
+            output.WriteLine($"run {run}: {report.Sent} votes sent, {accepted.Count} acknowledged as Accepted before the kill, {final.TotalVoters} counted after "
+                + $"the restart; {articles.Count} articles acknowledged, {feed.LastSequence} feed events kept; "
+                + node.Output.Split('\n').FirstOrDefault(l => l.Contains("Recovered the embedded store", StringComparison.Ordinal))?.Trim());
+        }
+        finally
+        {
+            await node.DisposeAsync();
+            foreach (var killed in killedNodes)
+            {
+                await killed.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<PollSnapshot> CreatePollAsync(HttpClient editor, CreatePollRequest request)
+    {
+        using var created = await editor.PostAsJsonAsync("/api/newsroom/polls", request, PollTestKit.Json).DefaultTimeout();
+        Assert.True(created.IsSuccessStatusCode, await created.Content.ReadAsStringAsync());
+        return (await created.Content.ReadFromJsonAsync<PollSnapshot>(PollTestKit.Json))!;
+    }
+
+    private static async Task<PollSnapshot> GetPollAsync(HttpClient editor, string pollId) =>
+        (await editor.GetFromJsonAsync<PollSnapshot>($"/api/newsroom/polls/{pollId}", PollTestKit.Json).DefaultTimeout())!;
+}
