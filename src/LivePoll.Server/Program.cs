@@ -160,6 +160,12 @@ catch (Microsoft.Extensions.Options.OptionsValidationException invalid)
 {
     return CannotStart(invalid);
 }
+catch (EmbeddedStoreException store)
+{
+    // The data folder is in use or damaged: the message says which and what to do.
+    Console.Error.WriteLine("LivePoll cannot start: " + store.Message);
+    return 1;
+}
 
 // A setting is wrong or missing: say which and why, without a stack trace, and exit non-zero.
 static int CannotStart(Microsoft.Extensions.Options.OptionsValidationException invalid)

@@ -85,6 +85,12 @@ public sealed partial class EmbeddedGarnet : IDisposable
                 }
             }
         }
+        catch (Exception e) when (persistence.DataDirectory is { } folder && e is not EmbeddedStoreException)
+        {
+            folderLock?.Dispose();
+            throw new EmbeddedStoreException($"The embedded store could not start on its data folder {folder} ({e.GetType().Name}: {e.Message}). "
+                + "If the folder's files are damaged, stop here and restore a backup into it (--restore DIR), or move the folder aside to start empty.", e);
+        }
         catch
         {
             folderLock?.Dispose();
@@ -258,9 +264,12 @@ public sealed record EmbeddedPersistence(string? DataDirectory, int CheckpointIn
 /// </summary>
 public sealed record EmbeddedRecovery(bool FolderHeldData, long? ReplayedRecords, TimeSpan Elapsed, string? TornTail);
 
+/// <summary>The embedded store cannot start on its data folder; the message says why and what to do.</summary>
+public class EmbeddedStoreException(string message, Exception inner) : IOException(message, inner);
+
 /// <summary>The data folder is locked by another process (a running LivePoll, or a command on the same folder).</summary>
 public sealed class EmbeddedStoreInUseException(string directory, Exception inner)
-    : IOException($"The data folder {directory} is in use by another LivePoll process ({ReadOwner(directory)}): one process at a time keeps a "
+    : EmbeddedStoreException($"The data folder {directory} is in use by another LivePoll process ({ReadOwner(directory)}): one process at a time keeps a "
         + "data folder. Stop that process, or give this one its own folder (Store:DataDirectory).", inner)
 {
     private static string ReadOwner(string directory)

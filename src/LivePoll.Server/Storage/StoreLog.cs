@@ -29,7 +29,7 @@ internal static partial class StoreLog
     [LoggerMessage(1010, LogLevel.Information, "Recovered the embedded store from {DataDirectory}: {Keys} keys, {Records} append-only-file records replayed after the last checkpoint, in {ElapsedMs} ms.")]
     public static partial void EmbeddedStoreRecovered(ILogger logger, string dataDirectory, long keys, long records, long elapsedMs);
 
-    [LoggerMessage(1011, LogLevel.Warning, "The append-only file in {DataDirectory} ended in a torn or unreadable record (a crash during a write, or a damaged disk): the store was recovered up to the last complete commit and starts with that. Writes after it were never answered as done. Garnet said: {Detail}")]
+    [LoggerMessage(1011, LogLevel.Warning, "The append-only file in {DataDirectory} ended in a torn or unreadable record (a crash during a write, or a damaged disk): the store was recovered up to the last complete commit and starts with that. What came after it had not reached the disk in full, and a write is answered only once it has: unless the disk itself damaged the file, none of it was answered as done. Garnet said: {Detail}")]
     public static partial void EmbeddedStoreTornTail(ILogger logger, string dataDirectory, string detail);
 
     [LoggerMessage(1012, LogLevel.Error, "The data folder {DataDirectory} holds an append-only file or checkpoint, but nothing was recovered from it: the store starts EMPTY. Stop the server and restore a backup (--restore) if this is not expected.")]

@@ -227,6 +227,65 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
         }
     }
 
+    [Fact]
+    public async Task A_torn_tail_of_the_append_only_file_is_reported_and_the_server_starts_with_what_came_before_it()
+    {
+        var port = EmbeddedGarnet.FreeLoopbackPort();
+        var node = await StartNodeAsync(port);
+        PollSnapshot poll;
+        const int votes = 40;
+        try
+        {
+            using var editor = Editor(node);
+            poll = await editor.CreateYesNoPollAsync("Torn tail");
+            for (var i = 0; i < votes; i++)
+            {
+                using var vote = await editor.VoteAsync(poll.PollId, (await editor.NewVoterTokenAsync()).Token, poll.Options[0].Id).DefaultTimeout();
+                Assert.Equal(HttpStatusCode.OK, vote.StatusCode);
+            }
+            await node.KillAsync();
+        }
+        finally
+        {
+            await node.DisposeAsync();
+        }
+
+        // A crash in the middle of writing the last commit record: its bytes on disk are garbage.
+        var segment = Directory.GetFiles(Path.Combine(_data.FullName, "AOF"), "aof.log.*")
+            .Select(path => (Path: path, Bytes: File.ReadAllBytes(path)))
+            .Select(f => (f.Path, f.Bytes, End: Array.FindLastIndex(f.Bytes, b => b != 0) + 1))
+            .Where(f => f.End > 0)
+            .OrderBy(f => int.Parse(f.Path[(f.Path.LastIndexOf('.') + 1)..], System.Globalization.CultureInfo.InvariantCulture))
+            .Last();
+        for (var i = segment.End - 64; i < segment.End; i++)
+        {
+            segment.Bytes[i] ^= 0xA5;
+        }
+        await File.WriteAllBytesAsync(segment.Path, segment.Bytes);
+
+        await using var restarted = await StartNodeAsync(port);
+        Assert.Contains("ended in a torn or unreadable record", restarted.Output);
+        Assert.Contains("Recovered the embedded store from " + _data.FullName, restarted.Output);
+        using var again = Editor(restarted);
+        var recovered = await GetPollAsync(again, poll.PollId);
+        // Everything before the torn record is there; at most the last batch (one vote here) went with it.
+        Assert.InRange(recovered.TotalVoters ?? 0, votes - 1, votes);
+        output.WriteLine($"{recovered.TotalVoters} of {votes} votes after the torn tail; "
+            + restarted.Output.Split('\n').FirstOrDefault(l => l.Contains("torn or unreadable", StringComparison.Ordinal))?.Trim());
+
+        // And it goes on: a new vote counts.
+        using var next = await again.VoteAsync(poll.PollId, (await again.NewVoterTokenAsync()).Token, poll.Options[1].Id).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_second_process_on_the_same_data_folder_is_refused_with_a_clear_message()
+    {
+        await using var first = await StartNodeAsync(EmbeddedGarnet.FreeLoopbackPort());
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => StartNodeAsync(EmbeddedGarnet.FreeLoopbackPort()));
+        Assert.Contains($"The data folder {_data.FullName} is in use by another LivePoll process", error.Message);
+    }
+
     private static async Task<PollSnapshot> CreatePollAsync(HttpClient editor, CreatePollRequest request)
     {
         using var created = await editor.PostAsJsonAsync("/api/newsroom/polls", request, PollTestKit.Json).DefaultTimeout();
