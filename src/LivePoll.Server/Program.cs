@@ -31,6 +31,12 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         : null,
 });
 
+// Store commands (--export FILE, --import FILE, --backup DIR, --restore DIR) read the server's settings, do their work and exit.
+if (StoreCommands.IsCommand(args))
+{
+    return await StoreCommands.RunAsync(args, builder.Configuration, builder.Environment.ContentRootPath);
+}
+
 // Logs: outside Development, one JSON object per line on the console (for a log shipper), unless a formatter is chosen.
 builder.UseLivePollLogging();
 builder.AddLivePollTracing();

@@ -98,6 +98,20 @@ public sealed class NodeProcess : IAsyncDisposable
         return AppContext.BaseDirectory;
     }
 
+    /// <summary>
+    /// Runs one of the server's commands (<c>--export FILE</c>, <c>--backup DIR</c>, …) as an operator would, with
+    /// <paramref name="settings"/> as environment variables, and waits for it to exit.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunCommandAsync(IReadOnlyDictionary<string, string> settings, params string[] arguments)
+    {
+        var directory = AppContext.BaseDirectory;
+        await using var process = ChildProcess.Start("dotnet", [Path.Combine(directory, "LivePoll.Server.dll"), .. arguments],
+            new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" }
+                .Concat(settings).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value), directory);
+        await process.WaitForExitAsync().DefaultTimeout(TimeSpan.FromMinutes(2));
+        return (process.ExitCode, process.Output);
+    }
+
     /// <summary>SIGKILL, as a crash would.</summary>
     public Task KillAsync() => _process.KillAsync();
 

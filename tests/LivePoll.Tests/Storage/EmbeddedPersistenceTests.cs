@@ -31,6 +31,8 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
             ["Store__Embedded__Persist"] = "true",
             ["Store__DataDirectory"] = _data.FullName,
             ["Logging__LogLevel__LivePoll.Server.Storage"] = "Information",
+            ["Polls__SeedDemoData"] = "false",
+            ["Feed__SeedDemoData"] = "false",
             ["Newsroom__Accounts__0__Name"] = LivePollServer.EditorAccount,
             ["Newsroom__Accounts__0__Role"] = "editor",
             ["Newsroom__Accounts__0__PasswordHash"] = PasswordHash,
@@ -284,6 +286,160 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
         await using var first = await StartNodeAsync(EmbeddedGarnet.FreeLoopbackPort());
         var error = await Assert.ThrowsAnyAsync<Exception>(() => StartNodeAsync(EmbeddedGarnet.FreeLoopbackPort()));
         Assert.Contains($"The data folder {_data.FullName} is in use by another LivePoll process", error.Message);
+    }
+
+    [Fact]
+    public async Task Export_from_the_embedded_store_and_import_into_redis_server_gives_the_same_polls_counts_articles_feed_and_tips()
+    {
+        // History on the embedded default: polls in several states with votes, articles published, corrected, retracted and pinned, tips.
+        var port = EmbeddedGarnet.FreeLoopbackPort();
+        string earlyVoter;
+        PollSnapshot open;
+        await using (var node = await StartNodeAsync(port))
+        {
+            using var editor = Editor(node);
+            open = await editor.CreateYesNoPollAsync("Стадион салу керек пе?");
+            var closed = await editor.CreateYesNoPollAsync("Closed with votes");
+            var voters = new List<string>();
+            for (var i = 0; i < 12; i++)
+            {
+                voters.Add((await editor.NewVoterTokenAsync()).Token);
+                var poll = i % 3 == 0 ? closed : open;
+                using var vote = await editor.VoteAsync(poll.PollId, voters[i], poll.Options[i % 2].Id).DefaultTimeout();
+                Assert.Equal(HttpStatusCode.OK, vote.StatusCode);
+            }
+            earlyVoter = voters[1];
+            (await editor.PostAsync($"/api/newsroom/polls/{closed.PollId}/close", null).DefaultTimeout()).Dispose();
+            await CreatePollAsync(editor, new CreatePollRequest
+            {
+                Question = "Scheduled",
+                Options = [new CreatePollOption { Text = "A" }, new CreatePollOption { Text = "B" }, new CreatePollOption { Text = "C" }],
+                OpensAt = DateTime.UtcNow.AddDays(2),
+            });
+            var ids = new List<string>();
+            for (var i = 0; i < 5; i++)
+            {
+                using var published = await editor.PostAsJsonAsync("/api/newsroom/articles",
+                    new ArticleInput { Title = $"Жаңалық {i}", Lead = "Новость", Body = $"<p>Body {i}</p>" }).DefaultTimeout();
+                Assert.Equal(HttpStatusCode.Created, published.StatusCode);
+                ids.Add((await published.Content.ReadFromJsonAsync<ArticleView>(PollTestKit.Json))!.Id);
+            }
+            (await editor.PostAsJsonAsync($"/api/newsroom/articles/{ids[1]}/corrections", new CorrectionInput { Body = "<p>Fixed</p>", Note = "A fix" }).DefaultTimeout()).EnsureSuccessStatusCode();
+            (await editor.PostAsJsonAsync($"/api/newsroom/articles/{ids[2]}/retract", new { note = "Wrong" }).DefaultTimeout()).EnsureSuccessStatusCode();
+            (await editor.PostAsync($"/api/newsroom/articles/{ids[3]}/pin", null).DefaultTimeout()).EnsureSuccessStatusCode();
+            foreach (var text in new[] { "Су құбыры жарылды", "A tip in English" })
+            {
+                (await editor.PostAsJsonAsync("/api/tips", new TipInput { Text = text }).DefaultTimeout()).EnsureSuccessStatusCode();
+            }
+        }
+
+        // Export (the server is stopped: the folder is free), then import into a real redis-server.
+        var file = Path.Combine(_data.Parent!.FullName, _data.Name + "-export.json");
+        try
+        {
+            var exported = await NodeProcess.RunCommandAsync(new Dictionary<string, string> { ["Store__DataDirectory"] = _data.FullName }, "--export", file);
+            Assert.True(exported.ExitCode == 0, exported.Output);
+            Assert.Contains("3 polls with 12 voters, 5 articles", exported.Output);
+            await using var redis = await RedisServerProcess.StartAsync();
+            var imported = await NodeProcess.RunCommandAsync(new Dictionary<string, string> { ["Redis__Configuration"] = redis.Configuration }, "--import", file);
+            Assert.True(imported.ExitCode == 0, imported.Output);
+            var again = await NodeProcess.RunCommandAsync(new Dictionary<string, string> { ["Redis__Configuration"] = redis.Configuration }, "--import", file);
+            Assert.Equal(1, again.ExitCode);
+            Assert.Contains("already holds LivePoll keys", again.Output);
+
+            // The same answers from the embedded store (started again on its folder) and from Redis, through the HTTP API.
+            await using var embedded = await StartNodeAsync(port);
+            await using var moved = await NodeProcess.StartAsync("moved", redis.Configuration, "lp", settings: new Dictionary<string, string>
+            {
+                ["Polls__SeedDemoData"] = "false",
+                ["Feed__SeedDemoData"] = "false",
+                ["Newsroom__Accounts__0__Name"] = LivePollServer.EditorAccount,
+                ["Newsroom__Accounts__0__Role"] = "editor",
+                ["Newsroom__Accounts__0__PasswordHash"] = PasswordHash,
+            });
+            using var before = Editor(embedded);
+            using var after = Editor(moved);
+            foreach (var path in new[]
+            {
+                "/api/newsroom/polls", $"/api/newsroom/polls/{open.PollId}", "/api/polls/open", "/api/feed?limit=50&lang=kk", "/api/feed/events?after=0",
+                "/api/newsroom/articles", "/api/newsroom/tips",
+            })
+            {
+                var expected = await before.GetStringAsync(path).DefaultTimeout();
+                var actual = await after.GetStringAsync(path).DefaultTimeout();
+                Assert.True(expected == actual, $"{path} differs after the move:\nembedded: {expected}\nredis:    {actual}");
+            }
+
+            // The voters and their signing keys moved too: an early voter is still one vote, and a new vote counts on.
+            using (var repeat = await after.VoteAsync(open.PollId, earlyVoter, open.Options[0].Id).DefaultTimeout())
+            {
+                Assert.Equal(VoteOutcome.AlreadyVoted, (await repeat.Content.ReadFromJsonAsync<VoteResult>(PollTestKit.Json))!.Outcome);
+            }
+            using (var fresh = await after.VoteAsync(open.PollId, (await after.NewVoterTokenAsync()).Token, open.Options[0].Id).DefaultTimeout())
+            {
+                Assert.Equal(VoteOutcome.Accepted, (await fresh.Content.ReadFromJsonAsync<VoteResult>(PollTestKit.Json))!.Outcome);
+            }
+            output.WriteLine(exported.Output.Trim());
+            output.WriteLine(imported.Output.Trim());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Backup_and_restore_bring_a_data_folder_back_to_the_backed_up_state()
+    {
+        var port = EmbeddedGarnet.FreeLoopbackPort();
+        PollSnapshot poll;
+        await using (var node = await StartNodeAsync(port))
+        {
+            using var editor = Editor(node);
+            poll = await editor.CreateYesNoPollAsync("Backed up");
+            using var vote = await editor.VoteAsync(poll.PollId, (await editor.NewVoterTokenAsync()).Token, poll.Options[0].Id).DefaultTimeout();
+            Assert.Equal(HttpStatusCode.OK, vote.StatusCode);
+
+            // While the server runs, the folder is its own: a backup is refused with what to do.
+            var refused = await NodeProcess.RunCommandAsync(new Dictionary<string, string> { ["Store__DataDirectory"] = _data.FullName }, "--backup", _data.FullName + "-backup");
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("is in use by another LivePoll process", refused.Output);
+        }
+
+        var backup = _data.FullName + "-backup";
+        try
+        {
+            var backedUp = await NodeProcess.RunCommandAsync(new Dictionary<string, string> { ["Store__DataDirectory"] = _data.FullName }, "--backup", backup);
+            Assert.True(backedUp.ExitCode == 0, backedUp.Output);
+            Assert.Contains("1 polls with 1 voters", backedUp.Output);
+
+            // Later votes, then a restore: the folder is back to one vote, and what it held is kept aside.
+            await using (var node = await StartNodeAsync(port))
+            {
+                using var editor = Editor(node);
+                using var vote = await editor.VoteAsync(poll.PollId, (await editor.NewVoterTokenAsync()).Token, poll.Options[1].Id).DefaultTimeout();
+                Assert.Equal(2, (await GetPollAsync(editor, poll.PollId)).TotalVoters);
+            }
+            var restored = await NodeProcess.RunCommandAsync(new Dictionary<string, string> { ["Store__DataDirectory"] = _data.FullName }, "--restore", backup);
+            Assert.True(restored.ExitCode == 0, restored.Output);
+            Assert.Contains("What the folder held before is kept in", restored.Output);
+            await using (var node = await StartNodeAsync(port))
+            {
+                using var editor = Editor(node);
+                Assert.Equal(1, (await GetPollAsync(editor, poll.PollId)).TotalVoters);
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(backup))
+            {
+                Directory.Delete(backup, recursive: true);
+            }
+            foreach (var aside in _data.Parent!.GetDirectories(_data.Name + ".before-restore-*"))
+            {
+                aside.Delete(recursive: true);
+            }
+        }
     }
 
     private static async Task<PollSnapshot> CreatePollAsync(HttpClient editor, CreatePollRequest request)
