@@ -14,6 +14,8 @@ COPY --from=build /app .
 ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
     ASPNETCORE_ENVIRONMENT=Production
 EXPOSE 8080
+# Without Redis__Configuration the embedded store keeps its data in /app/data (Store__DataDirectory): mount a volume
+# there (docker run -v livepoll-data:/app/data …) or it goes with the container.
 # The image has no curl: the server itself probes its readiness.
 HEALTHCHECK --interval=5s --timeout=6s --retries=6 CMD ["dotnet", "LivePoll.Server.dll", "--probe", "http://127.0.0.1:8080/health/ready"]
 ENTRYPOINT ["dotnet", "LivePoll.Server.dll"]

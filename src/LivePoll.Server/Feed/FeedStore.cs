@@ -35,7 +35,7 @@ public sealed record FeedEvents(IReadOnlyList<FeedEvent> Events, long Through, i
 
 public sealed record FeedPosition(string Epoch, long LastSequence, string? EventAt);
 
-public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys, StoredRecords records, ReplicaAcks replicaAcks,
+public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys, StoredRecords records, WriteAcks writeAcks,
     Diagnostics.LivePollMetrics metrics)
 {
     /// <summary>How many events the log keeps; a reader further behind reloads the page instead of catching up.</summary>
@@ -149,7 +149,7 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys, Stor
             [article.Id, from, eventJson, JsonSerializer.Serialize(next, Json), indexAction, LogLength,
                 next.Pinned && kind != FeedEventKind.Retracted ? "1" : "0", scheduleAt,
                 idempotency is null ? "0" : "1", idempotency is { } i ? $"{article.Id}|{i.Fingerprint}" : "", NewEpoch()]))!;
-        await replicaAcks.ConfirmAsync(keys.FeedLog);
+        await writeAcks.ConfirmAsync(keys.FeedLog);
         var status = (long)result[0];
         return status switch
         {

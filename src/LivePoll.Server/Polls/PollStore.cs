@@ -13,7 +13,7 @@ namespace LivePoll.Server.Polls;
 /// answered only after the store has answered, so an acknowledged vote is a counted vote.
 /// </summary>
 public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, LivePollMetrics metrics, Live.NodeInfo node,
-    Microsoft.Extensions.Options.IOptions<Abuse.AbuseOptions> limits, StoredRecords records, ReplicaAcks replicaAcks)
+    Microsoft.Extensions.Options.IOptions<Abuse.AbuseOptions> limits, StoredRecords records, WriteAcks writeAcks)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private const int MaxCachedDefinitions = 10_000;
@@ -61,6 +61,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         {
             await Db.SortedSetAddAsync(keys.PollSchedule, $"close:{poll.Id}", UnixMsNumber(closes));
         }
+        await writeAcks.ConfirmAsync(keys.PollMeta(poll.Id));
     }
 
     /// <summary>The poll as it stands now, or null when no poll has this id.</summary>
@@ -197,7 +198,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
             PollScripts.VoteBatch, VoteKeys(pollId), args))!;
         metrics.RecordStoreLatency(Stopwatch.GetElapsedTime(started), "vote");
         // With Redis:AckAfterReplicas, no answer (AlreadyVoted included: it too says "your vote is counted") before replicas hold it.
-        await replicaAcks.ConfirmAsync(keys.PollCounts(pollId));
+        await writeAcks.ConfirmAsync(keys.PollCounts(pollId));
 
         var results = new VoteResult[votes.Count];
         for (var i = 0; i < results.Length; i++)
@@ -250,6 +251,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
             await db.SetAddAsync(keys.PollAdmitted(pollId), network);
         }
         var reply = await db.ScriptEvaluateAsync(PollScripts.Recount, VoteKeys(pollId), [limits.Value.Enabled ? limits.Value.VotesPerNetworkPerPoll : 0]);
+        await writeAcks.ConfirmAsync(keys.PollCounts(pollId));
         return !reply.IsNull;
     }
 
@@ -278,6 +280,10 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         if (version >= 0 && open)
         {
             await Db.SortedSetRemoveAsync(keys.PollSchedule, $"open:{pollId}");
+        }
+        if (version >= 0)
+        {
+            await writeAcks.ConfirmAsync(keys.PollMeta(pollId));
         }
         return version >= 0;
     }

@@ -136,6 +136,12 @@ public sealed class StoreConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Commits the embedded store's append-only file up to everything logged so far and returns once it is written;
+    /// nothing to do for Redis or an in-memory store.
+    /// </summary>
+    public Task CommitAsync() => _embedded?.CommitAsync() ?? Task.CompletedTask;
+
     /// <summary>The embedded store's data folder, or null when the store is Redis or in memory.</summary>
     public string? DataDirectory => _embedded?.DataDirectory;
 

@@ -32,7 +32,7 @@ internal static class StoreServiceCollectionExtensions
             sp.GetRequiredService<IHostEnvironment>().ContentRootPath, sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Multiplexer);
         services.AddSingleton<StoredRecords>();
-        services.AddSingleton<ReplicaAcks>();
+        services.AddSingleton<WriteAcks>();
         services.AddSingleton(sp => new RedisKeys(sp.GetRequiredService<IOptions<StoreOptions>>().Value.KeyPrefix));
 
         // The newsroom sign-in cookie must open on every node and after a restart: the data-protection key ring

@@ -8,7 +8,7 @@ using StackExchange.Redis;
 namespace LivePoll.Server.Tips;
 
 /// <summary>Readers' tips in the store: never readable by readers, only by the newsroom.</summary>
-public sealed class TipStore(IConnectionMultiplexer redis, RedisKeys keys, StoredRecords records)
+public sealed class TipStore(IConnectionMultiplexer redis, RedisKeys keys, StoredRecords records, WriteAcks writeAcks)
 {
     private IDatabase Db => redis.GetDatabase();
 
@@ -25,12 +25,19 @@ public sealed class TipStore(IConnectionMultiplexer redis, RedisKeys keys, Store
             ReceivedAt = now,
             Handled = false,
         };
-        await SaveAsync(tip);
+        await WriteAsync(tip);
         await Db.SortedSetAddAsync(keys.TipIndex, tip.Id, new DateTimeOffset(now).ToUnixTimeMilliseconds());
+        await writeAcks.ConfirmAsync(keys.Tips);
         return tip;
     }
 
-    public async Task SaveAsync(Tip tip) => await Db.HashSetAsync(keys.Tips, tip.Id, JsonSerializer.Serialize(tip, FeedStore.Json));
+    public async Task SaveAsync(Tip tip)
+    {
+        await WriteAsync(tip);
+        await writeAcks.ConfirmAsync(keys.Tips);
+    }
+
+    private Task WriteAsync(Tip tip) => Db.HashSetAsync(keys.Tips, tip.Id, JsonSerializer.Serialize(tip, FeedStore.Json));
 
     public async Task<Tip?> GetAsync(string id)
     {

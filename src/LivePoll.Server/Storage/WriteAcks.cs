@@ -6,9 +6,11 @@ using StackExchange.Redis;
 namespace LivePoll.Server.Storage;
 
 /// <summary>
-/// <c>Redis:AckAfterReplicas</c>: a vote (or an article change) is acknowledged only once that many replicas of the
-/// primary that took it confirm they hold it (Redis <c>WAIT</c>), so a failover to one of them keeps it. Off (0) by
-/// default: replication is asynchronous, and a primary that dies can take its last acknowledged writes with it.
+/// What a write must reach before it is acknowledged, beyond the store's answer. On the embedded store on disk: its
+/// append-only file (an in-process group commit: every write logged so far is committed together, and concurrent
+/// callers share commits). With <c>Redis:AckAfterReplicas</c>: that many replicas of the primary that took it confirm
+/// they hold it (Redis <c>WAIT</c>), so a failover to one of them keeps it; off (0) by default, since replication is
+/// asynchronous and a primary that dies can take its last acknowledged writes with it.
 /// </summary>
 /// <remarks>
 /// WAIT blocks only until the replicas answer (well under a millisecond on one network), but it holds the one
@@ -17,18 +19,25 @@ namespace LivePoll.Server.Storage;
 /// write in memory (not yet on disk), and a primary cut off from the others keeps taking writes until it notices
 /// (<c>min-replicas-to-write</c> bounds that); README "Redis Cluster" says what remains.
 /// </remarks>
-public sealed class ReplicaAcks(IConnectionMultiplexer redis, IOptions<StoreOptions> options, LivePollMetrics metrics)
+public sealed class WriteAcks(IConnectionMultiplexer redis, StoreConnection store, IOptions<StoreOptions> options, LivePollMetrics metrics)
 {
-    public bool Enabled => options.Value.AckAfterReplicas > 0;
+    public bool WaitsForReplicas => options.Value.AckAfterReplicas > 0;
 
     /// <summary>
-    /// Returns once <c>Redis:AckAfterReplicas</c> replicas hold every write made so far through the connection to the
-    /// primary that owns <paramref name="key"/>; throws <see cref="ReplicaAckException"/> (a store outage to callers:
-    /// nothing is acknowledged) when they do not confirm within <c>Redis:ReplicaAckTimeoutMs</c>. Does nothing when off.
+    /// Returns once the write to <paramref name="key"/> the caller has had answered is durable as configured: in the
+    /// embedded store's append-only file, and/or held by <c>Redis:AckAfterReplicas</c> replicas of the primary that owns
+    /// the key; throws <see cref="ReplicaAckException"/> (a store outage to callers: nothing is acknowledged) when they
+    /// do not confirm within <c>Redis:ReplicaAckTimeoutMs</c>. Does nothing on Redis without replicas to wait for.
     /// </summary>
     public async Task ConfirmAsync(RedisKey key)
     {
-        if (!Enabled)
+        if (store.DataDirectory is not null)
+        {
+            var committing = Stopwatch.GetTimestamp();
+            await store.CommitAsync();
+            metrics.RecordStoreLatency(Stopwatch.GetElapsedTime(committing), "aof-commit");
+        }
+        if (!WaitsForReplicas)
         {
             return;
         }
