@@ -12,6 +12,7 @@ if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; th
 fi
 
 taken=()
+STORE_PIDS=""
 # A free loopback port at or above $1 that this script has not handed out yet: FREE_PORT.
 free_port() {
   local port
@@ -24,7 +25,16 @@ free_port() {
 
 work=$(mktemp -d)
 pids=()
-stop_all() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); taken=(); }
+stop_all() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; pids=(); taken=(); STORE_PIDS=""; }
+
+# CPU time (clock ticks, user + system) the given processes have used so far.
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$@"; do
+    [[ -r /proc/$pid/stat ]] && total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
 trap 'stop_all; rm -rf "$work"' EXIT INT TERM
 
 echo "== building (Release)"
@@ -42,6 +52,7 @@ start_redis() {
   REDIS_DIR="$work/redis-$REDIS_PORT"; mkdir -p "$REDIS_DIR"
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$REDIS_DIR" --save "" --appendonly no --daemonize no "$@" >"$REDIS_DIR/log" 2>&1 &
   pids+=($!)
+  STORE_PIDS="${STORE_PIDS:-} $!"
   for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
 }
 
@@ -61,22 +72,27 @@ start_node() {
 
 # One surge at $2 votes/s through a fresh node named $1 with the VAR=value settings that follow; one summary line.
 surge() {
-  local name=$1 rate=$2; shift 2
+  local name=$1 rate=$2 store_before store_after; shift 2
   start_node "$name-$rate" "$@"
+  store_before=$(cpu_ticks ${STORE_PIDS:-})
   dotnet "$tool_dll" surge -t "http://127.0.0.1:$NODE_PORT" -k "$key" --transport "$TRANSPORT" --readers "$READERS" \
     --voters $((rate * (HOLD + 2 * RAMP) + 1000)) --rate "$rate" --ramp-up "$RAMP" --hold "$HOLD" --ramp-down "$RAMP" \
     --connections "$CONNECTIONS" --server-pid "$NODE_PID" --report "$REPORTS/$name-$rate" >"$work/tool-$name-$rate.log" 2>&1 || true
+  store_after=$(cpu_ticks ${STORE_PIDS:-})
   cp "$work/tool-$name-$rate.log" "$work/server-$name-$rate.log" "$REPORTS/" 2>/dev/null || true
   kill "$NODE_PID" 2>/dev/null || true; wait "$NODE_PID" 2>/dev/null || true
   if [[ ! -f $REPORTS/$name-$rate/report.json ]]; then
     echo "  $name at $rate/s: no report; the tool said:"; tail -n 15 "$work/tool-$name-$rate.log"; return
   fi
-  python3 - "$REPORTS/$name-$rate/report.json" "$name" "$rate" <<'PY'
+  python3 - "$REPORTS/$name-$rate/report.json" "$name" "$rate" "$((store_after - store_before))" "$(getconf CLK_TCK)" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 ack, cpu = r.get("ackLatency") or {}, r.get("cpu") or {}
+store_ticks, hz = int(sys.argv[4]), int(sys.argv[5])
+# The separate store processes' CPU over the whole run (setup and ramps included), per acknowledged vote.
+store = f", redis-server {store_ticks / hz * 1e6 / max(1, r['acknowledged']):.0f} us/vote over the run" if store_ticks > 0 else ""
 print(f"  {sys.argv[2]:<16} target {sys.argv[3]:>6}/s: acknowledged {r['holdAcknowledgedPerSecond']:>8.0f}/s while holding (peak {r['peakAcknowledgedPerSecond']}), "
-      f"ack p50 {ack.get('p50', 0):.1f} / p99 {ack.get('p99', 0):.1f} ms, server {cpu.get('serverMicrosPerVote', '?')} us/vote, "
+      f"ack p50 {ack.get('p50', 0):.1f} / p99 {ack.get('p99', 0):.1f} ms, server {cpu.get('serverMicrosPerVote', '?')} us/vote{store}, "
       f"sent {r['sent']}, acknowledged {r['acknowledged']}, failed {r['failed']}, not sent {r['notSent']}, verdict {'PASS' if r['verdict']['passed'] else 'FAIL'}")
 PY
 }

@@ -48,7 +48,7 @@ if ((RECOVERY_VOTES > 0)); then
     start_node "recovery-$1" "${settings[@]}"
     ready=$(date +%s.%N)
     printf '  %-28s ready %.1f s after start; ' "$1:" "$(echo "$ready - $started" | bc)"
-    grep -o 'Recovered the embedded store[^"]*' "$work/server-recovery-$1.log" | head -n 1 || echo "(no recovery line)"
+    grep -o 'Recovered the embedded store from /[^"]*' "$work/server-recovery-$1.log" | head -n 1 || echo "(no recovery line)"
   }
   echo "== recovery: filling the embedded store with $RECOVERY_VOTES votes at $RECOVERY_RATE/s (no checkpoint meanwhile)"
   start_node recovery-fill "${settings[@]}"
@@ -66,7 +66,7 @@ PY
   restart "after kill -9"
   # A clean stop takes a checkpoint; the next start loads it instead of replaying.
   kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
-  grep -o 'Took a checkpoint[^"]*' "$work/server-recovery-after kill -9.log" | sed 's/^/  at the clean stop: /' || true
+  grep -o 'Took a checkpoint of the embedded store in /[^"]*' "$work/server-recovery-after kill -9.log" | head -n 1 | sed 's/^/  at the clean stop: /' || true
   restart "after a clean stop"
   du -sh "$data" | sed 's/^/  data folder: /'
   kill "$NODE_PID"; wait "$NODE_PID" 2>/dev/null || true
