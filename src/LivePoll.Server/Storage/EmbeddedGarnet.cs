@@ -22,9 +22,6 @@ public sealed partial class EmbeddedGarnet : IDisposable
     /// <summary>The process id of the lock's holder.</summary>
     public const string OwnerFileName = "livepoll.pid";
 
-    /// <summary>The thread pool's minimum while the store writes its append-only file (see <see cref="Start(int, EmbeddedPersistence, ILoggerFactory?)"/>).</summary>
-    public const int MinThreadsOnDisk = 64;
-
     private readonly GarnetServer _server;
     private readonly FileStream? _lock;
 
@@ -62,27 +59,23 @@ public sealed partial class EmbeddedGarnet : IDisposable
         {
             Directory.CreateDirectory(directory);
             folderLock = LockFolder(directory);
-            // Garnet holds a thread while a connection's batch waits for its append-only-file commit. On a small
-            // machine the thread pool starts with one thread per core and adds about one a second, so a burst of
-            // votes starved it for seconds (a fresh Garnet under 50 concurrent clients answered nothing for ~10 s).
-            // Threads enough for the waits from the start keep the waits short.
-            ThreadPool.GetMinThreads(out var workers, out var completionPorts);
-            ThreadPool.SetMinThreads(Math.Max(workers, MinThreadsOnDisk), Math.Max(completionPorts, MinThreadsOnDisk));
         }
         try
         {
             // A free port is found by binding and releasing it; another process may take it in between,
             // so a few attempts are made before giving up.
             const int attempts = 5;
+            // Looked at once, before any attempt writes into the folder.
+            var hadData = persistence.DataDirectory is { } dir && HoldsStore(dir);
             for (var attempt = 1; ; attempt++)
             {
                 var candidate = port != 0 ? port : FreeLoopbackPort();
                 var garnetLogs = new GarnetLogBridge(logs);
-                var hadData = persistence.DataDirectory is { } dir && HoldsStore(dir);
                 var started = Stopwatch.GetTimestamp();
+                GarnetServer? server = null;
                 try
                 {
-                    var server = new GarnetServer(Arguments(candidate, persistence), garnetLogs);
+                    server = new GarnetServer(Arguments(candidate, persistence), garnetLogs);
                     server.Start();
                     var recovery = persistence.DataDirectory is null ? null
                         : new EmbeddedRecovery(hadData, garnetLogs.ReplayedRecords, Stopwatch.GetElapsedTime(started), garnetLogs.TornTail);
@@ -90,7 +83,8 @@ public sealed partial class EmbeddedGarnet : IDisposable
                 }
                 catch (Exception e) when (port == 0 && attempt < attempts && (garnetLogs.BindFailed || IsSocketError(e)))
                 {
-                    // The port was taken between probing and binding; try another.
+                    // The port was taken between probing and binding; try another (the failed server lets go of the folder's files first).
+                    server?.Dispose();
                 }
             }
         }

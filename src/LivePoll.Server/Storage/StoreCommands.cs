@@ -64,6 +64,9 @@ internal static class StoreCommands
 
         public required string Prefix { get; init; }
 
+        /// <summary>A key's name without the prefix, as the export file holds it.</summary>
+        public string NameOf(RedisKey key) => ((string)key!)[(Prefix.Length + 1)..];
+
         public async ValueTask DisposeAsync()
         {
             await Redis.CloseAsync();
@@ -148,7 +151,7 @@ internal static class StoreCommands
             json.WriteStartArray("keys");
             await foreach (var key in KeysAsync(store.Redis, store.Prefix))
             {
-                var name = ((string)key!)[(store.Prefix.Length + 1)..];
+                var name = store.NameOf(key);
                 var type = await db.KeyTypeAsync(key);
                 var ttl = await db.KeyTimeToLiveAsync(key);
                 json.WriteStartObject();
@@ -308,7 +311,8 @@ internal static class StoreCommands
         {
             throw new CommandException($"{file} does not exist.");
         }
-        using var document = await JsonDocument.ParseAsync(File.OpenRead(file), new JsonDocumentOptions { MaxDepth = 16 });
+        await using var stream = File.OpenRead(file);
+        using var document = await JsonDocument.ParseAsync(stream, new JsonDocumentOptions { MaxDepth = 16 });
         var root = document.RootElement;
         if (!root.TryGetProperty("format", out var format) || format.GetString() != Format)
         {
@@ -344,32 +348,16 @@ internal static class StoreCommands
                     entries = 1;
                     break;
                 case RedisType.Hash:
-                    foreach (var chunk in value.EnumerateArray().Chunk(1000))
-                    {
-                        await db.HashSetAsync(key, [.. chunk.Select(pair => new HashEntry(ReadValue(pair[0]), ReadValue(pair[1])))]);
-                        entries += chunk.Length;
-                    }
+                    entries = await InChunksAsync(value, pair => new HashEntry(ReadValue(pair[0]), ReadValue(pair[1])), chunk => db.HashSetAsync(key, chunk));
                     break;
                 case RedisType.Set:
-                    foreach (var chunk in value.EnumerateArray().Chunk(1000))
-                    {
-                        await db.SetAddAsync(key, [.. chunk.Select(ReadValue)]);
-                        entries += chunk.Length;
-                    }
+                    entries = await InChunksAsync(value, ReadValue, chunk => db.SetAddAsync(key, chunk));
                     break;
                 case RedisType.SortedSet:
-                    foreach (var chunk in value.EnumerateArray().Chunk(1000))
-                    {
-                        await db.SortedSetAddAsync(key, [.. chunk.Select(pair => new SortedSetEntry(ReadValue(pair[0]), pair[1].GetDouble()))]);
-                        entries += chunk.Length;
-                    }
+                    entries = await InChunksAsync(value, pair => new SortedSetEntry(ReadValue(pair[0]), pair[1].GetDouble()), chunk => db.SortedSetAddAsync(key, chunk));
                     break;
                 case RedisType.List:
-                    foreach (var chunk in value.EnumerateArray().Chunk(1000))
-                    {
-                        await db.ListRightPushAsync(key, [.. chunk.Select(ReadValue)]);
-                        entries += chunk.Length;
-                    }
+                    entries = await InChunksAsync(value, ReadValue, chunk => db.ListRightPushAsync(key, chunk));
                     break;
                 case RedisType.None:
                     return;
@@ -387,17 +375,22 @@ internal static class StoreCommands
         });
         if (store.Embedded is not null)
         {
-            await CheckpointAsync(store.Redis);
+            await StoreConnection.SaveCheckpointAsync(store.Redis);
         }
         Console.WriteLine($"Imported {summary} from {file} into {store.Description} under the prefix '{store.Prefix}:' in {started.Elapsed.TotalSeconds:0.0} s.");
         return 0;
     }
 
-    private static async Task CheckpointAsync(IConnectionMultiplexer redis)
+    /// <summary>Writes a collection's entries in commands of 1,000 (a voters hash may hold a million); returns how many.</summary>
+    private static async Task<long> InChunksAsync<T>(JsonElement entries, Func<JsonElement, T> read, Func<T[], Task> write)
     {
-#pragma warning disable CS0618 // a blocking SAVE is what a command wants: nothing else uses this store
-        await redis.GetServers()[0].SaveAsync(SaveType.ForegroundSave);
-#pragma warning restore CS0618
+        var written = 0L;
+        foreach (var chunk in entries.EnumerateArray().Chunk(1000))
+        {
+            await write([.. chunk.Select(read)]);
+            written += chunk.Length;
+        }
+        return written;
     }
 
     // ---- backup and restore of the embedded store's folder ----
@@ -416,18 +409,12 @@ internal static class StoreCommands
         {
             throw new CommandException($"{destination} is not empty: give a new or empty folder for the backup.");
         }
-        var summary = new Summary();
+        Summary summary;
         await using (var store = await OpenAsync(options, embedded, contentRoot, mustHoldData: true))
         {
             // One checkpoint holding everything: the backup restores fast and does not depend on replaying the file.
-            await CheckpointAsync(store.Redis);
-            var db = store.Redis.GetDatabase();
-            await foreach (var key in KeysAsync(store.Redis, store.Prefix))
-            {
-                var name = ((string)key!)[(store.Prefix.Length + 1)..];
-                var type = await db.KeyTypeAsync(key);
-                summary.Count(name, type, await EntriesAsync(db, key, type));
-            }
+            await StoreConnection.SaveCheckpointAsync(store.Redis);
+            summary = await SummarizeAsync(store);
         }
         // The store is stopped; the folder stays locked while it is copied, so no server starts on it meanwhile.
         using (EmbeddedGarnet.LockFolder(source))
@@ -474,20 +461,27 @@ internal static class StoreCommands
             CopyFolder(backup, target);
         }
         // Proof that it opens: recover it and say what it holds.
-        var summary = new Summary();
+        Summary summary;
         await using (var store = await OpenAsync(options, embedded, contentRoot, mustHoldData: true))
         {
-            var db = store.Redis.GetDatabase();
-            await foreach (var key in KeysAsync(store.Redis, store.Prefix))
-            {
-                var name = ((string)key!)[(store.Prefix.Length + 1)..];
-                var type = await db.KeyTypeAsync(key);
-                summary.Count(name, type, await EntriesAsync(db, key, type));
-            }
+            summary = await SummarizeAsync(store);
         }
         Console.WriteLine($"Restored {summary} from {backup} into {target}."
             + (aside is null ? "" : $" What the folder held before is kept in {aside}."));
         return 0;
+    }
+
+    /// <summary>What the store holds, counted key by key.</summary>
+    private static async Task<Summary> SummarizeAsync(OpenStore store)
+    {
+        var summary = new Summary();
+        var db = store.Redis.GetDatabase();
+        await foreach (var key in KeysAsync(store.Redis, store.Prefix))
+        {
+            var type = await db.KeyTypeAsync(key);
+            summary.Count(store.NameOf(key), type, await EntriesAsync(db, key, type));
+        }
+        return summary;
     }
 
     private static async Task<long> EntriesAsync(IDatabase db, RedisKey key, RedisType type) => type switch

@@ -178,16 +178,24 @@ public sealed class StoreConnection : IAsyncDisposable
         try
         {
             var started = Stopwatch.GetTimestamp();
-            // Blocking is what is wanted: the server is stopping and nothing else writes any more.
-#pragma warning disable CS0618
-            await Multiplexer.GetServers()[0].SaveAsync(SaveType.ForegroundSave);
-#pragma warning restore CS0618
+            await SaveCheckpointAsync(Multiplexer);
             StoreLog.EmbeddedStoreCheckpointed(_logger, directory, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (Exception e) when (e is RedisException or RedisCommandException or TimeoutException)
         {
             StoreLog.EmbeddedStoreCheckpointFailed(_logger, directory, e.Message);
         }
+    }
+
+    /// <summary>
+    /// A checkpoint of the embedded store behind <paramref name="redis"/> (SAVE), complete when it returns. Blocking is
+    /// what its callers want: a stopping server, or a command that has the store to itself.
+    /// </summary>
+    public static async Task SaveCheckpointAsync(IConnectionMultiplexer redis)
+    {
+#pragma warning disable CS0618 // ForegroundSave blocks the store, which is the point here
+        await redis.GetServers()[0].SaveAsync(SaveType.ForegroundSave);
+#pragma warning restore CS0618
     }
 
     public async ValueTask DisposeAsync()

@@ -25,19 +25,28 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
 
     public void Dispose() => _data.Delete(recursive: true);
 
+    /// <summary>Every node here: no demo data (the counts are the test's), and a newsroom account to sign in with.</summary>
+    private static readonly Dictionary<string, string> NodeSettings = new()
+    {
+        ["Polls__SeedDemoData"] = "false",
+        ["Feed__SeedDemoData"] = "false",
+        ["Newsroom__Accounts__0__Name"] = LivePollServer.EditorAccount,
+        ["Newsroom__Accounts__0__Role"] = "editor",
+        ["Newsroom__Accounts__0__PasswordHash"] = PasswordHash,
+    };
+
     private Task<NodeProcess> StartNodeAsync(int port, int checkpointSeconds = 300) => NodeProcess.StartAsync("embedded", redisConfiguration: "", keyPrefix: "lp", port,
-        new Dictionary<string, string>
+        new Dictionary<string, string>(NodeSettings)
         {
             ["Store__Embedded__CheckpointIntervalSeconds"] = checkpointSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Store__Embedded__Persist"] = "true",
             ["Store__DataDirectory"] = _data.FullName,
             ["Logging__LogLevel__LivePoll.Server.Storage"] = "Information",
-            ["Polls__SeedDemoData"] = "false",
-            ["Feed__SeedDemoData"] = "false",
-            ["Newsroom__Accounts__0__Name"] = LivePollServer.EditorAccount,
-            ["Newsroom__Accounts__0__Role"] = "editor",
-            ["Newsroom__Accounts__0__PasswordHash"] = PasswordHash,
         });
+
+    /// <summary>A command of the server (<c>--export</c>, <c>--backup</c>, …) on this test's data folder.</summary>
+    private Task<(int ExitCode, string Output)> RunOnFolderAsync(params string[] arguments) =>
+        NodeProcess.RunCommandAsync(new Dictionary<string, string> { ["Store__DataDirectory"] = _data.FullName }, arguments);
 
     private static HttpClient Editor(NodeProcess node)
     {
@@ -346,7 +355,7 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
         var file = Path.Combine(_data.Parent!.FullName, _data.Name + "-export.json");
         try
         {
-            var exported = await NodeProcess.RunCommandAsync(new Dictionary<string, string> { ["Store__DataDirectory"] = _data.FullName }, "--export", file);
+            var exported = await RunOnFolderAsync("--export", file);
             Assert.True(exported.ExitCode == 0, exported.Output);
             Assert.Contains("3 polls with 12 voters, 5 articles", exported.Output);
             await using var redis = await RedisServerProcess.StartAsync();
@@ -358,14 +367,7 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
 
             // The same answers from the embedded store (started again on its folder) and from Redis, through the HTTP API.
             await using var embedded = await StartNodeAsync(port);
-            await using var moved = await NodeProcess.StartAsync("moved", redis.Configuration, "lp", settings: new Dictionary<string, string>
-            {
-                ["Polls__SeedDemoData"] = "false",
-                ["Feed__SeedDemoData"] = "false",
-                ["Newsroom__Accounts__0__Name"] = LivePollServer.EditorAccount,
-                ["Newsroom__Accounts__0__Role"] = "editor",
-                ["Newsroom__Accounts__0__PasswordHash"] = PasswordHash,
-            });
+            await using var moved = await NodeProcess.StartAsync("moved", redis.Configuration, "lp", settings: NodeSettings);
             using var before = Editor(embedded);
             using var after = Editor(moved);
             foreach (var path in new[]
@@ -410,7 +412,7 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
             Assert.Equal(HttpStatusCode.OK, vote.StatusCode);
 
             // While the server runs, the folder is its own: a backup is refused with what to do.
-            var refused = await NodeProcess.RunCommandAsync(new Dictionary<string, string> { ["Store__DataDirectory"] = _data.FullName }, "--backup", _data.FullName + "-backup");
+            var refused = await RunOnFolderAsync("--backup", _data.FullName + "-backup");
             Assert.Equal(1, refused.ExitCode);
             Assert.Contains("is in use by another LivePoll process", refused.Output);
         }
@@ -418,7 +420,7 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
         var backup = _data.FullName + "-backup";
         try
         {
-            var backedUp = await NodeProcess.RunCommandAsync(new Dictionary<string, string> { ["Store__DataDirectory"] = _data.FullName }, "--backup", backup);
+            var backedUp = await RunOnFolderAsync("--backup", backup);
             Assert.True(backedUp.ExitCode == 0, backedUp.Output);
             Assert.Contains("1 polls with 1 voters", backedUp.Output);
 
@@ -429,7 +431,7 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
                 using var vote = await editor.VoteAsync(poll.PollId, (await editor.NewVoterTokenAsync()).Token, poll.Options[1].Id).DefaultTimeout();
                 Assert.Equal(2, (await GetPollAsync(editor, poll.PollId)).TotalVoters);
             }
-            var restored = await NodeProcess.RunCommandAsync(new Dictionary<string, string> { ["Store__DataDirectory"] = _data.FullName }, "--restore", backup);
+            var restored = await RunOnFolderAsync("--restore", backup);
             Assert.True(restored.ExitCode == 0, restored.Output);
             Assert.Contains("What the folder held before is kept in", restored.Output);
             await using (var node = await StartNodeAsync(port))
