@@ -20,6 +20,8 @@ command -v docker-compose >/dev/null 2>&1 || need_packages+=(docker-compose)
 # Chromium with fonts that cover Kazakh and Russian (Cyrillic), for readable screenshots.
 [[ -x "${LIVEPOLL_CHROMIUM:-/usr/bin/chromium}" ]] || need_packages+=(chromium fonts-dejavu-core fonts-liberation)
 command -v npm >/dev/null 2>&1 || need_packages+=(nodejs npm)
+# Debian's Python with its Universal Feed Parser: the feeds are read as feed readers read them.
+/usr/bin/python3 -c 'import feedparser' >/dev/null 2>&1 || need_packages+=(python3 python3-feedparser)
 # A font with Kazakh letters for the server-drawn poll results images (/polls/{id}/results.png).
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || need_packages+=(fonts-dejavu-core)
 

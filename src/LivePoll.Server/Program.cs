@@ -45,6 +45,7 @@ builder.AddLivePollTracing();
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<BadRequestHandler>();
 builder.Services.AddExceptionHandler<StoreUnavailableHandler>();
+builder.Services.AddExceptionHandler<UnexpectedErrorHandler>();
 builder.Services.ConfigureHttpJsonOptions(o => WireFormats.Configure(o.SerializerOptions));
 
 // Store: one Redis connection (or an embedded Garnet when none is configured), keys from one place.
@@ -125,8 +126,8 @@ StartupLog.Starting(app.Logger, typeof(Program).Assembly.GetName().Version?.ToSt
     app.Services.GetRequiredService<NodeInfo>().Name);
 
 app.UseForwardedHeaders();
+app.UseSecurityHeaders();
 app.UseTransportSecurity();
-app.UseApiSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UsePages();

@@ -56,11 +56,45 @@ public sealed class AbuseLimiter(IOptions<AbuseOptions> options, IConnectionMult
     public Task<TimeSpan?> TrySignInAsync(IPAddress? ip) =>
         TakeAsync($"sign-ins:{Network(ip)}", options.Value.SignInsPerIpPer15Minutes, Quarter);
 
+    // A wrong password for a name: counts it in the name's 15-minute window; the count that reaches the limit clears it and
+    // locks the name against unknown networks, for 15 minutes times 2^(locks in the last day - 1), at most a day.
+    // KEYS: failures, lock, lock level. ARGV: limit, window ms, first lock ms, longest lock ms. Returns the lock's ms, or -1.
+    private const string FailureScript = """
+        local failures, lock, level = KEYS[1], KEYS[2], KEYS[3]
+        local limit, window, first_lock, longest_lock = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+        local n = redis.call('INCR', failures)
+        if n == 1 or redis.call('PTTL', failures) < 0 then redis.call('PEXPIRE', failures, window) end
+        if n < limit then return -1 end
+        redis.call('DEL', failures)
+        local locks = redis.call('INCR', level)
+        redis.call('PEXPIRE', level, 86400000)
+        local ms = math.floor(math.min(first_lock * 2 ^ (locks - 1), longest_lock))
+        redis.call('SET', lock, '1', 'PX', ms)
+        return ms
+        """;
+
+    // A right password from a network: it is one of the name's known networks for 30 days, at most the 10 latest.
+    // KEYS: known networks. ARGV: network, now ms, how long a network is known ms.
+    private const string KnownScript = """
+        local known = KEYS[1]
+        local network, now, kept = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+        redis.call('ZADD', known, now, network)
+        redis.call('ZREMRANGEBYSCORE', known, '-inf', now - kept)
+        redis.call('ZREMRANGEBYRANK', known, 0, -11)
+        redis.call('PEXPIRE', known, kept)
+        return 1
+        """;
+
+    private static readonly TimeSpan KnownFor = TimeSpan.FromDays(30), LongestLock = TimeSpan.FromDays(1);
+
     /// <summary>
-    /// How long an account name is locked after <see cref="AbuseOptions.SignInFailuresPerNamePer15Minutes"/> wrong
-    /// passwords (from any network, on any node); null when it is not.
+    /// How long sign-ins for an account name from <paramref name="ip"/>'s network must wait, or null when they may go
+    /// ahead. After <see cref="AbuseOptions.SignInFailuresPerNamePer15Minutes"/> wrong passwords (from anywhere, on any
+    /// node) a name is locked, but only against networks it has not signed in from in the last 30 days: an editor at
+    /// their usual desk still gets in while someone elsewhere guesses (soft lockout, OWASP ASVS 2.2.1). Each lock within a
+    /// day lasts twice as long as the one before (15 minutes, 30, an hour, … at most a day).
     /// </summary>
-    public async Task<TimeSpan?> SignInLockedAsync(string? name)
+    public async Task<TimeSpan?> SignInLockedAsync(string? name, IPAddress? ip)
     {
         if (!options.Value.Enabled)
         {
@@ -68,13 +102,10 @@ public sealed class AbuseLimiter(IOptions<AbuseOptions> options, IConnectionMult
         }
         try
         {
-            var key = keys.Limit(NameCounter(name));
-            var failures = await redis.GetDatabase().StringGetAsync(key);
-            if (!failures.HasValue || (long)failures < options.Value.SignInFailuresPerNamePer15Minutes)
-            {
-                return null;
-            }
-            return await redis.GetDatabase().KeyTimeToLiveAsync(key) ?? Quarter;
+            var db = redis.GetDatabase();
+            var locked = db.KeyTimeToLiveAsync(keys.Limit(NameKey("sign-in-lock", name)));
+            var known = db.SortedSetScoreAsync(keys.Limit(NameKey("sign-in-known", name)), NetworkMember(ip));
+            return await locked is { } wait && await known is null ? wait : null;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -82,13 +113,50 @@ public sealed class AbuseLimiter(IOptions<AbuseOptions> options, IConnectionMult
         }
     }
 
-    /// <summary>Counts a wrong password for an account name.</summary>
-    public Task RecordSignInFailureAsync(string? name) =>
-        options.Value.Enabled ? TakeAsync(NameCounter(name), int.MaxValue, Quarter) : Task.CompletedTask;
+    /// <summary>Counts a wrong password for an account name; the one that reaches the limit locks the name (see <see cref="SignInLockedAsync"/>).</summary>
+    public async Task RecordSignInFailureAsync(string? name)
+    {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+        try
+        {
+            await redis.GetDatabase().ScriptEvaluateAsync(FailureScript,
+                [keys.Limit(NameKey("sign-in-failures", name)), keys.Limit(NameKey("sign-in-lock", name)), keys.Limit(NameKey("sign-in-lock-level", name))],
+                [options.Value.SignInFailuresPerNamePer15Minutes, (long)Quarter.TotalMilliseconds, (long)Quarter.TotalMilliseconds, (long)LongestLock.TotalMilliseconds]);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // The store is away: the sign-in itself needs it and fails with a clear answer.
+        }
+    }
 
-    // The name as a hash: whatever text a client sends stays out of the store's key names.
-    private static string NameCounter(string? name) =>
-        "sign-in-failures:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name ?? "")))[..16];
+    /// <summary>Remembers <paramref name="ip"/>'s network as one this account name signs in from.</summary>
+    public async Task RecordSignInSuccessAsync(string name, IPAddress? ip, DateTimeOffset now)
+    {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+        try
+        {
+            await redis.GetDatabase().ScriptEvaluateAsync(KnownScript, [keys.Limit(NameKey("sign-in-known", name))],
+                [NetworkMember(ip), now.ToUnixTimeMilliseconds(), (long)KnownFor.TotalMilliseconds]);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+        }
+    }
+
+    // One hash tag per name, so a name's keys share a slot on Redis Cluster. The name and the network are hashed: whatever
+    // text a client sends stays out of the store's key names, and no address is kept in the clear.
+    private static string NameKey(string kind, string? name) => $"{kind}:{{{Hash(name ?? "")}}}";
+
+    private string NetworkMember(IPAddress? ip) => Hash(Network(ip));
+
+    private static string Hash(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
 
     /// <summary>
     /// Counts a new connection from <paramref name="ip"/>'s network on this node; false (not counted) when it is at its

@@ -16,6 +16,11 @@ internal static partial class FeedLog
         + "readers are told to reload the feed, and delivery continues from the new epoch's first event.")]
     public static partial void FeedReset(ILogger logger, string oldEpoch, string newEpoch, long delivered, long last);
 
+    [LoggerMessage(3006, LogLevel.Warning, "Article {ArticleId} (version {Version}) holds characters XML cannot carry (control characters, "
+        + "noncharacters or unpaired surrogates), stored before text was cleaned on entry: the RSS and Atom feeds leave them out. A correction "
+        + "of those fields stores them clean. Said once per article version.")]
+    public static partial void UnwritableText(ILogger logger, string articleId, int version);
+
     [LoggerMessage(3003, LogLevel.Information, "Published the demo feed: the seed page's article and {Count} more.")]
     public static partial void DemoFeedSeeded(ILogger logger, int count);
 }

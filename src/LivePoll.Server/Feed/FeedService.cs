@@ -4,6 +4,7 @@ using System.Text.Json;
 using Ganss.Xss;
 using LivePoll.Contracts;
 using LivePoll.Server.Diagnostics;
+using LivePoll.Server.Security;
 
 namespace LivePoll.Server.Feed;
 
@@ -57,6 +58,8 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
     /// </summary>
     public async Task<ArticleResult> CreateAsync(ArticleInput input, string? tipCredit = null, string? idempotencyKey = null)
     {
+        input = FeedValidation.Clean(input);
+        tipCredit = InputText.Clean(tipCredit);
         var errors = FeedValidation.Validate(input, Now);
         await CheckPollsAsync(errors, input.PollIds);
         var body = errors.ContainsKey("body") ? "" : Sanitize(input.Body);
@@ -136,6 +139,7 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
 
     public async Task<ArticleResult> CorrectAsync(string id, CorrectionInput input, int? ifMatch = null, string? author = null)
     {
+        input = FeedValidation.Clean(input);
         var errors = FeedValidation.Validate(input);
         var body = input.Body is null || errors.ContainsKey("body") ? null : Sanitize(input.Body);
         FeedValidation.CheckCleanBody(errors, body);
@@ -167,18 +171,22 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
     }
 
     /// <summary>Withdraws an article from the feed (a draft or scheduled one just never appears).</summary>
-    public Task<ArticleResult> RetractAsync(string id, string? note, int? ifMatch = null) => ChangeAsync(id, ifMatch, (article, _) =>
+    public Task<ArticleResult> RetractAsync(string id, string? note, int? ifMatch = null)
     {
-        if (article.State == ArticleState.Retracted)
+        note = InputText.Clean(note, multiline: true);
+        return ChangeAsync(id, ifMatch, (article, _) =>
         {
-            return Unchanged;
-        }
-        var corrections = string.IsNullOrWhiteSpace(note)
-            ? article.Corrections
-            : [.. article.Corrections, new Correction { At = Now, Note = note.Trim() }];
-        var retracted = article with { State = ArticleState.Retracted, Pinned = false, PublishAt = null, UpdatedAt = Now, Corrections = corrections };
-        return Make(article.InFeed ? FeedEventKind.Retracted : null, retracted);
-    });
+            if (article.State == ArticleState.Retracted)
+            {
+                return Unchanged;
+            }
+            var corrections = string.IsNullOrWhiteSpace(note)
+                ? article.Corrections
+                : [.. article.Corrections, new Correction { At = Now, Note = note.Trim() }];
+            var retracted = article with { State = ArticleState.Retracted, Pinned = false, PublishAt = null, UpdatedAt = Now, Corrections = corrections };
+            return Make(article.InFeed ? FeedEventKind.Retracted : null, retracted);
+        });
+    }
 
     public Task<ArticleResult> PinAsync(string id, bool pinned, int? ifMatch = null) => ChangeAsync(id, ifMatch, (article, _) =>
         article.State == ArticleState.Retracted ? Refuse("A retracted article cannot be pinned.")

@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using System.Xml;
 using LivePoll.Contracts;
 using LivePoll.Server.Newsroom;
+using LivePoll.Server.Security;
 using Microsoft.Extensions.Options;
 
 namespace LivePoll.Server.Feed;
@@ -81,7 +82,8 @@ internal static class FeedSyndication
                 return;
             default:
                 response.ContentType = format == Format.Rss ? "application/rss+xml; charset=utf-8" : "application/atom+xml; charset=utf-8";
-                var feed = SyndicationFeedOf(items, site, name, title, lastModified, format);
+                var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(FeedSyndication).FullName!);
+                var feed = SyndicationFeedOf(items.Select(i => (XmlSafe(i.Article, logger), i.Sequence)).ToList(), site, name, title, lastModified, format);
                 using (var buffer = new MemoryStream())
                 {
                     using (var writer = XmlWriter.Create(buffer, new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = true, Async = false }))
@@ -99,6 +101,47 @@ internal static class FeedSyndication
                 }
                 return;
         }
+    }
+
+    /// <summary>Articles whose text XML cannot carry (and that were already noted in the log), by id and version.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, int), bool> Noted = new();
+
+    /// <summary>
+    /// The article with every text the XML feeds write cleaned (<see cref="InputText"/>). Text is cleaned as it enters, so
+    /// this only meets records stored before that rule (or written around it): the feed leaves the characters out instead
+    /// of failing for every reader, and the log says so once per article version.
+    /// </summary>
+    private static Article XmlSafe(Article article, ILogger logger)
+    {
+        var changed = false;
+        string? Clean(string? text, bool multiline = false)
+        {
+            var clean = InputText.Clean(text, multiline);
+            changed |= !ReferenceEquals(clean, text);
+            return clean;
+        }
+        var safe = article with
+        {
+            Title = Clean(article.Title)!,
+            Lead = Clean(article.Lead, multiline: true),
+            Body = Clean(article.Body, multiline: true)!,
+            ImageUrl = Clean(article.ImageUrl),
+            ImageCredit = Clean(article.ImageCredit),
+            SourceName = Clean(article.SourceName),
+            SourceUrl = Clean(article.SourceUrl),
+            TipCredit = Clean(article.TipCredit),
+            Tags = [.. article.Tags.Select(t => Clean(t)!)],
+            Corrections = [.. article.Corrections.Select(c => c with { Note = Clean(c.Note, multiline: true)! })],
+        };
+        if (!changed)
+        {
+            return article;
+        }
+        if (Noted.Count < 10_000 && Noted.TryAdd((article.Id, article.Version), true))
+        {
+            FeedLog.UnwritableText(logger, article.Id, article.Version);
+        }
+        return safe;
     }
 
     private static async Task<IReadOnlyList<(Article Article, long Sequence)>> ItemsAsync(FeedStore store, bool keyEvents)

@@ -1,4 +1,5 @@
 using LivePoll.Contracts;
+using LivePoll.Server.Security;
 
 namespace LivePoll.Server.Feed;
 
@@ -57,6 +58,31 @@ internal static class FeedValidation
         }
         return deepest;
     }
+    /// <summary>
+    /// The input with its text cleaned as it enters (<see cref="InputText"/>: control characters and the like that a paste
+    /// from a word processor brings). Links are not cleaned: one with such a character is refused (<see cref="Url"/>).
+    /// </summary>
+    public static ArticleInput Clean(ArticleInput input) => input with
+    {
+        Title = InputText.Clean(input.Title),
+        Lead = InputText.Clean(input.Lead, multiline: true),
+        Body = InputText.Clean(input.Body, multiline: true),
+        ImageCredit = InputText.Clean(input.ImageCredit),
+        SourceName = InputText.Clean(input.SourceName),
+        Tags = input.Tags?.Select(t => InputText.Clean(t)!).ToList(),
+    };
+
+    /// <inheritdoc cref="Clean(ArticleInput)"/>
+    public static CorrectionInput Clean(CorrectionInput input) => input with
+    {
+        Title = InputText.Clean(input.Title),
+        Lead = InputText.Clean(input.Lead, multiline: true),
+        Body = InputText.Clean(input.Body, multiline: true),
+        ImageCredit = InputText.Clean(input.ImageCredit),
+        SourceName = InputText.Clean(input.SourceName),
+        Note = InputText.Clean(input.Note, multiline: true),
+    };
+
     public static Dictionary<string, string[]> Validate(ArticleInput input, DateTime now)
     {
         var errors = Content(input.Title, titleRequired: true, input.Lead, input.Body, input.ImageUrl, input.ImageCredit, input.SourceName, input.SourceUrl);
@@ -120,6 +146,11 @@ internal static class FeedValidation
     {
         if (string.IsNullOrWhiteSpace(value))
         {
+            return;
+        }
+        if (InputText.FirstUnclean(value) is { } character)
+        {
+            errors[field] = [$"{field} holds a control character ({character}), which no link has: copy the address again from the browser's address bar."];
             return;
         }
         var absolute = Uri.TryCreate(value, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);

@@ -99,12 +99,18 @@ internal sealed class ActivityFilter(ActivityLog log, FeedService feed, PollStor
 
         var result = await next(context);
 
-        var status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : http.Response.StatusCode;
+        // A handler's Results<…> union wraps the result it chose: look at that one.
+        var chosen = result;
+        while (chosen is INestedHttpResult nested)
+        {
+            chosen = nested.Result;
+        }
+        var status = chosen is IStatusCodeHttpResult { StatusCode: { } code } ? code : http.Response.StatusCode;
         if (status >= 400)
         {
             return result;
         }
-        target ??= (result as IValueHttpResult)?.Value switch
+        target ??= (chosen as IValueHttpResult)?.Value switch
         {
             ArticleView article => article.Id,
             PollSnapshot poll => poll.PollId,

@@ -225,6 +225,8 @@ internal static class NewsroomAuthExtensions
                 + "start without one: make a password hash with '--hash-password PASSWORD' or a key with '--new-key' and configure it with a name and role.")
             .Validate(o => o.Accounts.All(a => a.Name.Length > 0 && a.PasswordHash.Length > 0 && a.Role is NewsroomRoles.Editor or NewsroomRoles.Screen),
                 "Each Newsroom:Accounts entry needs Name, Role ('editor' or 'screen') and PasswordHash (from --hash-password).")
+            .Validate(o => o.Accounts.All(a => Security.InputText.IsClean(a.Name)) && o.ApiKeys.All(k => Security.InputText.IsClean(k.Name)),
+                "Newsroom:Accounts and Newsroom:ApiKeys names may not hold control characters (they are shown in the activity log and its CSV).")
             .Validate(o => o.ApiKeys.All(k => k.KeyHash.Length == 64 && k.KeyHash.All(Uri.IsHexDigit)),
                 "Each Newsroom:ApiKeys entry needs KeyHash: the 64 hex digits that --hash-key prints.")
             .Validate(o => o.ApiKeys.All(k => k.Role is NewsroomRoles.Editor or NewsroomRoles.Screen),

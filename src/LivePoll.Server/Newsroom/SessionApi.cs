@@ -9,9 +9,11 @@ namespace LivePoll.Server.Newsroom;
 /// <summary>Sign-in for the newsroom's browser pages (desk, screen): a cookie for a name and password.</summary>
 internal static class SessionApi
 {
+    public const string Path = "/api/session";
+
     public static RouteGroupBuilder MapNewsroomSession(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/session").WithTags("Newsroom");
+        var group = app.MapGroup(Path).WithTags("Newsroom");
         group.MapPost("/", SignIn)
             .SignInRateLimited()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -37,13 +39,15 @@ internal static class SessionApi
     private static readonly Lazy<NewsroomAccount> NobodyAccount = new(() => new NewsroomAccount { Name = "", PasswordHash = Passwords.Hash(Guid.NewGuid().ToString()) });
 
     private static async Task<Results<Ok<SessionInfo>, ProblemHttpResult>> SignIn(
-        SignInRequest request, HttpContext context, IOptionsMonitor<NewsroomOptions> options, AbuseLimiter limiter)
+        SignInRequest request, HttpContext context, IOptionsMonitor<NewsroomOptions> options, AbuseLimiter limiter, TimeProvider clock)
     {
         // Besides the allowance per network (the endpoint's filter), each name gets its own: guessing one account's password
-        // from many networks meets a lockout too.
-        if (await limiter.SignInLockedAsync(request.Name) is { } wait)
+        // from many networks locks the name, but not against the networks it usually signs in from.
+        var ip = context.Connection.RemoteIpAddress;
+        if (await limiter.SignInLockedAsync(request.Name, ip) is { } wait)
         {
-            return RateLimitEndpoints.TooMany(context, wait, "Too many wrong passwords for this name: it is locked for a while.");
+            return RateLimitEndpoints.TooMany(context, wait, "Too many wrong passwords for this name from networks it does not usually sign in "
+                + "from: it is locked for a while, except from those networks. A newsroom API key still works.");
         }
         var account = options.CurrentValue.Accounts.FirstOrDefault(a => string.Equals(a.Name, request.Name, StringComparison.Ordinal));
         var password = request.Password is { Length: > 0 and <= 1024 } given ? given : null;
@@ -57,6 +61,7 @@ internal static class SessionApi
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, account.Name), new Claim(ClaimTypes.Role, account.Role),
             new Claim(AccountStamp.ClaimType, AccountStamp.Of(account))], NewsroomSchemes.Cookie);
         await context.SignInAsync(NewsroomSchemes.Cookie, new ClaimsPrincipal(identity));
+        await limiter.RecordSignInSuccessAsync(account.Name, ip, clock.GetUtcNow());
         return TypedResults.Ok(new SessionInfo(account.Name, account.Role));
     }
 }

@@ -42,33 +42,14 @@ internal static class PagesApi
     };
 
     /// <summary>
-    /// The security headers of the API's answers (JSON, CSV, problems): never sniffed into something else, never framed,
-    /// nothing loaded if one is opened as a page, no referrer beyond the origin.
-    /// </summary>
-    public static IApplicationBuilder UseApiSecurityHeaders(this IApplicationBuilder app) =>
-        app.Use((context, next) =>
-        {
-            if (context.Request.Path.StartsWithSegments("/api"))
-            {
-                var headers = context.Response.Headers;
-                headers.XContentTypeOptions = "nosniff";
-                headers.XFrameOptions = "DENY";
-                headers.ContentSecurityPolicy = "default-src 'none'; frame-ancestors 'none'";
-                headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
-            }
-            return next(context);
-        });
-
-    /// <summary>
-    /// The pages' security headers. A page is never framed, except an embed by <paramref name="framedBy"/> (CSP
+    /// The pages' own security headers, over the defaults every answer gets (<see cref="Security.SecurityHeaders"/>): the
+    /// pages' content security policy, revalidation on every load. A page is never framed, except an embed by <paramref name="framedBy"/> (CSP
     /// frame-ancestors; X-Frame-Options cannot name origins, so embeds go without it).
     /// </summary>
     internal static void Secure(HttpResponse response, IReadOnlyList<string>? framedBy = null)
     {
         var headers = response.Headers;
         headers.CacheControl = "no-cache";
-        headers.XContentTypeOptions = "nosniff";
-        headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
         if (framedBy is null)
         {
             headers.ContentSecurityPolicy = SecurityPolicy;

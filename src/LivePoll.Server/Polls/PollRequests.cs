@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using LivePoll.Contracts;
+using LivePoll.Server.Security;
 using Microsoft.AspNetCore.SignalR;
 
 namespace LivePoll.Server.Polls;
@@ -32,7 +33,7 @@ public static partial class PollRequests
     public static (Dictionary<string, string[]> Errors, PollDefinition? Poll) Validate(CreatePollRequest request, string id, DateTime now)
     {
         var errors = new Dictionary<string, string[]>();
-        var question = request.Question?.Trim();
+        var question = InputText.Clean(request.Question)?.Trim();
         if (string.IsNullOrEmpty(question) || question.Length > 500)
         {
             errors["question"] = ["Give the question, 1 to 500 characters."];
@@ -48,7 +49,7 @@ public static partial class PollRequests
         {
             var option = options[i];
             var optionId = string.IsNullOrEmpty(option?.Id) ? (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) : option.Id;
-            var text = option?.Text?.Trim();
+            var text = InputText.Clean(option?.Text)?.Trim();
             if (!IsValidId(optionId))
             {
                 errors[$"options[{i}].id"] = ["Option ids are 1-16 of a-z, 0-9 or '-'."];

@@ -319,18 +319,47 @@ public sealed class VoterTokens(IOptions<VoterOptions> options, IConnectionMulti
         return _signers;
     }
 
-    /// <summary>The key that signs proof-of-work challenges: derived from the voter key, so it is the same on every node.</summary>
+    /// <summary>The key that signs proof-of-work challenges, the same on every node and across key rotations.</summary>
     public async ValueTask<byte[]> ChallengeKeyAsync() =>
-        _challengeKey ??= HMACSHA256.HashData(await KeyAsync(), "livepoll voter challenge"u8);
+        _challengeKey ??= HMACSHA256.HashData(await DerivationKeyAsync(), "livepoll voter challenge"u8);
 
     private byte[]? _challengeKey;
 
-    /// <summary>The key that hashes client networks in audit records: derived from the voter key, the same on every node.</summary>
+    /// <summary>
+    /// The key that hashes client networks in audit records (and so names a network in a poll's per-network count and
+    /// integrity view), the same on every node and across key rotations.
+    /// </summary>
     public async ValueTask<byte[]> AuditKeyAsync() =>
-        _auditKey ??= HMACSHA256.HashData(await KeyAsync(), "livepoll vote audit network"u8);
+        _auditKey ??= HMACSHA256.HashData(await DerivationKeyAsync(), "livepoll vote audit network"u8);
 
     private byte[]? _auditKey;
 
+    /// <summary>
+    /// What the challenge and audit keys are derived from: kept in the store and never rotated, so rotating the voter
+    /// key (the ring's, or <see cref="VoterOptions.SigningKey"/> in configuration) leaves every network's audit hash as
+    /// it was: a running poll's per-network cap and integrity view carry on. Set once by the first node to ask, from
+    /// the key they were derived from before it was kept (the configured key, or the store's first key), so a store
+    /// written by an earlier version keeps its hashes too.
+    /// </summary>
+    private async ValueTask<byte[]> DerivationKeyAsync()
+    {
+        if (_derivationKey is not null)
+        {
+            return _derivationKey;
+        }
+        var db = redis.GetDatabase();
+        var stored = await db.StringGetAsync(keys.VoterDerivationKey);
+        if (stored.IsNull)
+        {
+            await db.StringSetAsync(keys.VoterDerivationKey, Convert.ToBase64String(await KeyAsync()), when: When.NotExists);
+            stored = await db.StringGetAsync(keys.VoterDerivationKey);
+        }
+        return _derivationKey = Convert.FromBase64String(stored.ToString());
+    }
+
+    private byte[]? _derivationKey;
+
+    /// <summary>The key of the first token format (v1), which checks those tokens: the configured key, or the store's first key.</summary>
     private async ValueTask<byte[]> KeyAsync()
     {
         if (_key is not null)

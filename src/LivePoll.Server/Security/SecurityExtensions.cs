@@ -75,13 +75,16 @@ internal static class SecurityExtensions
 
     /// <summary>
     /// After authentication: keeps /metrics, /openapi and /docs for the newsroom and configured networks (outside
-    /// Development), and refuses cookie-authenticated writes that did not come from this site's own pages.
+    /// Development), and refuses sign-ins and cookie-authenticated writes that did not come from this site's own pages.
     /// </summary>
     public static WebApplication UseNewsroomGuards(this WebApplication app)
     {
         var security = app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value;
         var open = security.OpenDiagnostics ?? app.Environment.IsDevelopment();
         var networks = security.DiagnosticsNetworks.Select(IPNetwork.Parse).ToArray();
+        // Read on the first request that needs it: reading the newsroom's options here would validate them before
+        // Program's start-up checks can say what is wrong.
+        var publicOrigin = new Lazy<string?>(() => OriginOf(app.Services.GetRequiredService<IOptions<NewsroomOptions>>().Value.PublicBaseUrl));
         app.Use(async (context, next) =>
         {
             if (!open && IsDiagnostics(context.Request.Path) && !MaySeeDiagnostics(context, networks))
@@ -91,10 +94,14 @@ internal static class SecurityExtensions
                     statusCode: StatusCodes.Status403Forbidden, title: "Not public on this server").ExecuteAsync(context);
                 return;
             }
-            if (IsCookieWrite(context) && !FromOwnPages(context.Request, out var from))
+            // A sign-in from another site's page would sign the browser in to an account of the attacker's (login CSRF); a
+            // client that is not a browser page sends no Origin and is not concerned.
+            var signIn = IsSignIn(context.Request);
+            if ((signIn || IsCookieWrite(context)) && !FromOwnPages(context.Request, publicOrigin.Value, out var from) && !(signIn && from is null))
             {
                 await Results.Problem(from is null
                     ? "A change made with the newsroom's sign-in cookie must come from this site's pages: the request had no Origin or Referer header."
+                    : signIn ? $"Signing in to the newsroom must happen on this site's pages, not on {from}."
                     : $"A change made with the newsroom's sign-in cookie must come from this site's pages, not from {from}.",
                     statusCode: StatusCodes.Status403Forbidden, title: "Cross-site request refused").ExecuteAsync(context);
                 return;
@@ -131,12 +138,29 @@ internal static class SecurityExtensions
         // The hub's negotiation is a POST but changes nothing; the hub door checks the origin of hub connections.
         && !context.Request.Path.StartsWithSegments(Contracts.HubPaths.Live);
 
-    /// <summary>Origin (or, without it, Referer) names this server's own host, as browsers send with our pages' requests.</summary>
-    private static bool FromOwnPages(HttpRequest request, out string? from)
+    private static bool IsSignIn(HttpRequest request) =>
+        HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments(SessionApi.Path);
+
+    /// <summary>
+    /// Origin (or, without it, Referer) is one of this site's own origins, as browsers send with our pages' requests:
+    /// the origin the request was made to (scheme, host and port; behind a proxy, the scheme it forwarded) or that of
+    /// Newsroom:PublicBaseUrl. <paramref name="from"/> is what the request named, null when it named nothing.
+    /// </summary>
+    private static bool FromOwnPages(HttpRequest request, string? publicOrigin, out string? from)
     {
         from = request.Headers.Origin.ToString() is { Length: > 0 } origin ? origin
             : request.Headers.Referer.ToString() is { Length: > 0 } referer ? referer : null;
-        return from is not null && Uri.TryCreate(from, UriKind.Absolute, out var uri)
-            && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+        if (from is null || OriginOf(from) is not { } named)
+        {
+            return false;
+        }
+        return string.Equals(named, OriginOf($"{request.Scheme}://{request.Host.Value}"), StringComparison.OrdinalIgnoreCase)
+            || string.Equals(named, publicOrigin, StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>scheme://host:port of an absolute http(s) address (the port always written), or null.</summary>
+    private static string? OriginOf(string address) =>
+        Uri.TryCreate(address, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? $"{uri.Scheme}://{uri.IdnHost}:{uri.Port}"
+            : null;
 }

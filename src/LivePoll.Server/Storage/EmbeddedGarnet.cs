@@ -12,7 +12,9 @@ namespace LivePoll.Server.Storage;
 /// It speaks the Redis protocol, so the rest of LivePoll reaches it through the same StackExchange.Redis
 /// code as a real Redis. With a data folder it keeps an append-only file (every write answered only after the
 /// file holds it) and periodic checkpoints there, and recovers from them on start; without one, data lasts as
-/// long as the process.
+/// long as the process. Only this process can use it: it asks for a password made at every start (kept in memory, and
+/// for an operator's maintenance in the data folder, readable by the owner only), so another local process that finds
+/// the port reads and writes nothing.
 /// </summary>
 public sealed partial class EmbeddedGarnet : IDisposable
 {
@@ -22,14 +24,18 @@ public sealed partial class EmbeddedGarnet : IDisposable
     /// <summary>The process id of the lock's holder.</summary>
     public const string OwnerFileName = "livepoll.pid";
 
+    /// <summary>The running store's password, for an operator's maintenance (owner-only permissions; new at every start).</summary>
+    public const string PasswordFileName = "store.password";
+
     private readonly GarnetServer _server;
     private readonly FileStream? _lock;
 
-    private EmbeddedGarnet(GarnetServer server, int port, string? dataDirectory, FileStream? folderLock, EmbeddedRecovery? recovery)
+    private EmbeddedGarnet(GarnetServer server, int port, string password, string? dataDirectory, FileStream? folderLock, EmbeddedRecovery? recovery)
     {
         _server = server;
         _lock = folderLock;
         Port = port;
+        Password = password;
         DataDirectory = dataDirectory;
         Recovery = recovery;
     }
@@ -37,6 +43,12 @@ public sealed partial class EmbeddedGarnet : IDisposable
     public int Port { get; }
 
     public string Endpoint => $"127.0.0.1:{Port}";
+
+    /// <summary>The password this store asks every connection for: random, made at start.</summary>
+    public string Password { get; }
+
+    /// <summary>A StackExchange.Redis configuration string that reaches this store: its endpoint and password.</summary>
+    public string ConnectionString => $"{Endpoint},password={Password}";
 
     /// <summary>Where the append-only file and checkpoints are kept; null when the store is in memory only.</summary>
     public string? DataDirectory { get; }
@@ -67,6 +79,7 @@ public sealed partial class EmbeddedGarnet : IDisposable
             const int attempts = 5;
             // Looked at once, before any attempt writes into the folder.
             var hadData = persistence.DataDirectory is { } dir && HoldsStore(dir);
+            var password = WritePassword(persistence.DataDirectory);
             for (var attempt = 1; ; attempt++)
             {
                 var candidate = port != 0 ? port : FreeLoopbackPort();
@@ -75,11 +88,11 @@ public sealed partial class EmbeddedGarnet : IDisposable
                 GarnetServer? server = null;
                 try
                 {
-                    server = new GarnetServer(Arguments(candidate, persistence), garnetLogs);
+                    server = new GarnetServer(Arguments(candidate, password, persistence), garnetLogs);
                     server.Start();
                     var recovery = persistence.DataDirectory is null ? null
                         : new EmbeddedRecovery(hadData, garnetLogs.ReplayedRecords, Stopwatch.GetElapsedTime(started), garnetLogs.TornTail);
-                    return new EmbeddedGarnet(server, candidate, persistence.DataDirectory, folderLock, recovery);
+                    return new EmbeddedGarnet(server, candidate, password, persistence.DataDirectory, folderLock, recovery);
                 }
                 catch (Exception e) when (port == 0 && attempt < attempts && (garnetLogs.BindFailed || IsSocketError(e)))
                 {
@@ -101,12 +114,39 @@ public sealed partial class EmbeddedGarnet : IDisposable
         }
     }
 
-    private static string[] Arguments(int port, EmbeddedPersistence persistence)
+    /// <summary>
+    /// A new random password; written to the data folder (when there is one) for an operator's maintenance, readable and
+    /// writable by the owner only.
+    /// </summary>
+    private static string WritePassword(string? directory)
+    {
+        var password = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+        if (directory is not null)
+        {
+            var path = Path.Combine(directory, PasswordFileName);
+            File.Delete(path);
+            using var file = OperatingSystem.IsWindows()
+                ? new FileStream(path, FileMode.CreateNew, FileAccess.Write)
+                : new FileStream(path, new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew,
+                    Access = FileAccess.Write,
+                    UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                });
+            file.Write(System.Text.Encoding.ASCII.GetBytes(password + "\n"));
+        }
+        return password;
+    }
+
+    private static string[] Arguments(int port, string password, EmbeddedPersistence persistence)
     {
         var arguments = new List<string>
         {
             "--port", port.ToString(CultureInfo.InvariantCulture),
             "--bind", "127.0.0.1",
+            // Only this process may connect: the port is on loopback, but any local process could find it.
+            "--auth", "Password",
+            "--password", password,
             "--lua", "true",
             // Each script runs as one transaction (its keys locked, its writes logged together): another client
             // never sees half a vote batch, and a replayed append-only file never holds half of one.

@@ -74,6 +74,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>The key that signs voter ids, shared by every node when none is configured.</summary>
     public RedisKey VoterSigningKey => $"{Prefix}:voters:signing-key";
 
+    /// <summary>What the voter challenge and network audit keys are derived from: set once, never rotated.</summary>
+    public RedisKey VoterDerivationKey => $"{Prefix}:voters:derivation-key";
+
     // The feed lives on one hash slot ({feed}): publishing is one script that numbers the change, logs it
     // and updates the article together, so readers never see a gap in the sequence.
 

@@ -102,7 +102,7 @@ internal static class StoreCommands
             {
                 Console.Error.WriteLine($"Note: the append-only file in {directory} ended in a torn record; what came before it was recovered. ({torn})");
             }
-            var settings = ConfigurationOptions.Parse(garnet.Endpoint);
+            var settings = ConfigurationOptions.Parse(garnet.ConnectionString);
             settings.AllowAdmin = true;
             settings.SyncTimeout = settings.AsyncTimeout = 60_000;
             settings.ClientName = "livepoll-command";
@@ -445,7 +445,7 @@ internal static class StoreCommands
                 // Never destroyed: what the folder held is kept beside it.
                 aside = $"{target.TrimEnd('/')}.before-restore-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
                 Directory.CreateDirectory(aside);
-                foreach (var entry in Directory.EnumerateFileSystemEntries(target).Where(e => !IsLockFile(e)).ToList())
+                foreach (var entry in Directory.EnumerateFileSystemEntries(target).Where(e => !IsProcessFile(e)).ToList())
                 {
                     var to = Path.Combine(aside, Path.GetFileName(entry));
                     if (Directory.Exists(entry))
@@ -493,15 +493,15 @@ internal static class StoreCommands
         _ => 1,
     };
 
-    private static bool IsLockFile(string path) =>
-        Path.GetFileName(path) is EmbeddedGarnet.LockFileName or EmbeddedGarnet.OwnerFileName;
+    private static bool IsProcessFile(string path) =>
+        Path.GetFileName(path) is EmbeddedGarnet.LockFileName or EmbeddedGarnet.OwnerFileName or EmbeddedGarnet.PasswordFileName;
 
     private static void CopyFolder(string from, string to)
     {
         Directory.CreateDirectory(to);
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
         {
-            if (IsLockFile(file) && Path.GetDirectoryName(file) == from.TrimEnd('/'))
+            if (IsProcessFile(file) && Path.GetDirectoryName(file) == from.TrimEnd('/'))
             {
                 continue;
             }

@@ -65,7 +65,7 @@ public sealed class StoreConnection : IAsyncDisposable
         {
             var persistence = new EmbeddedPersistence(embeddedOptions.ResolveDataDirectory(contentRoot), embeddedOptions.Embedded.CheckpointIntervalSeconds);
             embedded = EmbeddedGarnet.Start(o.EmbeddedPort, persistence, logs);
-            configuration = embedded.Endpoint;
+            configuration = embedded.ConnectionString;
             if (embedded.DataDirectory is { } directory)
             {
                 StoreLog.EmbeddedStoreStartedOnDisk(logger, embedded.Endpoint, directory);

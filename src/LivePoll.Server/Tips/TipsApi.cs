@@ -4,6 +4,7 @@ using LivePoll.Server.Abuse;
 using LivePoll.Server.Feed;
 using LivePoll.Server.Live;
 using LivePoll.Server.Newsroom;
+using LivePoll.Server.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.SignalR;
@@ -49,6 +50,13 @@ internal static class TipsApi
     private static async Task<Results<Accepted<TipReceipt>, ValidationProblem>> Submit(
         [FromBody] TipInput input, TipStore store, IHubContext<LiveHub, ILiveClient> hub, TimeProvider clock)
     {
+        // A reader's words as they will be kept (InputText); the link is checked as given.
+        input = input with
+        {
+            Text = InputText.Clean(input.Text, multiline: true),
+            Name = InputText.Clean(input.Name),
+            Contact = InputText.Clean(input.Contact),
+        };
         var errors = Validate(input);
         if (errors.Count > 0)
         {
@@ -120,7 +128,7 @@ internal static class TipsApi
             errors["contact"] = ["Contact details are at most 200 characters."];
         }
         if (!string.IsNullOrWhiteSpace(input.Link)
-            && !(Uri.TryCreate(input.Link, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)))
+            && (InputText.FirstUnclean(input.Link) is not null || !(Uri.TryCreate(input.Link, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))))
         {
             errors["link"] = ["The link must be an absolute http(s) address."];
         }

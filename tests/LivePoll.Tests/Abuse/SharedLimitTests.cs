@@ -107,6 +107,27 @@ public abstract class SharedLimitTests<TStore>(TStore store) : IClassFixture<TSt
         Assert.False(screen.Headers.Contains("Server"));
     }
 
+    [Fact]
+    public async Task Fifty_wrong_passwords_from_elsewhere_do_not_keep_the_editor_out_from_the_network_they_sign_in_from()
+    {
+        // The editor signs in from the newsroom's network as usual.
+        Assert.Equal(HttpStatusCode.OK, await SignInFromAsync("198.51.100.20", LivePollServer.AccountPassword));
+
+        // Someone who knows the name tries 50 passwords from 13 other networks (4 each, within each network's allowance).
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 50; i++)
+        {
+            statuses.Add(await SignInFromAsync($"203.0.113.{150 + i / 4}", "guess"));
+        }
+        Assert.Equal(6, statuses.Count(s => s == HttpStatusCode.Unauthorized));
+        Assert.Equal(44, statuses.Count(s => s == HttpStatusCode.TooManyRequests));
+
+        // The name is locked against networks it does not sign in from, with the right password too...
+        Assert.Equal(HttpStatusCode.TooManyRequests, await SignInFromAsync("203.0.113.250", LivePollServer.AccountPassword));
+        // ...but the editor's own network gets in.
+        Assert.Equal(HttpStatusCode.OK, await SignInFromAsync("198.51.100.20", LivePollServer.AccountPassword));
+    }
+
     private async Task<HttpResponseMessage> VoteFromAsync(string ip, string pollId)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{pollId}/votes")

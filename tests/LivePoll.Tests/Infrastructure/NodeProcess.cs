@@ -25,6 +25,25 @@ public sealed class NodeProcess : IAsyncDisposable
 
     public string Output => _process.Output;
 
+    public int ProcessId => _process.Id;
+
+    /// <summary>The TCP ports this node's process listens on (its own HTTP port, and any other it opened), from /proc.</summary>
+    public IReadOnlyList<int> ListeningPorts()
+    {
+        var sockets = Directory.EnumerateFileSystemEntries($"/proc/{ProcessId}/fd")
+            .Select(fd => { try { return new FileInfo(fd).LinkTarget; } catch (IOException) { return null; } })
+            .Where(target => target?.StartsWith("socket:[", StringComparison.Ordinal) == true)
+            .Select(target => target!["socket:[".Length..^1])
+            .ToHashSet();
+        return new[] { "/proc/net/tcp", "/proc/net/tcp6" }.SelectMany(File.ReadLines)
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            // local_address rem_address st … inode: st 0A is LISTEN.
+            .Where(f => f.Length > 9 && f[3] == "0A" && sockets.Contains(f[9]))
+            .Select(f => Convert.ToInt32(f[1].Split(':')[1], 16))
+            .Distinct()
+            .ToList();
+    }
+
     /// <param name="port">The port to listen on (e.g. the one a killed node had); null picks a free one.</param>
     /// <param name="settings">More environment variables (e.g. <c>Limits__VotesPerIpPerMinute</c>); they win over the defaults here.</param>
     public static async Task<NodeProcess> StartAsync(string name, string redisConfiguration, string keyPrefix, int? port = null,

@@ -59,7 +59,7 @@ public sealed class GarnetStoreFixture : IStoreFixture, IAsyncLifetime
 
     public string Name => "garnet";
 
-    public string Configuration => _garnet?.Endpoint ?? throw new InvalidOperationException("Garnet is not started.");
+    public string Configuration => _garnet?.ConnectionString ?? throw new InvalidOperationException("Garnet is not started.");
 
     public Task InitializeAsync()
     {

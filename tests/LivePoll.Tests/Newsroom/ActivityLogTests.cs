@@ -29,6 +29,16 @@ public sealed class ActivityLogTests(RedisStoreFixture store) : IClassFixture<Re
         }
         var poll = await _server.CreatePollAsync();
         (await _server.Http.PostAsync($"/api/newsroom/polls/{poll.PollId}/close", null)).EnsureSuccessStatusCode();
+        // Calls that fail change nothing and leave no row.
+        using (var tooMany = await _server.Http.PostAsJsonAsync("/api/newsroom/polls",
+            new CreatePollRequest { Question = "Too many", Options = [.. Enumerable.Range(1, 1000).Select(i => new CreatePollOption { Text = $"o{i}" })] }, PollTestKit.Json))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+        }
+        using (var unknown = await _server.Http.PostAsync("/api/newsroom/polls/999999/close", null))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
 
         var log = (await _server.Screen.GetFromJsonAsync<List<ActivityEntry>>("/api/newsroom/activity", PollTestKit.Json).DefaultTimeout())!;
         Assert.Equal(["poll.close", "poll.create", "article.pin", "article.corrections", "article.create"], log.Select(e => e.Action));
@@ -36,6 +46,8 @@ public sealed class ActivityLogTests(RedisStoreFixture store) : IClassFixture<Re
         var correction = log.Single(e => e.Action == "article.corrections");
         Assert.Equal((article.Id, "Logged", "Published v1", "Corrected v2", "note: Name fixed."),
             (correction.Target, correction.Title, correction.Before, correction.After, correction.Detail));
+        var create = log[1];
+        Assert.Equal((poll.PollId, poll.Question, "Open, 0 voters"), (create.Target, create.Title, create.After));
         var close = log[0];
         Assert.Equal((poll.PollId, "Open, 0 voters", "Closed, 0 voters"), (close.Target, close.Before, close.After));
         Assert.Null(log.Single(e => e.Action == "article.create").Before);

@@ -85,6 +85,8 @@ public sealed class SessionSecurityTests(RedisStoreFixture store) : IClassFixtur
         Assert.Equal(HttpStatusCode.Forbidden, crossSite.Status);
         Assert.Contains("https://evil.example", crossSite.Body);
         Assert.Equal(HttpStatusCode.Forbidden, (await PublishAsync(null, "https://evil.example/page")).Status);
+        // The right host and port with another scheme is another origin.
+        Assert.Equal(HttpStatusCode.Forbidden, (await PublishAsync(own.Replace("http://", "https://", StringComparison.Ordinal), null)).Status);
         var bare = await PublishAsync(null, null);
         Assert.Equal(HttpStatusCode.Forbidden, bare.Status);
         Assert.Contains("no Origin or Referer", bare.Body);
@@ -95,6 +97,32 @@ public sealed class SessionSecurityTests(RedisStoreFixture store) : IClassFixtur
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(server, cookie, "/api/newsroom/articles"));
         using var keyed = await server.Http.PostAsJsonAsync("/api/newsroom/articles", new ArticleInput { Title = "Key", Body = "<p>k</p>" }).DefaultTimeout();
         Assert.Equal(HttpStatusCode.Created, keyed.StatusCode);
+    }
+
+    [Fact]
+    public async Task Signing_in_is_refused_from_another_sites_page_and_taken_from_ours_and_from_clients_that_are_not_pages()
+    {
+        await using var server = await LivePollServer.StartAsync(store.Configuration);
+        var own = server.BaseAddress.GetLeftPart(UriPartial.Authority);
+
+        async Task<(HttpStatusCode Status, bool Cookie)> SignInWithAsync(string? origin)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server.BaseAddress, "/api/session"))
+            {
+                Content = JsonContent.Create(new { name = LivePollServer.EditorAccount, password = LivePollServer.AccountPassword }),
+            };
+            if (origin is not null) request.Headers.Add("Origin", origin);
+            using var response = await Plain.SendAsync(request).DefaultTimeout();
+            return (response.StatusCode, response.Headers.Contains("Set-Cookie"));
+        }
+
+        // Login CSRF: another site's page would sign the browser in to an account of the attacker's.
+        Assert.Equal((HttpStatusCode.Forbidden, false), await SignInWithAsync("https://evil.example"));
+        Assert.Equal((HttpStatusCode.Forbidden, false), await SignInWithAsync(own.Replace("http://", "https://", StringComparison.Ordinal)));
+        Assert.Equal((HttpStatusCode.Forbidden, false), await SignInWithAsync("null"));
+        Assert.Equal((HttpStatusCode.OK, true), await SignInWithAsync(own));
+        // A client that is not a browser page (a script, a CMS) sends no Origin.
+        Assert.Equal((HttpStatusCode.OK, true), await SignInWithAsync(null));
     }
 
     [Fact]

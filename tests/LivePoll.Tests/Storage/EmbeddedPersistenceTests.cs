@@ -299,6 +299,52 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
     }
 
     [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public async Task The_embedded_store_answers_no_other_local_process_and_the_node_still_works_after_a_restart()
+    {
+        var port = EmbeddedGarnet.FreeLoopbackPort();
+        PollSnapshot poll;
+        await using (var node = await StartNodeAsync(port))
+        {
+            using var editor = Editor(node);
+            poll = await editor.CreateYesNoPollAsync("Whose store?");
+            using (var vote = await editor.VoteAsync(poll.PollId, (await editor.NewVoterTokenAsync()).Token, poll.Options[0].Id).DefaultTimeout())
+            {
+                Assert.Equal(HttpStatusCode.OK, vote.StatusCode);
+            }
+
+            // Every port the node's process listens on besides its own HTTP port: the embedded store's.
+            var others = node.ListeningPorts().Where(p => p != node.Port).ToList();
+            Assert.NotEmpty(others);
+            foreach (var other in others)
+            {
+                foreach (var command in new[] { new[] { "KEYS", "*" }, ["GET", "lp:data-protection:keys"], ["HGETALL", $"lp:poll:{{{poll.PollId}}}:counts"], ["FLUSHALL"] })
+                {
+                    var answer = await RedisCli.RunAsync(other, command);
+                    Assert.Contains("NOAUTH", answer);
+                    Assert.DoesNotContain("lp:", answer);
+                }
+            }
+
+            // The operator's way in for maintenance: the password in the data folder, readable by its owner only.
+            var passwordFile = Path.Combine(_data.FullName, EmbeddedGarnet.PasswordFileName);
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(passwordFile));
+            var keys = await RedisCli.RunAsync(others[0], "--no-auth-warning", "-a", File.ReadAllText(passwordFile).Trim(), "DBSIZE");
+            Assert.True(long.Parse(keys.Trim(), System.Globalization.CultureInfo.InvariantCulture) > 0, keys);
+        }
+
+        // Restarted on the same folder (a new password), it has what it had and counts on.
+        await using var restarted = await StartNodeAsync(port);
+        using var again = Editor(restarted);
+        Assert.Equal(1, (await GetPollAsync(again, poll.PollId)).TotalVoters);
+        using (var next = await again.VoteAsync(poll.PollId, (await again.NewVoterTokenAsync()).Token, poll.Options[1].Id).DefaultTimeout())
+        {
+            Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+        }
+        Assert.Equal(2, (await GetPollAsync(again, poll.PollId)).TotalVoters);
+    }
+
+    [Fact]
     public async Task A_second_process_on_the_same_data_folder_is_refused_with_a_clear_message()
     {
         await using var first = await StartNodeAsync(EmbeddedGarnet.FreeLoopbackPort());
