@@ -86,8 +86,10 @@ builder.Services.AddFeed();
 // Tips: readers' news tips, stored and pushed to newsroom connections only.
 builder.Services.AddSingleton<TipStore>();
 
-// Pages: article permalinks rendered on the server (for crawlers and link previews), then live by script.
-builder.Services.AddSingleton<ReaderPageTemplate>();
+// Pages: the reader page, article permalinks and poll pages rendered on the server from Razor components (for crawlers,
+// link previews and readers without script), then live by script.
+builder.Services.AddSingleton<PageRenderer>();
+builder.Services.AddSingleton<ReaderPages>();
 builder.Services.AddSingleton<ArticlePage>();
 builder.Services.AddSingleton<PollPage>();
 builder.Services.AddSingleton<PollResultsImage>();

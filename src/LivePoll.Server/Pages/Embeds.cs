@@ -146,11 +146,6 @@ internal static class Embeds
     private static IResult NotOurs(string? url) => TypedResults.Problem(
         $"'{(url is { Length: > 100 } ? url[..100] : url)}' is not the address of a poll or article on this site.",
         statusCode: StatusCodes.Status404NotFound, title: "Nothing to embed");
-
-    /// <summary>The oEmbed discovery link for a page of ours, for the head of its HTML.</summary>
-    public static string DiscoveryLink(string site, string pageUrl, string title) =>
-        $"  <link rel=\"alternate\" type=\"application/json+oembed\" href=\"{System.Net.WebUtility.HtmlEncode($"{site}/oembed?url={Uri.EscapeDataString(pageUrl)}&format=json")}\" "
-        + $"title=\"{System.Net.WebUtility.HtmlEncode(title)}\">\n";
 }
 
 /// <summary>An oEmbed 1.0 answer (https://oembed.com).</summary>

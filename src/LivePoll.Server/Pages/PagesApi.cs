@@ -21,7 +21,11 @@ internal static class PagesApi
     public static IEndpointRouteBuilder MapPages(this IEndpointRouteBuilder app)
     {
         var pages = app.MapGroup("").ExcludeFromDescription();
-        pages.MapGet("/", Page("index.html"));
+        pages.MapGet("/", (HttpContext context, ReaderPages reader) =>
+        {
+            Secure(context.Response);
+            return reader.HomeAsync(context);
+        });
         pages.MapGet("/articles/{articleId}", (string articleId, HttpContext context, ArticlePage page) =>
         {
             Secure(context.Response);

@@ -1,9 +1,5 @@
-using System.Net;
-using System.Text;
 using LivePoll.Contracts;
-using LivePoll.Server.Newsroom;
 using LivePoll.Server.Polls;
-using Microsoft.Extensions.Options;
 
 namespace LivePoll.Server.Pages;
 
@@ -12,7 +8,7 @@ namespace LivePoll.Server.Pages;
 /// shows them) counts already in the HTML, and preview tags whose image is the poll's results drawn on the server
 /// (<c>/polls/{id}/results.png</c>); the page's script then goes live. Counts a poll hides from readers stay hidden here too.
 /// </summary>
-internal sealed class PollPage(PollStore store, PollResultsImage images, IOptions<NewsroomOptions> newsroom, TimeProvider clock, ReaderPageTemplate readerPage)
+internal sealed class PollPage(PollStore store, PollResultsImage images, TimeProvider clock, ReaderPages pages)
 {
     public static IEndpointRouteBuilder MapPollPages(IEndpointRouteBuilder pages)
     {
@@ -72,58 +68,27 @@ internal sealed class PollPage(PollStore store, PollResultsImage images, IOption
     {
         if (await SnapshotAsync(pollId) is not { } poll)
         {
-            return readerPage.NotFound();
+            return await pages.NotFoundAsync();
         }
-        var template = readerPage.Current.Text;
-        string E(string? text) => WebUtility.HtmlEncode(text ?? "");
-        var site = newsroom.Value.PublicBaseUrl.TrimEnd('/');
-        var url = $"{site}/polls/{Uri.EscapeDataString(poll.PollId)}";
-        var image = $"{url}/results.png?lang={language}";
+        var url = $"{pages.Site}/polls/{Uri.EscapeDataString(poll.PollId)}";
         var description = string.Join(" · ", poll.Options.Select((o, i) => poll.ResultsVisible ? $"{i + 1}. {o.Text} ({o.Count})" : $"{i + 1}. {o.Text}"));
         if (description.Length > 200)
         {
             description = description[..199] + "…";
         }
-
-        var head = new StringBuilder()
-            .Append("<title>").Append(E(poll.Question)).Append(" — LivePoll</title>\n")
-            .Append("  <link rel=\"canonical\" href=\"").Append(E(url)).Append("\">\n")
-            .Append("  <meta property=\"og:type\" content=\"website\">\n")
-            .Append("  <meta property=\"og:site_name\" content=\"LivePoll\">\n")
-            .Append("  <meta property=\"og:title\" content=\"").Append(E(poll.Question)).Append("\">\n")
-            .Append("  <meta property=\"og:description\" content=\"").Append(E(description)).Append("\">\n")
-            .Append("  <meta property=\"og:url\" content=\"").Append(E(url)).Append("\">\n")
-            .Append("  <meta property=\"og:image\" content=\"").Append(E(image)).Append("\">\n")
-            .Append("  <meta property=\"og:image:type\" content=\"image/png\">\n")
-            .Append("  <meta property=\"og:image:width\" content=\"").Append(PollResultsImage.Width).Append("\">\n")
-            .Append("  <meta property=\"og:image:height\" content=\"").Append(PollResultsImage.Height).Append("\">\n")
-            .Append("  <meta name=\"twitter:card\" content=\"summary_large_image\">\n")
-            .Append("  <meta name=\"twitter:title\" content=\"").Append(E(poll.Question)).Append("\">\n")
-            .Append("  <meta name=\"twitter:description\" content=\"").Append(E(description)).Append("\">\n")
-            .Append("  <meta name=\"twitter:image\" content=\"").Append(E(image)).Append("\">\n")
-            .Append(Embeds.DiscoveryLink(site, url, poll.Question));
-
-        var card = new StringBuilder("<p class=\"poll-question\">").Append(E(poll.Question)).Append("</p><ol class=\"poll-options\">");
-        foreach (var option in poll.Options)
+        var meta = new PageMeta
         {
-            card.Append("<li class=\"poll-option\">").Append(E(option.Text));
-            if (poll.ResultsVisible)
-            {
-                card.Append(" <span class=\"option-count\">(").Append(option.Count).Append(")</span>");
-            }
-            card.Append("</li>");
-        }
-        card.Append("</ol>");
-        if (poll.ResultsVisible)
-        {
-            card.Append("<p class=\"poll-total\">").Append(poll.TotalVoters).Append("</p>");
-        }
-
-        var html = template
-            .Replace("<html lang=\"kk\">", $"<html lang=\"{language}\">", StringComparison.Ordinal)
-            .Replace("<title>LivePoll</title>\n", head.ToString(), StringComparison.Ordinal)
-            .Replace("<div id=\"poll\" class=\"poll\"><p class=\"muted\" data-t=\"loading\"></p></div>",
-                $"<div id=\"poll\" class=\"poll\" data-poll-id=\"{E(poll.PollId)}\">{card}</div>", StringComparison.Ordinal);
-        return TypedResults.Content(html, "text/html; charset=utf-8", Encoding.UTF8);
+            Title = poll.Question,
+            Description = description,
+            Url = url,
+            Language = language,
+            Image = $"{url}/results.png?lang={language}",
+            ImageType = "image/png",
+            ImageWidth = PollResultsImage.Width,
+            ImageHeight = PollResultsImage.Height,
+            ImageAlt = poll.Question,
+            OEmbedSite = pages.Site,
+        };
+        return ReaderPages.Html(await pages.RenderAsync(meta, poll: poll));
     }
 }

@@ -109,7 +109,7 @@ public sealed class NodeProcess : IAsyncDisposable
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             var project = Path.Combine(directory.FullName, "src", "LivePoll.Server");
-            if (File.Exists(Path.Combine(project, "wwwroot", "index.html")))
+            if (File.Exists(Path.Combine(project, "wwwroot", "desk.html")))
             {
                 return project;
             }

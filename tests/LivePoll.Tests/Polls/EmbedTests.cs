@@ -83,7 +83,8 @@ public sealed class EmbedTests(RedisStoreFixture store) : IClassFixture<RedisSto
             Assert.Equal("Embeddable", document.RootElement.GetProperty("title").GetString());
         }
         // Pages name their oEmbed for discovery.
-        Assert.Contains("application/json+oembed", await _server.Anonymous.GetStringAsync($"/articles/{article.Id}").DefaultTimeout());
+        var discovery = new HtmlPage(await _server.Anonymous.GetStringAsync($"/articles/{article.Id}").DefaultTimeout()).Link("alternate", "application/json+oembed");
+        Assert.Equal($"https://news.example.kz/oembed?url={Uri.EscapeDataString(article.Url)}&format=json", discovery);
 
         using (var site = JsonDocument.Parse(await _server.Anonymous.GetStringAsync($"/oembed?url={Uri.EscapeDataString("https://news.example.kz/")}").DefaultTimeout()))
         {
