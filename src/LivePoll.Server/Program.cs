@@ -3,6 +3,7 @@ using LivePoll.Server.Abuse;
 using LivePoll.Server.Diagnostics;
 using LivePoll.Server.Feed;
 using LivePoll.Server.Live;
+using LivePoll.Server.Media;
 using LivePoll.Server.Newsroom;
 using LivePoll.Server.Pages;
 using LivePoll.Server.Polls;
@@ -83,6 +84,9 @@ builder.Services.AddPolls();
 // Feed: publish, correct, retract, pin; every change numbered and delivered once, in order, with catch-up.
 builder.Services.AddFeed();
 
+// Media: photos uploaded by the newsroom, made safe (metadata stripped) and served in renditions at /media.
+builder.Services.AddMedia();
+
 // Tips: readers' news tips, stored and pushed to newsroom connections only.
 builder.Services.AddSingleton<TipStore>();
 
@@ -133,6 +137,7 @@ app.UseTransportSecurity();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UsePages();
+app.UseMedia();
 
 app.MapHealthChecks("/health/live", new() { Predicate = _ => false, ResponseWriter = HealthResponse.WriteAsync });
 app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = HealthResponse.WriteAsync });
@@ -156,6 +161,7 @@ var newsroom = app.MapNewsroomGroup();
 newsroom.MapNewsroomPolls();
 newsroom.MapNewsroomFeed();
 newsroom.MapNewsroomTips();
+newsroom.MapNewsroomMedia();
 app.MapHub<LiveHub>(HubPaths.Live);
 app.MapPages();
 app.MapEmbeds();

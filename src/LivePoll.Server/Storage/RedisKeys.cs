@@ -74,6 +74,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>The key that signs voter ids, shared by every node when none is configured.</summary>
     public RedisKey VoterSigningKey => $"{Prefix}:voters:signing-key";
 
+    /// <summary>An uploaded photo's record (<see cref="Contracts.MediaItem"/> as JSON): its renditions, by the photo's id.</summary>
+    public RedisKey Media(string mediaId) => $"{Prefix}:media:{mediaId}";
+
     /// <summary>What the voter challenge and network audit keys are derived from: set once, never rotated.</summary>
     public RedisKey VoterDerivationKey => $"{Prefix}:voters:derivation-key";
 

@@ -24,6 +24,7 @@ public enum WireProtocol
 public sealed class LivePollServer : IAsyncDisposable
 {
     private readonly Factory _factory;
+    private readonly DirectoryInfo? _media;
 
     /// <summary>The newsroom API keys every test server is configured with (as hashes, like production).</summary>
     public const string EditorKey = "lpk_test-editor-key";
@@ -37,9 +38,10 @@ public sealed class LivePollServer : IAsyncDisposable
     /// <summary>A key exempt from the abuse limits, as a load tool would have.</summary>
     public const string LoadToolKey = "lpk_test-load-tool-key";
 
-    private LivePollServer(Factory factory, Uri baseAddress)
+    private LivePollServer(Factory factory, Uri baseAddress, DirectoryInfo? media)
     {
         _factory = factory;
+        _media = media;
         BaseAddress = baseAddress;
         Http = CreateClient(EditorKey);
         Anonymous = CreateClient(null);
@@ -72,6 +74,9 @@ public sealed class LivePollServer : IAsyncDisposable
     }
 
     public IServiceProvider Services => _factory.Services;
+
+    /// <summary>Where this server keeps uploaded photos.</summary>
+    public string MediaDirectory => Services.GetRequiredService<LivePoll.Server.Media.MediaLocation>().Directory;
 
     /// <summary>
     /// Starts the server with <paramref name="redisConfiguration"/> as <c>Redis:Configuration</c> (empty: the
@@ -108,6 +113,13 @@ public sealed class LivePollServer : IAsyncDisposable
         {
             all[key] = value;
         }
+        // Photos go to a folder of this server's own (not the project's), removed with it, unless the test names one.
+        DirectoryInfo? media = null;
+        if (!all.ContainsKey("Media:Directory"))
+        {
+            media = Directory.CreateTempSubdirectory("livepoll-media-");
+            all["Media:Directory"] = media.FullName;
+        }
 
         var factory = new Factory(all, services);
         factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -118,11 +130,12 @@ public sealed class LivePollServer : IAsyncDisposable
         catch
         {
             await factory.DisposeAsync();
+            media?.Delete(recursive: true);
             throw;
         }
 
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new LivePollServer(factory, new Uri(address));
+        return new LivePollServer(factory, new Uri(address), media);
     }
 
     /// <summary>A SignalR client on the live hub over WebSockets, not yet started.</summary>
@@ -161,6 +174,7 @@ public sealed class LivePollServer : IAsyncDisposable
         Screen.Dispose();
         LoadTool.Dispose();
         await _factory.DisposeAsync();
+        _media?.Delete(recursive: true);
     }
 
     private sealed class Factory(IDictionary<string, string?> settings, Action<IServiceCollection>? services) : WebApplicationFactory<Program>

@@ -10,9 +10,12 @@ public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly ChildProcess _process;
 
-    private NodeProcess(ChildProcess process, int port, string name)
+    private readonly DirectoryInfo? _media;
+
+    private NodeProcess(ChildProcess process, int port, string name, DirectoryInfo? media)
     {
         _process = process;
+        _media = media;
         Port = port;
         Name = name;
     }
@@ -51,6 +54,10 @@ public sealed class NodeProcess : IAsyncDisposable
     {
         port ??= LivePoll.Server.Storage.EmbeddedGarnet.FreeLoopbackPort();
         var directory = AppContext.BaseDirectory;
+        // Photos go to a folder of this node's own (not the project's), unless the test names one or the node keeps them
+        // in its embedded store's data folder.
+        var media = settings?.ContainsKey("Media__Directory") == true || settings?.ContainsKey("Store__DataDirectory") == true
+            ? null : Directory.CreateTempSubdirectory("livepoll-node-media-");
         var process = ChildProcess.Start("dotnet", [Path.Combine(directory, "LivePoll.Server.dll"), "--contentRoot", ServerContentRoot()],
             new Dictionary<string, string>
             {
@@ -60,6 +67,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 ["Redis__KeyPrefix"] = keyPrefix,
                 ["Redis__ConnectTimeoutMs"] = "1000",
                 ["Store__Embedded__Persist"] = "false",
+                ["Media__Directory"] = media?.FullName ?? "",
                 ["Node__Name"] = name,
                 ["Logging__LogLevel__Default"] = "Warning",
                 ["Newsroom__ApiKeys__0__Name"] = "test editor",
@@ -70,7 +78,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 ["Newsroom__ApiKeys__1__Role"] = "screen",
                 ["Newsroom__ApiKeys__1__KeyHash"] = ApiKeyAuthenticationHandler.HashKey(LivePollServer.ScreenKey),
             }.Concat(settings ?? new Dictionary<string, string>()).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value), directory);
-        var node = new NodeProcess(process, port.Value, name);
+        var node = new NodeProcess(process, port.Value, name, media);
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
@@ -134,5 +142,9 @@ public sealed class NodeProcess : IAsyncDisposable
     /// <summary>SIGKILL, as a crash would.</summary>
     public Task KillAsync() => _process.KillAsync();
 
-    public ValueTask DisposeAsync() => _process.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync();
+        _media?.Delete(recursive: true);
+    }
 }
