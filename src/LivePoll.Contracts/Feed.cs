@@ -51,10 +51,14 @@ public sealed record ArticleView
     /// <summary>Rich text as HTML, sanitised with HtmlSanitizer's default allow-list.</summary>
     [Key("body")] public required string Body { get; init; }
 
+    /// <summary>The main photo's address: an uploaded photo's <see cref="ArticleImage.Src"/>, or an address given by hand.</summary>
     [Key("imageUrl")] public string? ImageUrl { get; init; }
 
     /// <summary>Photo credit, e.g. "polisia.kz" (shown as "Сурет: polisia.kz").</summary>
     [Key("imageCredit")] public string? ImageCredit { get; init; }
+
+    /// <summary>An uploaded main photo with its renditions and alt text (null for a photo given by address).</summary>
+    [Key("image")] public ArticleImage? Image { get; init; }
 
     [Key("sourceName")] public string? SourceName { get; init; }
 
@@ -209,6 +213,12 @@ public sealed record ArticleInput
     public string? Body { get; init; }
     public string? ImageUrl { get; init; }
     public string? ImageCredit { get; init; }
+
+    /// <summary>An uploaded photo (<see cref="MediaItem.Id"/>) as the main photo, instead of <see cref="ImageUrl"/>; needs <see cref="ImageAlt"/> and <see cref="ImageCredit"/>.</summary>
+    public string? ImageId { get; init; }
+
+    /// <summary>What the main photo shows, for readers who cannot see it.</summary>
+    public string? ImageAlt { get; init; }
     public string? SourceName { get; init; }
     public string? SourceUrl { get; init; }
     public IReadOnlyList<string>? Tags { get; init; }
@@ -242,6 +252,11 @@ public sealed record CorrectionInput
     public string? Body { get; init; }
     public string? ImageUrl { get; init; }
     public string? ImageCredit { get; init; }
+
+    /// <summary>A new uploaded main photo; needs <see cref="ImageAlt"/> (and a credit, given here or kept from before).</summary>
+    public string? ImageId { get; init; }
+
+    public string? ImageAlt { get; init; }
     public string? SourceName { get; init; }
     public string? SourceUrl { get; init; }
 

@@ -1,5 +1,7 @@
-// Copies the browser builds of the pages' npm dependencies into wwwroot/lib, where the server serves them.
+// Copies the browser builds of the pages' npm dependencies into wwwroot/lib, where the server serves them, and bundles
+// the desk's editor (editor-entry.mjs: Tiptap and ProseMirror, which ship as many modules) into one module there.
 // Run by the server project's build after `npm ci`; nothing is fetched from a CDN at run time.
+import { build } from "esbuild";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,4 +18,14 @@ mkdirSync(lib, { recursive: true });
 for (const [from, to] of files) {
   copyFileSync(join(here, "node_modules", from), join(lib, to));
 }
-console.log(`copied ${files.length} files to ${lib}`);
+await build({
+  entryPoints: [join(here, "editor-entry.mjs")],
+  bundle: true,
+  format: "esm",
+  minify: true,
+  target: "es2022",
+  legalComments: "linked",
+  outfile: join(lib, "tiptap.js"),
+  logLevel: "warning",
+});
+console.log(`copied ${files.length} files and bundled the editor into ${lib}`);

@@ -12,6 +12,10 @@ public sealed record Article
     public required string Body { get; init; }
     public string? ImageUrl { get; init; }
     public string? ImageCredit { get; init; }
+
+    /// <summary>An uploaded main photo, its renditions and alt text (then <see cref="ImageUrl"/> is its <c>src</c>).</summary>
+    public ArticleImage? Image { get; init; }
+
     public string? SourceName { get; init; }
     public string? SourceUrl { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];

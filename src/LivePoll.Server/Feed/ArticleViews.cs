@@ -23,6 +23,7 @@ public sealed class ArticleViews(IOptions<NewsroomOptions> newsroom)
             Body = article.State == ArticleState.Retracted ? "" : article.Body,
             ImageUrl = article.ImageUrl,
             ImageCredit = article.ImageCredit,
+            Image = article.Image,
             SourceName = article.SourceName,
             SourceUrl = article.SourceUrl,
             Tags = article.Tags,

@@ -43,12 +43,28 @@ public sealed record ArticleResult(ArticleOutcome Outcome, ArticleView? Article 
 /// the version it saw in If-Match). The relay on every node delivers each event to its readers.
 /// </summary>
 public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews views,
-    TimeProvider clock, LivePollMetrics metrics, Polls.PollStore polls)
+    TimeProvider clock, LivePollMetrics metrics, Polls.PollStore polls, Media.MediaStore media)
 {
     /// <summary>How many times a change is made again when others changed the article meanwhile.</summary>
     private const int Attempts = 20;
 
-    private static readonly HtmlSanitizer Sanitizer = new();
+    private static readonly HtmlSanitizer Sanitizer = CreateSanitizer();
+
+    /// <summary>
+    /// HtmlSanitizer's default allow-list, plus what the desk's editor writes for images in a body: responsive sources
+    /// (srcset, sizes), their size (width, height: no jump as they load) and lazy loading. What the editor produces is
+    /// exactly what this keeps, so an article reads the same after its round trip through the server.
+    /// </summary>
+    private static HtmlSanitizer CreateSanitizer()
+    {
+        var sanitizer = new HtmlSanitizer();
+        foreach (var attribute in new[] { "srcset", "sizes", "loading", "decoding" })
+        {
+            sanitizer.AllowedAttributes.Add(attribute);
+        }
+        sanitizer.UriAttributes.Add("srcset");
+        return sanitizer;
+    }
 
     public DateTime Now => clock.GetUtcNow().UtcDateTime;
 
@@ -62,8 +78,10 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
         tipCredit = InputText.Clean(tipCredit);
         var errors = FeedValidation.Validate(input, Now);
         await CheckPollsAsync(errors, input.PollIds);
+        var image = await PhotoAsync(errors, input.ImageId, input.ImageAlt);
         var body = errors.ContainsKey("body") ? "" : Sanitize(input.Body);
         FeedValidation.CheckCleanBody(errors, body);
+        FeedValidation.CheckBodyImages(errors, body);
         if (errors.Count > 0)
         {
             return new ArticleResult(ArticleOutcome.Invalid, Errors: errors);
@@ -79,8 +97,9 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
             Title = input.Title!.Trim(),
             Lead = Trim(input.Lead),
             Body = body,
-            ImageUrl = Trim(input.ImageUrl),
+            ImageUrl = image?.Src ?? Trim(input.ImageUrl),
             ImageCredit = Trim(input.ImageCredit),
+            Image = image,
             SourceName = Trim(input.SourceName),
             SourceUrl = Trim(input.SourceUrl),
             Tags = (input.Tags ?? []).Select(t => t.Trim()).Where(t => t.Length > 0).Distinct().ToList(),
@@ -140,9 +159,12 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
     public async Task<ArticleResult> CorrectAsync(string id, CorrectionInput input, int? ifMatch = null, string? author = null)
     {
         input = FeedValidation.Clean(input);
-        var errors = FeedValidation.Validate(input);
+        var creditKept = await store.GetAsync(id) is var (current, _) && current.ImageCredit is not null;
+        var errors = FeedValidation.Validate(input, creditKept);
+        var image = await PhotoAsync(errors, input.ImageId, input.ImageAlt);
         var body = input.Body is null || errors.ContainsKey("body") ? null : Sanitize(input.Body);
         FeedValidation.CheckCleanBody(errors, body);
+        FeedValidation.CheckBodyImages(errors, body);
         if (errors.Count > 0)
         {
             return new ArticleResult(ArticleOutcome.Invalid, Errors: errors);
@@ -160,8 +182,11 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
                 Title = Trim(input.Title) ?? article.Title,
                 Lead = input.Lead is null ? article.Lead : Trim(input.Lead),
                 Body = body ?? article.Body,
-                ImageUrl = input.ImageUrl is null ? article.ImageUrl : Trim(input.ImageUrl),
+                ImageUrl = image?.Src ?? (input.ImageUrl is null ? article.ImageUrl : Trim(input.ImageUrl)),
                 ImageCredit = input.ImageCredit is null ? article.ImageCredit : Trim(input.ImageCredit),
+                // A new photo replaces the old; a photo by address drops the uploaded one; alt text alone describes it anew.
+                Image = image ?? (input.ImageUrl is not null ? null
+                    : input.ImageAlt is { } alt && article.Image is { } kept ? kept with { Alt = alt.Trim() } : article.Image),
                 SourceName = input.SourceName is null ? article.SourceName : Trim(input.SourceName),
                 SourceUrl = input.SourceUrl is null ? article.SourceUrl : Trim(input.SourceUrl),
                 UpdatedAt = now,
@@ -211,6 +236,21 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
             article.State == ArticleState.Retracted ? Refuse("A retracted article shows no polls.")
             : article.PollIds.SequenceEqual(wanted) ? Unchanged
             : Make(article.InFeed ? FeedEventKind.Updated : null, article with { PollIds = wanted, UpdatedAt = Now }));
+    }
+
+    /// <summary>The uploaded photo <paramref name="imageId"/> names, with its alt text; null (and an error) when there is none.</summary>
+    private async Task<ArticleImage?> PhotoAsync(Dictionary<string, string[]> errors, string? imageId, string? alt)
+    {
+        if (imageId is null || errors.ContainsKey("imageAlt") || errors.ContainsKey("imageUrl"))
+        {
+            return null;
+        }
+        if (await media.GetAsync(imageId) is not { } item)
+        {
+            errors["imageId"] = [$"There is no uploaded photo with id '{(imageId.Length > 40 ? imageId[..40] : imageId)}': upload it first (POST /api/newsroom/media)."];
+            return null;
+        }
+        return item.Image with { Alt = alt!.Trim() };
     }
 
     /// <summary>Up to 5 poll ids, each of a poll that exists.</summary>

@@ -16,7 +16,7 @@ namespace LivePoll.Server.Feed;
 /// in its updated date). Answers carry an ETag (the feed's epoch and sequence: it changes with every feed event) and
 /// Last-Modified, and a conditional GET that matches gets 304.
 /// </summary>
-internal static class FeedSyndication
+internal static partial class FeedSyndication
 {
     public const int ItemCount = 50;
 
@@ -192,7 +192,7 @@ internal static class FeedSyndication
     private static SyndicationItem ItemOf(Article article, string site, Format format)
     {
         var url = $"{site}/articles/{Uri.EscapeDataString(article.Id)}";
-        var content = new TextSyndicationContent(ContentOf(article), TextSyndicationContentKind.Html);
+        var content = new TextSyndicationContent(ContentOf(article, site), TextSyndicationContentKind.Html);
         // RSS has one text per item (description): the whole article there; Atom has a summary (the lead) and the content.
         var item = new SyndicationItem(article.Title, format == Format.Atom ? content : null, new Uri(url), url, Utc(article.UpdatedAt))
         {
@@ -237,7 +237,7 @@ internal static class FeedSyndication
                 Url = url,
                 Title = article.Title,
                 Summary = article.Lead,
-                ContentHtml = ContentOf(article),
+                ContentHtml = ContentOf(article, site),
                 Image = ImageUrl(article, site),
                 DatePublished = Utc(article.PublishedAt ?? article.UpdatedAt),
                 DateModified = Utc(article.UpdatedAt),
@@ -248,13 +248,14 @@ internal static class FeedSyndication
     };
 
     /// <summary>The body, with each correction noted at the end (its time in UTC and its note), as readers of the page see them.</summary>
-    private static string ContentOf(Article article)
+    private static string ContentOf(Article article, string site)
     {
+        var body = AbsoluteMedia(article.Body, site);
         if (article.Corrections.Count == 0)
         {
-            return article.Body;
+            return body;
         }
-        var content = new StringBuilder(article.Body);
+        var content = new StringBuilder(body);
         foreach (var correction in article.Corrections)
         {
             content.Append("<p><strong>Correction (")
@@ -266,8 +267,25 @@ internal static class FeedSyndication
         return content.ToString();
     }
 
+    /// <summary>The main photo's address for feed readers: an uploaded photo's largest JPEG, else the address given.</summary>
     private static string? ImageUrl(Article article, string site) =>
-        article.ImageUrl is not { } image ? null : image.StartsWith('/') ? site + image : image;
+        article.Image is { } photo ? site + photo.Largest
+        : article.ImageUrl is not { } image ? null : image.StartsWith('/') ? site + image : image;
+
+    /// <summary>
+    /// A body's images as feed readers need them: their addresses on this site (<c>/media/…</c> in src and srcset) made
+    /// absolute, since a feed reader shows the body away from the site.
+    /// </summary>
+    internal static string AbsoluteMedia(string body, string site) => body.Contains("/media/", StringComparison.Ordinal)
+        ? MediaAttribute().Replace(body, m => m.Groups[1].Value + "=\"" + SiteMedia().Replace(m.Groups[2].Value, site + "/media/") + "\"")
+        : body;
+
+    [System.Text.RegularExpressions.GeneratedRegex("\\b(src|srcset)=\"([^\"]*)\"")]
+    private static partial System.Text.RegularExpressions.Regex MediaAttribute();
+
+    // "/media/" where a URL begins: the attribute's start, or after the comma of an srcset entry.
+    [System.Text.RegularExpressions.GeneratedRegex("(?<=^|,\\s*)/media/")]
+    private static partial System.Text.RegularExpressions.Regex SiteMedia();
 
     private static string ImageType(string url) => Path.GetExtension(new Uri(url).AbsolutePath).ToLowerInvariant() switch
     {

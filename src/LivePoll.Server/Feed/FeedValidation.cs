@@ -68,6 +68,7 @@ internal static class FeedValidation
         Lead = InputText.Clean(input.Lead, multiline: true),
         Body = InputText.Clean(input.Body, multiline: true),
         ImageCredit = InputText.Clean(input.ImageCredit),
+        ImageAlt = InputText.Clean(input.ImageAlt),
         SourceName = InputText.Clean(input.SourceName),
         Tags = input.Tags?.Select(t => InputText.Clean(t)!).ToList(),
     };
@@ -79,6 +80,7 @@ internal static class FeedValidation
         Lead = InputText.Clean(input.Lead, multiline: true),
         Body = InputText.Clean(input.Body, multiline: true),
         ImageCredit = InputText.Clean(input.ImageCredit),
+        ImageAlt = InputText.Clean(input.ImageAlt),
         SourceName = InputText.Clean(input.SourceName),
         Note = InputText.Clean(input.Note, multiline: true),
     };
@@ -94,6 +96,7 @@ internal static class FeedValidation
         {
             errors["language"] = ["language is kk, ru or en."];
         }
+        Photo(errors, input.ImageId, input.ImageUrl, input.ImageAlt, input.ImageCredit, creditKept: false);
         if (input.PublishAt is { } at && input.Draft == true)
         {
             errors["publishAt"] = ["A draft has no publishing time; leave out draft or publishAt."];
@@ -101,10 +104,12 @@ internal static class FeedValidation
         return errors;
     }
 
-    public static Dictionary<string, string[]> Validate(CorrectionInput input)
+    /// <summary>Checks a correction; <paramref name="creditKept"/>: the article already has a photo credit, which a new photo may keep.</summary>
+    public static Dictionary<string, string[]> Validate(CorrectionInput input, bool creditKept = false)
     {
         var errors = Content(input.Title, titleRequired: false, input.Lead, input.Body, input.ImageUrl, input.ImageCredit, input.SourceName, input.SourceUrl);
         Text(errors, "note", input.Note, 300, required: true);
+        Photo(errors, input.ImageId, input.ImageUrl, input.ImageAlt, input.ImageCredit, creditKept: creditKept);
         return errors;
     }
 
@@ -127,6 +132,47 @@ internal static class FeedValidation
         Text(errors, "sourceName", sourceName, 200);
         Url(errors, "sourceUrl", sourceUrl);
         return errors;
+    }
+
+    /// <summary>
+    /// An uploaded main photo needs what a reader and a screen reader need: alt text saying what it shows, and a credit
+    /// (or one already on the article); it replaces an address given by hand, so not both at once.
+    /// </summary>
+    private static void Photo(Dictionary<string, string[]> errors, string? imageId, string? imageUrl, string? alt, string? credit, bool creditKept)
+    {
+        if (imageId is null)
+        {
+            Text(errors, "imageAlt", alt, 300);
+            return;
+        }
+        if (!string.IsNullOrWhiteSpace(imageUrl))
+        {
+            errors["imageUrl"] = ["Give the main photo either as an uploaded photo (imageId) or by address (imageUrl), not both."];
+        }
+        Text(errors, "imageAlt", alt, 300, required: true);
+        if (errors.ContainsKey("imageAlt"))
+        {
+            errors["imageAlt"] = ["imageAlt is required with a photo: say in a sentence what it shows (1 to 300 characters), for readers who cannot see it."];
+        }
+        if (!creditKept && string.IsNullOrWhiteSpace(credit))
+        {
+            errors["imageCredit"] = ["imageCredit is required with a photo: who took it or where it is from (e.g. \"Photo: polisia.kz\")."];
+        }
+    }
+
+    /// <summary>Images in a body (as cleaned) each say what they show.</summary>
+    public static void CheckBodyImages(Dictionary<string, string[]> errors, string? cleanBody)
+    {
+        if (cleanBody is null || !cleanBody.Contains("<img", StringComparison.OrdinalIgnoreCase) || errors.ContainsKey("body"))
+        {
+            return;
+        }
+        var document = new AngleSharp.Html.Parser.HtmlParser().ParseDocument("<body>" + cleanBody);
+        var bare = document.QuerySelectorAll("img").Count(i => string.IsNullOrWhiteSpace(i.GetAttribute("alt")));
+        if (bare > 0)
+        {
+            errors["body"] = [$"{bare} image(s) in the body have no alt text: say what each shows, for readers who cannot see it."];
+        }
     }
 
     private static void Text(Dictionary<string, string[]> errors, string field, string? value, int max, bool required = false)

@@ -48,7 +48,8 @@ internal sealed class ArticlePage(FeedService feed, FeedStore store, FeedDays da
     private Task<string> RenderAsync(ArticleView article)
     {
         var site = pages.Site;
-        var image = article.ImageUrl is { } url ? (url.StartsWith('/') ? site + url : url) : null;
+        // Link previews get the photo's 1200×630 crop where there is an uploaded photo.
+        var image = article.Image is { } photo ? site + photo.Social : article.ImageUrl is { } url ? (url.StartsWith('/') ? site + url : url) : null;
         var description = Shorten(article.Lead ?? PlainText(article.Body), 200);
         var published = article.PublishedAt ?? article.UpdatedAt;
         var meta = new PageMeta
@@ -59,7 +60,10 @@ internal sealed class ArticlePage(FeedService feed, FeedStore store, FeedDays da
             Language = article.Language,
             Type = "article",
             Image = image,
-            ImageAlt = image is null ? null : article.Title,
+            ImageType = article.Image is null ? null : "image/jpeg",
+            ImageWidth = article.Image is null ? null : Media.MediaPipeline.SocialWidth,
+            ImageHeight = article.Image is null ? null : Media.MediaPipeline.SocialHeight,
+            ImageAlt = image is null ? null : article.Image?.Alt ?? article.Title,
             Properties =
             [
                 new("article:published_time", Iso(published)),
@@ -79,7 +83,7 @@ internal sealed class ArticlePage(FeedService feed, FeedStore store, FeedDays da
                 ["inLanguage"] = article.Language,
                 ["mainEntityOfPage"] = article.Url,
                 ["url"] = article.Url,
-                ["image"] = image is null ? null : new[] { image },
+                ["image"] = image is null ? null : article.Image is { } largest ? new[] { image, site + largest.Largest } : new[] { image },
                 ["keywords"] = article.Tags.Count == 0 ? null : string.Join(", ", article.Tags),
                 ["publisher"] = new Dictionary<string, string> { ["@type"] = "Organization", ["name"] = "LivePoll" },
             }.Where(p => p.Value is not null).ToDictionary(),

@@ -137,6 +137,71 @@ public sealed class MediaUploadTests(RedisStoreFixture store) : IClassFixture<Re
         Assert.Empty(redis.GetServers()[0].Keys(pattern: prefix.ToString() + "*"));
     }
 
+    [Fact]
+    public async Task An_article_with_an_uploaded_photo_shows_it_in_renditions_on_its_page_and_in_the_feeds_and_keeps_the_editors_markup()
+    {
+        var (_, item) = await UploadAsync(_server.Http, TestPhotos.Jpeg(2400, 1600), "wide.jpg", "image/jpeg");
+        var image = item!.Image;
+        Assert.Equal([480, 960, 1600], item.Renditions.Where(r => r.Kind == "width" && r.Type == "image/jpeg").Select(r => r.Width));
+
+        // The body as the desk's editor writes it: headings, marks, a link, a list, a quote and a photo with its sources.
+        var inline = $"<img src=\"{image.Src}\" alt=\"Көпір\" width=\"{image.Width}\" height=\"{image.Height}\" "
+            + $"srcset=\"{string.Join(", ", image.Srcset.Split(", ").Take(2))}\" sizes=\"(max-width: 720px) 100vw, 720px\" loading=\"lazy\">";
+        var body = "<h2>Көпір жабылды</h2><p><strong>Қалың</strong> және <em>көлбеу</em>, <a href=\"https://example.kz/a?b=1&amp;c=2\">сілтеме</a>.</p>"
+            + "<ul><li><p>бір</p></li><li><p>екі</p></li></ul><ol><li><p>1</p></li></ol><blockquote><p>Дәйексөз</p></blockquote>" + inline
+            + "<h3>Кейін</h3><p><s>ескі</s> <u>жаңа</u><br>жол</p>";
+        using var created = await _server.Http.PostAsJsonAsync("/api/newsroom/articles", new ArticleInput
+        {
+            Title = "Photo story", Body = body, ImageId = item.Id, ImageAlt = "A closed bridge over the river", ImageCredit = "Photo: Aigerim",
+        }, PollTestKit.Json).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var article = (await created.Content.ReadFromJsonAsync<ArticleView>(PollTestKit.Json))!;
+        Assert.Equal(body, article.Body);   // what the editor wrote is exactly what the sanitiser keeps
+        Assert.Equal("A closed bridge over the river", article.Image!.Alt);
+        Assert.Equal(image.Src, article.ImageUrl);
+
+        var page = new HtmlPage(await _server.Anonymous.GetStringAsync($"/articles/{article.Id}").DefaultTimeout());
+        Assert.Equal("https://news.example.kz" + image.Social, page.Meta("og:image"));
+        Assert.Equal(("1200", "630"), (page.Meta("og:image:width"), page.Meta("og:image:height")));
+        Assert.Equal("A closed bridge over the river", page.Meta("og:image:alt"));
+        var photo = page.Find("figure.article-photo img")!;
+        Assert.Equal((image.Src, image.Srcset, "A closed bridge over the river"), (photo.GetAttribute("src"), photo.GetAttribute("srcset"), photo.GetAttribute("alt")));
+        Assert.Equal(image.WebpSrcset, page.Find("figure.article-photo source[type='image/webp']:not([media])")!.GetAttribute("srcset"));
+        // Phones choose among renditions of at most 960 pixels.
+        Assert.DoesNotContain("1600w", page.Find("figure.article-photo source[media]")!.GetAttribute("srcset"));
+        Assert.Equal("Photo: Aigerim", page.Find("figure.article-photo figcaption")!.TextContent);
+        // The permalink shows the same formatting.
+        var shown = page.Find(".article-body")!;
+        Assert.Equal(["H2", "P", "UL", "OL", "BLOCKQUOTE", "IMG", "H3", "P"], shown.Children.Select(c => c.TagName));
+        Assert.Equal("Көпір", shown.QuerySelector("img")!.GetAttribute("alt"));
+        Assert.Equal("https://example.kz/a?b=1&c=2", shown.QuerySelector("a")!.GetAttribute("href"));
+
+        var rss = System.Xml.Linq.XDocument.Parse(await _server.Anonymous.GetStringAsync("/feeds/live.rss").DefaultTimeout());
+        var enclosure = rss.Descendants("item").Single().Element("enclosure")!;
+        Assert.Equal(("https://news.example.kz" + image.Largest, "image/jpeg"), (enclosure.Attribute("url")!.Value, enclosure.Attribute("type")!.Value));
+        Assert.Contains($"src=\"https://news.example.kz{image.Src}\"", rss.Descendants("item").Single().Element("description")!.Value);
+        Assert.DoesNotContain("\"/media/", rss.Descendants("item").Single().Element("description")!.Value);
+        using var json = JsonDocument.Parse(await _server.Anonymous.GetStringAsync("/feeds/live.json").DefaultTimeout());
+        Assert.Equal("https://news.example.kz" + image.Largest, json.RootElement.GetProperty("items")[0].GetProperty("image").GetString());
+    }
+
+    [Fact]
+    public async Task A_photo_without_alt_text_or_credit_an_unknown_photo_and_a_body_image_without_alt_are_refused()
+    {
+        var (_, item) = await UploadAsync(_server.Http, TestPhotos.Jpeg(900, 600), "p.jpg", "image/jpeg");
+        async Task<JsonElement> RefusedAsync(ArticleInput input)
+        {
+            using var response = await _server.Http.PostAsJsonAsync("/api/newsroom/articles", input, PollTestKit.Json).DefaultTimeout();
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        }
+        Assert.Contains("imageAlt", (await RefusedAsync(new ArticleInput { Title = "t", Body = "<p>b</p>", ImageId = item!.Id, ImageCredit = "c" })).ToString());
+        Assert.Contains("imageCredit", (await RefusedAsync(new ArticleInput { Title = "t", Body = "<p>b</p>", ImageId = item.Id, ImageAlt = "a" })).ToString());
+        Assert.Contains("upload it first", (await RefusedAsync(new ArticleInput { Title = "t", Body = "<p>b</p>", ImageId = "m0000", ImageAlt = "a", ImageCredit = "c" })).GetProperty("imageId")[0].GetString());
+        Assert.Contains("alt text", (await RefusedAsync(new ArticleInput { Title = "t", Body = $"<p>b</p><img src=\"{item.Image.Src}\">" })).GetProperty("body")[0].GetString());
+        Assert.Contains("not both", (await RefusedAsync(new ArticleInput { Title = "t", Body = "<p>b</p>", ImageId = item.Id, ImageAlt = "a", ImageCredit = "c", ImageUrl = "https://x.kz/a.jpg" })).GetProperty("imageUrl")[0].GetString());
+    }
+
     private static bool IsRed(SKColor c) => c.Red > 200 && c.Blue < 80;
 
     private static bool IsBlue(SKColor c) => c.Blue > 200 && c.Red < 80;

@@ -1,7 +1,8 @@
 // The newsroom desk: publish, correct, retract and pin articles; create, open, close and reopen polls; the tips
 // inbox with "mark handled". Lists follow the hub (feed events, tips) so two editors see each other's work.
 import { t, translatePage } from "./i18n.js";
-import { api, asDate, connectHub, dateTimeOf, formatNumber, h, languageSwitch, randomId, showStatus, zonedToUtc } from "./live.js";
+import { api, apiForm, asDate, connectHub, dateTimeOf, formatNumber, h, languageSwitch, randomId, showStatus, zonedToUtc } from "./live.js";
+import { askText, richText } from "./editor.js";
 import { signOut, signedIn } from "./newsroom.js";
 import { FeedFollower } from "./feed-follower.js";
 
@@ -66,19 +67,31 @@ function articleRow(article) {
       throw failure;
     });
   const live = article.state === "Published" || article.state === "Corrected";
+  // A correction is written with the same editor as the article (made when the form is first opened).
+  const bodyHost = h("div", { class: "rte" });
+  let correctedBody = null;
   const correctForm = h("form", { class: "inline-form", novalidate: true },
     h("label", {}, t("note"), h("input", { name: "note", required: true })),
-    h("label", {}, t("title"), h("input", { name: "title", value: article.title })),
-    h("label", {}, t("lead"), h("textarea", { name: "lead", rows: 2 }, article.lead ?? "")),
+    h("label", {}, t("title"), h("input", { name: "title", value: article.title, maxlength: 300 })),
+    h("label", {}, t("lead"), h("textarea", { name: "lead", rows: 2, maxlength: 1000 }, article.lead ?? "")),
+    h("span", { class: "label" }, t("bodyLabel")), bodyHost,
     h("button", { type: "submit", class: "primary small" }, t("save")),
     h("p", { class: "form-error", role: "alert" }));
   correctForm.addEventListener("submit", e => {
     e.preventDefault();
     const f = correctForm.elements;
-    act(e.submitter ?? correctForm.querySelector("button"), async () => {
-      await change("corrections", { note: f.note.value.trim() || null, title: f.title.value.trim() || null, lead: f.lead.value.trim() || null });
+    const body = correctedBody?.html();
+    act(e.submitter ?? correctForm.querySelector("button[type=submit]"), async () => {
+      await change("corrections", { note: f.note.value.trim() || null, title: f.title.value.trim() || null, lead: f.lead.value.trim() || null,
+        body: body !== undefined && body !== article.body ? body : undefined });
       await loadArticles();
     });
+  });
+  const correctDetails = live ? h("details", { class: "correct" }, h("summary", {}, t("correct")), correctForm) : null;
+  correctDetails?.addEventListener("toggle", () => {
+    if (correctDetails.open && !correctedBody) {
+      correctedBody = richText(bodyHost, { html: article.body, label: `${t("bodyLabel")}: ${article.title}`, upload: uploadPhoto, ask: askText });
+    }
   });
   return h("tr", { dataset: { articleId: article.id } },
     h("td", {},
@@ -86,7 +99,7 @@ function articleRow(article) {
       h("span", { class: `state state-${article.state}` }, stateLabel(article.state)), " ",
       article.pinned ? h("span", { class: "state" }, t("pinned")) : null, " ",
       h("span", { class: "muted" }, dateTimeOf(article.publishedAt ?? article.updatedAt, timeZone)),
-      live ? h("details", {}, h("summary", {}, t("correct")), correctForm) : null,
+      correctDetails,
       article.state !== "Retracted" ? pollsEditor(article, change) : null),
     h("td", { class: "row-actions" },
       article.state === "Draft" || article.state === "Scheduled"
@@ -120,22 +133,104 @@ function pollsEditor(article, change) {
   return h("details", {}, h("summary", {}, `${t("attachPolls")} (${(article.pollIds ?? []).length})`), form);
 }
 
+// ---- Photos ----
+
+const MaxUploadBytes = 20 * 1024 * 1024;
+
+/** Uploads a photo (the server strips its metadata and makes the renditions); resolves with the MediaItem. */
+async function uploadPhoto(file) {
+  if (file.size > MaxUploadBytes) throw new Error(t("photoTooBig", { n: (file.size / 1048576).toFixed(1) }));
+  const form = new FormData();
+  form.append("file", file, file.name);
+  return apiForm("/api/newsroom/media", form);
+}
+
+/** A counter under a field: "12 / 300". */
+function countCharacters(field) {
+  const counter = document.getElementById(field.getAttribute("aria-describedby"));
+  const show = () => { counter.textContent = t("counter", { n: field.value.length, max: field.maxLength }); };
+  field.addEventListener("input", show);
+  show();
+  return show;
+}
+
+/**
+ * The composer's main photo: picked, dropped or pasted into its box, uploaded at once (what the server made of it is
+ * previewed), with the alt text and credit a published photo needs.
+ */
+function mainPhotoField(form) {
+  let photo = null;
+  const drop = document.getElementById("a-photo");
+  const chosen = document.getElementById("a-photo-chosen");
+  const status = document.getElementById("a-photo-status");
+  const file = document.getElementById("a-photo-file");
+  const show = () => {
+    chosen.hidden = photo === null;
+    drop.hidden = photo !== null;
+    if (photo) document.getElementById("a-photo-preview").src = photo.src;
+  };
+  async function take(files) {
+    const picked = [...(files ?? [])].find(f => f.type.startsWith("image/") || /\.(jpe?g|png|webp|heic)$/i.test(f.name));
+    if (!picked) return false;
+    status.textContent = t("uploading", { n: picked.name });
+    try {
+      photo = (await uploadPhoto(picked)).image;
+      status.textContent = t("photoAdded");
+      show();
+      form.elements.imageAlt.focus();
+    } catch (failure) {
+      status.textContent = t("failed", { m: failure.message });
+    }
+    return true;
+  }
+  document.getElementById("a-photo-pick").addEventListener("click", () => file.click());
+  file.addEventListener("change", async () => { await take(file.files); file.value = ""; });
+  drop.addEventListener("dragover", e => { e.preventDefault(); drop.classList.add("dragging"); });
+  drop.addEventListener("dragleave", () => drop.classList.remove("dragging"));
+  drop.addEventListener("drop", e => { e.preventDefault(); drop.classList.remove("dragging"); take(e.dataTransfer?.files); });
+  drop.addEventListener("paste", e => { if (e.clipboardData?.files.length) { e.preventDefault(); take(e.clipboardData.files); } });
+  document.getElementById("a-photo-remove").addEventListener("click", () => { photo = null; show(); status.textContent = ""; });
+  show();
+  return {
+    get image() { return photo; },
+    set image(value) { photo = value; show(); },
+    reset() { photo = null; show(); status.textContent = ""; },
+  };
+}
+
+let composer = null;
+
 function articleForm() {
   const form = document.getElementById("article-form");
+  const counters = [countCharacters(form.elements.title), countCharacters(form.elements.lead)];
+  const body = richText(document.getElementById("a-body"), { label: t("bodyLabel"), upload: uploadPhoto, ask: askText });
+  const photo = mainPhotoField(form);
+  composer = { form, body, photo };
   // One key per article being written: a double click or a retry after a lost answer publishes it once.
   let idempotencyKey = randomId();
   form.addEventListener("submit", e => {
     e.preventDefault();
     const value = name => form.elements[name].value.trim() || null;
+    const error = form.querySelector(".form-error");
+    if (photo.image && (!value("imageAlt") || !value("imageCredit"))) {
+      error.textContent = t("photoNeedsAlt");
+      (value("imageAlt") ? form.elements.imageCredit : form.elements.imageAlt).focus();
+      return;
+    }
     act(form.querySelector("button[type=submit]"), async () => {
       await api("/api/newsroom/articles", { method: "POST", body: {
-        title: value("title"), lead: value("lead"), body: value("body") ?? "", imageUrl: value("imageUrl"), imageCredit: value("imageCredit"),
+        title: value("title"), lead: value("lead"), body: body.html(),
+        imageId: photo.image?.mediaId, imageAlt: photo.image ? value("imageAlt") : undefined,
+        imageCredit: photo.image ? value("imageCredit") : undefined,
         sourceName: value("sourceName"), sourceUrl: value("sourceUrl"), language: form.elements.language.value,
         pinned: form.elements.pinned.checked, keyEvent: form.elements.keyEvent.checked,
         draft: form.elements.draft.checked || undefined,
         publishAt: form.elements.publishAt.value ? zonedToUtc(form.elements.publishAt.value, timeZone) : undefined,
         pollIds: [...form.elements.pollIds.selectedOptions].map(o => o.value) }, headers: { "idempotency-key": idempotencyKey } });
       form.reset();
+      body.setHtml("");
+      photo.reset();
+      counters.forEach(show => show());
       idempotencyKey = randomId();
       await loadArticles();
     });

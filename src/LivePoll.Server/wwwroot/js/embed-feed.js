@@ -2,7 +2,7 @@
 // headlines with their times, each a link to its permalink, live over the hub with the same feed-following module as
 // the reader page. Tells its parent its height like the poll embed: { type: "livepoll:height", height }.
 import { currentLanguage, translatePage } from "./i18n.js";
-import { api, asDate, connectHub, h, reportHeightToParent, showStatus, timeOf } from "./live.js";
+import { api, asDate, connectHub, h, reportHeightToParent, showStatus, thumbnail, timeOf } from "./live.js";
 import { FeedFollower } from "./feed-follower.js";
 
 const limit = Math.min(Math.max(Number(new URLSearchParams(location.search).get("limit")) || 8, 1, 30), 30);
@@ -15,7 +15,8 @@ function render() {
   document.getElementById("embed-feed").replaceChildren(...latest.map(a => h("li", { class: a.keyEvent ? "key-event" : null },
     h("time", { datetime: asDate(a.publishedAt ?? a.updatedAt).toISOString() }, timeOf(a.publishedAt ?? a.updatedAt, timeZone)), " ",
     a.keyEvent ? "⚡ " : "",
-    h("a", { href: a.url, target: "_blank", rel: "noopener" }, a.title))));
+    h("a", { href: a.url, target: "_blank", rel: "noopener" }, a.title),
+    a.image ? thumbnail(a.image, 64, "embed-thumb") : null)));
 }
 
 async function load() {

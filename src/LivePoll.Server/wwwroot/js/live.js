@@ -49,6 +49,18 @@ export async function api(path, { method = "GET", body, signal, headers: extra =
   return data;
 }
 
+/** Sends a form (a file upload) to the API; answers and errors as api() does. */
+export async function apiForm(path, form) {
+  const headers = { accept: "application/json" };
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
+  const response = await fetch(path, { method: "POST", headers, body: form, credentials: "same-origin" });
+  const text = await response.text();
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch { data = { detail: text.slice(0, 200) }; }
+  if (!response.ok) throw new ApiError(response.status, data, Number(response.headers.get("retry-after")) || null);
+  return data;
+}
+
 /** A local date and time typed into a datetime-local field, read in the newsroom's time zone, as a UTC ISO string. */
 export function zonedToUtc(local, timeZone) {
   const [date, time] = local.split("T");
@@ -226,4 +238,29 @@ export function percentages(options) {
   let left = 100 - result.reduce((a, b) => a + b, 0);
   exact.map((e, i) => [e - Math.floor(e), i]).sort((a, b) => b[0] - a[0]).forEach(([, i]) => { if (left-- > 0) result[i]++; });
   return result;
+}
+
+/** The srcset entries ("/media/a.jpg 480w, …") no wider than `width`. */
+export const srcsetUpTo = (srcset, width) => srcset.split(", ").filter(entry => parseInt(entry.slice(entry.lastIndexOf(" ") + 1), 10) <= width).join(", ");
+
+/** Phones pick among renditions of at most this width (a 3x screen would otherwise take the 1,600-pixel one). */
+const PhoneWidth = 960, PhoneMedia = "(max-width: 720px)";
+
+/**
+ * An uploaded photo (an article's `image`) as a <picture>: WebP where the browser takes it, JPEG otherwise, the rendition
+ * the screen needs (`sizes`), phones never more than 960 pixels. The same markup the server renders on permalinks.
+ */
+export function picture(image, { sizes = "(max-width: 720px) 100vw, 720px", className, loading } = {}) {
+  return h("picture", { class: className },
+    h("source", { type: "image/webp", media: PhoneMedia, srcset: srcsetUpTo(image.webpSrcset, PhoneWidth), sizes: "100vw" }),
+    h("source", { type: "image/webp", srcset: image.webpSrcset, sizes }),
+    h("source", { media: PhoneMedia, srcset: srcsetUpTo(image.srcset, PhoneWidth), sizes: "100vw" }),
+    h("img", { src: image.src, srcset: image.srcset, sizes, alt: image.alt, width: image.width, height: image.height, loading }));
+}
+
+/** A small picture beside a headline (`width` CSS pixels wide): the smallest renditions do. */
+export function thumbnail(image, width, className) {
+  return h("picture", { class: className },
+    h("source", { type: "image/webp", srcset: image.webpSrcset, sizes: `${width}px` }),
+    h("img", { src: image.src, srcset: image.srcset, sizes: `${width}px`, alt: "", width: image.width, height: image.height, loading: "lazy" }));
 }

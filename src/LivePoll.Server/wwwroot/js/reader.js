@@ -1,6 +1,6 @@
 // The reader page: the live feed grouped by day, an article view, the poll, the "suggest news" form.
 import { currentLanguage, t } from "./i18n.js";
-import { ApiError, api, asDate, connectHub, dateTimeOf, dayKey, dayMonthOf, h, languageSwitch, showStatus, timeOf } from "./live.js";
+import { ApiError, api, asDate, connectHub, dateTimeOf, dayKey, dayMonthOf, h, languageSwitch, picture, showStatus, thumbnail, timeOf } from "./live.js";
 import { PollView } from "./poll.js";
 import { FeedFollower } from "./feed-follower.js";
 import { createVoter } from "./voter.js";
@@ -113,7 +113,8 @@ function feedItem(article, inPinnedList = false) {
       h("h3", { class: "item-title" }, h("a", { href: `/articles/${encodeURIComponent(article.id)}`, onclick: e => openFromFeed(e, article.id) }, article.title)),
       article.lead ? h("p", { class: "item-lead" }, article.lead) : null,
       article.correctionNote ? h("p", { class: "correction-note" }, h("strong", {}, `${t("correction")}: `), article.correctionNote) : null),
-    article.imageUrl ? h("img", { class: "item-thumb", src: article.imageUrl, alt: "", loading: "lazy" }) : null);
+    article.image ? thumbnail(article.image, 96, "item-thumb")
+      : article.imageUrl ? h("img", { class: "item-thumb", src: article.imageUrl, alt: "", loading: "lazy" }) : null);
 }
 
 function renderFeed() {
@@ -220,7 +221,7 @@ function renderArticle(article) {
     h("p", { class: "article-meta" }, h("time", { datetime: asDate(when).toISOString() }, dateTimeOf(when, feed.timeZone))),
     article.lead ? h("p", { class: "article-lead" }, article.lead) : null,
     article.imageUrl ? h("figure", { class: "article-photo" },
-      h("img", { src: article.imageUrl, alt: article.title }),
+      article.image ? picture(article.image) : h("img", { src: article.imageUrl, alt: article.title }),
       article.imageCredit ? h("figcaption", {}, `${t("photo")}: ${article.imageCredit}`) : null) : null,
     article.corrections?.length ? h("aside", { class: "corrections" }, ...article.corrections.map(c =>
       h("p", { class: "correction-note" }, h("strong", {}, `${t("correction")} (${dateTimeOf(c.at, feed.timeZone)}): `), c.note))) : null,

@@ -1,0 +1,188 @@
+// The desk's rich-text editor for article bodies and corrections: Tiptap (ProseMirror), bundled into /lib/tiptap.js.
+// It writes only what the server's sanitiser keeps (paragraphs, h2/h3, bold, italic, underline, strike, links, lists,
+// block quotes, images with alt text and responsive sources), so an article reads the same after its round trip; paste
+// from Word or Google Docs keeps that structure and drops the rest (fonts, colours, classes, comments). Every command has
+// a toolbar button (a toolbar in the ARIA sense: arrow keys move along it) and a keyboard shortcut.
+import { Editor, Image, Placeholder, StarterKit } from "/lib/tiptap.js";
+import { t } from "./i18n.js";
+import { h } from "./live.js";
+
+/** Images in a body: the uploaded photo's renditions up to 960 px (a body is at most 720 px wide), lazily loaded. */
+const BodyImage = Image.extend({
+  addAttributes() {
+    return {
+      ...this.parent?.(),
+      srcset: { default: null },
+      sizes: { default: null },
+      loading: { default: "lazy" },
+    };
+  },
+});
+
+const BodySizes = "(max-width: 720px) 100vw, 720px";
+
+/** The srcset entries no wider than 960 pixels. */
+const upTo960 = srcset => srcset.split(", ").filter(e => parseInt(e.slice(e.lastIndexOf(" ") + 1), 10) <= 960).join(", ");
+
+/**
+ * A rich-text field in `host`. `upload(file)` stores a photo and resolves with its `image` (renditions); `ask(label,
+ * value)` resolves with a text the editor typed (a link, alt text) or null. Returns { html(), setHtml(), focus(), isEmpty() }.
+ */
+export function richText(host, { html = "", label, upload, ask, onChange = () => {} }) {
+  const surface = h("div", { class: "rte-surface" });
+  const status = h("p", { class: "rte-status muted", role: "status" });
+  const editor = new Editor({
+    element: surface,
+    injectCSS: false, // the page's stylesheet styles it: the content security policy allows no inline <style>
+    extensions: [
+      StarterKit.configure({
+        heading: { levels: [2, 3] },
+        code: false,
+        codeBlock: false,
+        horizontalRule: false,
+        link: { openOnClick: false, autolink: true, defaultProtocol: "https", HTMLAttributes: { rel: null, target: null } },
+      }),
+      BodyImage.configure({ inline: false }),
+      Placeholder.configure({ placeholder: t("bodyPlaceholder") }),
+    ],
+    content: html,
+    editorProps: {
+      attributes: { role: "textbox", "aria-multiline": "true", "aria-label": label, class: "rte-content" },
+      // Photos dropped or pasted into the text are uploaded and put where they were dropped.
+      handleDrop: (view, event, _slice, moved) => !moved && takePhotos(event.dataTransfer?.files, view.posAtCoords({ left: event.clientX, top: event.clientY })?.pos),
+      handlePaste: (_view, event) => takePhotos(event.clipboardData?.files),
+    },
+    onUpdate: () => onChange(),
+    onSelectionUpdate: () => refreshToolbar(),
+    onTransaction: () => refreshToolbar(),
+  });
+
+  function takePhotos(files, at) {
+    const photos = [...(files ?? [])].filter(f => f.type.startsWith("image/") || /\.(jpe?g|png|webp|heic)$/i.test(f.name));
+    if (photos.length === 0) return false;
+    (async () => { for (const file of photos) await insertPhoto(file, at); })();
+    return true;
+  }
+
+  async function insertPhoto(file, at) {
+    status.textContent = t("uploading", { n: file.name });
+    try {
+      const image = await upload(file);
+      const alt = await ask(t("altPrompt"), "", { required: true });
+      if (!alt) { status.textContent = t("altMissing"); return; }
+      const node = { type: "image", attrs: { src: image.src, srcset: upTo960(image.srcset), sizes: BodySizes, alt, width: image.width, height: image.height, loading: "lazy" } };
+      const chain = editor.chain().focus();
+      (at === undefined ? chain : chain.setTextSelection(at)).insertContent(node).run();
+      status.textContent = t("photoAdded");
+    } catch (failure) {
+      status.textContent = t("failed", { m: failure.message });
+    }
+  }
+
+  const picker = h("input", { type: "file", accept: "image/jpeg,image/png,image/webp", hidden: true });
+  picker.addEventListener("change", async () => {
+    for (const file of picker.files) await insertPhoto(file);
+    picker.value = "";
+  });
+
+  const buttons = [
+    ["bold", "B", "Ctrl+B", c => c.toggleBold(), "bold"],
+    ["italic", "I", "Ctrl+I", c => c.toggleItalic(), "italic"],
+    ["heading2", "H2", "Ctrl+Alt+2", c => c.toggleHeading({ level: 2 }), ["heading", { level: 2 }]],
+    ["heading3", "H3", "Ctrl+Alt+3", c => c.toggleHeading({ level: 3 }), ["heading", { level: 3 }]],
+    ["bulletList", "•", "Ctrl+Shift+8", c => c.toggleBulletList(), "bulletList"],
+    ["orderedList", "1.", "Ctrl+Shift+7", c => c.toggleOrderedList(), "orderedList"],
+    ["quote", "❝", "Ctrl+Shift+B", c => c.toggleBlockquote(), "blockquote"],
+    ["link", "🔗", "", null, "link"],
+    ["image", "🖼", "", null, null],
+    ["undo", "↶", "Ctrl+Z", c => c.undo(), null],
+    ["redo", "↷", "Ctrl+Shift+Z", c => c.redo(), null],
+  ].map(([name, text, keys, command, active]) => {
+    const button = h("button", {
+      type: "button", class: `rte-button rte-${name}`, tabindex: "-1", "aria-label": t(`rte_${name}`),
+      title: keys ? `${t(`rte_${name}`)} (${keys})` : t(`rte_${name}`), "aria-keyshortcuts": keys ? keys.replace("Ctrl", "Control") : null,
+      "aria-pressed": active ? "false" : null, dataset: { command: name },
+    }, text);
+    button.addEventListener("click", async () => {
+      if (name === "link") await editLink();
+      else if (name === "image") picker.click();
+      else command(editor.chain().focus()).run();
+    });
+    return { button, active };
+  });
+  buttons[0].button.tabIndex = 0;
+
+  async function editLink() {
+    const current = editor.getAttributes("link").href ?? "";
+    const href = await ask(t("linkPrompt"), current, { type: "url" });
+    if (href === null) return;
+    const chain = editor.chain().focus().extendMarkRange("link");
+    (href.trim() === "" ? chain.unsetLink() : chain.setLink({ href: href.trim() })).run();
+  }
+
+  function refreshToolbar() {
+    for (const { button, active } of buttons) {
+      if (active) button.setAttribute("aria-pressed", String(Array.isArray(active) ? editor.isActive(...active) : editor.isActive(active)));
+    }
+  }
+
+  const toolbar = h("div", { class: "rte-toolbar", role: "toolbar", "aria-label": t("formatting") }, ...buttons.map(b => b.button), picker);
+  // One tab stop for the toolbar; arrow keys, Home and End move along it.
+  toolbar.addEventListener("keydown", event => {
+    const list = buttons.map(b => b.button);
+    const index = list.indexOf(document.activeElement);
+    if (index < 0) return;
+    const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: list.length - 1 }[event.key];
+    if (next === undefined) return;
+    event.preventDefault();
+    list[index].tabIndex = -1;
+    const target = list[(next + list.length) % list.length];
+    target.tabIndex = 0;
+    target.focus();
+  });
+  // Alt+F10 goes from the text to the toolbar, as in word processors.
+  surface.addEventListener("keydown", event => {
+    if (event.altKey && event.key === "F10") { event.preventDefault(); toolbar.querySelector("[tabindex='0']")?.focus(); }
+  });
+
+  host.replaceChildren(toolbar, surface, status);
+  refreshToolbar();
+  return {
+    html: () => (editor.isEmpty ? "" : editor.getHTML()),
+    setHtml: value => editor.commands.setContent(value ?? "", { emitUpdate: false }),
+    focus: () => editor.commands.focus(),
+    isEmpty: () => editor.isEmpty,
+    editor,
+  };
+}
+
+/**
+ * Asks for a line of text in a modal dialog (keyboard and screen readers get a real dialog, not window.prompt): resolves
+ * with the text, or null when cancelled. `required`: an empty answer is not taken.
+ */
+export function askText(label, value = "", { type = "text", required = false } = {}) {
+  return new Promise(resolve => {
+    const input = h("input", { type, value, required, "aria-label": label });
+    const error = h("p", { class: "form-error", role: "alert" });
+    const dialog = h("dialog", { class: "ask-dialog", "aria-label": label },
+      h("form", { method: "dialog", novalidate: true },
+        h("label", {}, label, input), error,
+        h("div", { class: "dialog-buttons" },
+          h("button", { type: "submit", class: "primary small", value: "ok" }, t("ok")),
+          h("button", { type: "button", class: "secondary small", onclick: () => dialog.close("cancel") }, t("cancel")))));
+    dialog.querySelector("form").addEventListener("submit", event => {
+      if (required && input.value.trim() === "") {
+        event.preventDefault();
+        error.textContent = t("required");
+        input.focus();
+      }
+    });
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      resolve(dialog.returnValue === "ok" ? input.value.trim() : null);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    input.focus();
+  });
+}
