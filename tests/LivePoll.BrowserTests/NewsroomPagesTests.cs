@@ -73,7 +73,7 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         var now = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, almaty);
         var at = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0).AddMinutes(2);
         await desk.Locator("#a-title").FillAsync("Scheduled story");
-        await desk.Locator("#a-body").FillAsync("<p>Later.</p>");
+        await desk.Locator("#a-body .rte-content").FillAsync("Later.");
         await desk.Locator("#a-publish-at").FillAsync(at.ToString("yyyy-MM-dd'T'HH:mm"));
         await desk.Locator("#a-polls").SelectOptionAsync(pollId);
         await desk.Locator("#article-form button[type=submit]").ClickAsync();
@@ -83,7 +83,7 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         Assert.Equal([pollId], scheduled.PollIds);
 
         await desk.Locator("#a-title").FillAsync("Draft story");
-        await desk.Locator("#a-body").FillAsync("<p>Not yet.</p>");
+        await desk.Locator("#a-body .rte-content").FillAsync("Not yet.");
         await desk.Locator("#article-form input[name=draft]").CheckAsync();
         await desk.Locator("#article-form button[type=submit]").ClickAsync();
         await Expect(desk.Locator("#articles tr", new() { HasText = "Draft story" })).ToContainTextAsync("Draft");
@@ -134,7 +134,7 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         const string title = "В Алматы открылась новая велодорожка";
         await desk.Locator("#a-title").FillAsync(title);
         await desk.Locator("#a-lead").FillAsync("Маршрут длиной 12 км соединил три района.");
-        await desk.Locator("#a-body").FillAsync("<p>Велодорожку открыли утром.</p>");
+        await desk.Locator("#a-body .rte-content").FillAsync("Велодорожку открыли утром.");
         await desk.Locator("#a-language").SelectOptionAsync("ru");
         await desk.Locator("#article-form button[type=submit]").ClickAsync();
         await Expect(desk.Locator("#articles tr", new() { HasText = title })).ToBeVisibleAsync();

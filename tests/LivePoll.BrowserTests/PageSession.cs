@@ -17,12 +17,13 @@ public sealed class PageSession(IBrowser browser, Uri baseAddress, string testNa
     public Uri BaseAddress { get; set; } = baseAddress;
 
     /// <summary>A new browser context (own cookies) with one page at <paramref name="path"/>.</summary>
-    public async Task<IPage> OpenAsync(string path, int width = 1366, int height = 900, bool phone = false)
+    public async Task<IPage> OpenAsync(string path, int width = 1366, int height = 900, bool phone = false, float scale = 1)
     {
         var context = await browser.NewContextAsync(new()
         {
             BaseURL = BaseAddress.ToString(),
             ViewportSize = new() { Width = width, Height = height },
+            DeviceScaleFactor = scale,
             IsMobile = phone,
             HasTouch = phone,
             Locale = "kk-KZ",

@@ -33,13 +33,16 @@ internal static class StoreCommands
         }
         var store = configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new StoreOptions();
         var embedded = configuration.GetSection(EmbeddedStoreOptions.Section).Get<EmbeddedStoreOptions>() ?? new EmbeddedStoreOptions();
+        var media = configuration.GetSection(Media.MediaOptions.Section).Get<Media.MediaOptions>() ?? new Media.MediaOptions();
+        // The photos' folder (inside the embedded store's data folder by default, so backups carry them).
+        var mediaDirectory = Media.MediaLocation.Resolve(media, store, embedded, contentRoot).Directory;
         var path = Path.GetFullPath(args[1]);
         try
         {
             return args[0] switch
             {
-                "--export" => await ExportAsync(store, embedded, contentRoot, path),
-                "--import" => await ImportAsync(store, embedded, contentRoot, path),
+                "--export" => await ExportAsync(store, embedded, contentRoot, mediaDirectory, path),
+                "--import" => await ImportAsync(store, embedded, contentRoot, mediaDirectory, path),
                 "--backup" => await BackupAsync(store, embedded, contentRoot, path),
                 _ => await RestoreAsync(store, embedded, contentRoot, path),
             };
@@ -132,7 +135,7 @@ internal static class StoreCommands
 
     // ---- export ----
 
-    private static async Task<int> ExportAsync(StoreOptions options, EmbeddedStoreOptions embedded, string contentRoot, string file)
+    private static async Task<int> ExportAsync(StoreOptions options, EmbeddedStoreOptions embedded, string contentRoot, string mediaDirectory, string file)
     {
         await using var store = await OpenAsync(options, embedded, contentRoot, mustHoldData: true);
         var db = store.Redis.GetDatabase();
@@ -226,6 +229,18 @@ internal static class StoreCommands
                 }
             }
             json.WriteEndArray();
+            // The photos' renditions, so the store they are imported into serves them too.
+            json.WriteStartArray("media");
+            foreach (var photo in MediaFiles(mediaDirectory))
+            {
+                json.WriteStartObject();
+                json.WriteString("name", Path.GetFileName(photo));
+                json.WriteBase64String("base64", await File.ReadAllBytesAsync(photo));
+                json.WriteEndObject();
+                summary.MediaFiles++;
+                await json.FlushAsync();
+            }
+            json.WriteEndArray();
             json.WritePropertyName("summary");
             JsonSerializer.Serialize(json, summary);
             json.WriteEndObject();
@@ -274,6 +289,11 @@ internal static class StoreCommands
 
         public long Tips { get; set; }
 
+        public long Photos { get; set; }
+
+        /// <summary>Files of photos' renditions carried with the keys.</summary>
+        public long MediaFiles { get; set; }
+
         public void Count(string name, RedisType type, long entries)
         {
             Keys++;
@@ -297,15 +317,20 @@ internal static class StoreCommands
             {
                 Tips += entries;
             }
+            else if (name.StartsWith("media:", StringComparison.Ordinal))
+            {
+                Photos++;
+            }
         }
 
         public override string ToString() =>
-            $"{Keys} keys ({Polls} polls with {Votes} voters, {Articles} articles, {FeedEvents} feed events, {Tips} tips)";
+            $"{Keys} keys ({Polls} polls with {Votes} voters, {Articles} articles, {FeedEvents} feed events, {Tips} tips, {Photos} photos"
+            + (MediaFiles > 0 ? $" in {MediaFiles} files)" : ")");
     }
 
     // ---- import ----
 
-    private static async Task<int> ImportAsync(StoreOptions options, EmbeddedStoreOptions embedded, string contentRoot, string file)
+    private static async Task<int> ImportAsync(StoreOptions options, EmbeddedStoreOptions embedded, string contentRoot, string mediaDirectory, string file)
     {
         if (!File.Exists(file))
         {
@@ -373,6 +398,20 @@ internal static class StoreCommands
                 summary.Count(name, type, entries);
             }
         });
+        if (root.TryGetProperty("media", out var media))
+        {
+            Directory.CreateDirectory(mediaDirectory);
+            foreach (var photo in media.EnumerateArray())
+            {
+                var name = Path.GetFileName(photo.GetProperty("name").GetString() ?? "");
+                var target = Path.Combine(mediaDirectory, name);
+                if (name.Length > 0 && !File.Exists(target))
+                {
+                    await File.WriteAllBytesAsync(target, photo.GetProperty("base64").GetBytesFromBase64());
+                }
+                summary.MediaFiles++;
+            }
+        }
         if (store.Embedded is not null)
         {
             await StoreConnection.SaveCheckpointAsync(store.Redis);
@@ -392,6 +431,11 @@ internal static class StoreCommands
         }
         return written;
     }
+
+    /// <summary>The photos' renditions in <paramref name="directory"/> (none when it does not exist; unfinished writes left out).</summary>
+    private static IEnumerable<string> MediaFiles(string directory) => Directory.Exists(directory)
+        ? Directory.EnumerateFiles(directory).Where(f => !f.EndsWith(".partial", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+        : [];
 
     // ---- backup and restore of the embedded store's folder ----
 

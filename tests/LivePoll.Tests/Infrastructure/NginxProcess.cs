@@ -28,6 +28,14 @@ public sealed class NginxProcess : IAsyncDisposable
             ?? throw new InvalidOperationException("nginx was not found. Install it (sudo apt-get install nginx) or run ./test.sh, which installs it.");
         var port = LivePoll.Server.Storage.EmbeddedGarnet.FreeLoopbackPort();
         var directory = Directory.CreateTempSubdirectory("livepoll-nginx-").FullName;
+        if (!OperatingSystem.IsWindows())
+        {
+            // nginx started as root runs its workers as another user, who writes request bodies larger than a buffer
+            // (a photo upload) into the temporary folders under this one.
+            File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+                | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute);
+        }
         var config = File.ReadAllText(Path.Combine(RepositoryRoot(), "deploy", "nginx.conf"))
             .Replace("listen 80;", $"listen 127.0.0.1:{port};", StringComparison.Ordinal)
             .Replace("pid /tmp/livepoll-nginx.pid;", $"pid {directory}/nginx.pid;", StringComparison.Ordinal);

@@ -120,17 +120,4 @@ public sealed class DotnetRunEnvironmentTests
         }
         throw new InvalidOperationException("LivePoll.sln not found above " + AppContext.BaseDirectory);
     }
-
-    private sealed class DeleteOnDispose(DirectoryInfo directory) : IAsyncDisposable
-    {
-        public ValueTask DisposeAsync()
-        {
-            directory.Refresh();
-            if (directory.Exists)
-            {
-                directory.Delete(recursive: true);
-            }
-            return ValueTask.CompletedTask;
-        }
-    }
 }

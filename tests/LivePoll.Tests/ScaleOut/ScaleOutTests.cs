@@ -14,6 +14,30 @@ namespace LivePoll.Tests.ScaleOut;
 public abstract class ScaleOutTests<TStore>(TStore store) : IClassFixture<TStore> where TStore : class, IStoreFixture
 {
     [Fact]
+    public async Task A_photo_uploaded_through_the_balancer_to_one_node_is_served_by_the_other_from_the_shared_media_folder()
+    {
+        var media = Directory.CreateTempSubdirectory("livepoll-shared-media-");
+        await using var removeMedia = new DeleteOnDispose(media);
+        await using var cluster = await Cluster.StartAsync(store.Configuration, new Dictionary<string, string> { ["Media__Directory"] = media.FullName });
+        // A detailed photo of more than a megabyte: more than nginx takes in a request by default.
+        var photo = TestPhotos.NoisyJpeg(1600, 1200);
+        Assert.True(photo.Length > 1_100_000, $"{photo.Length} bytes");
+        var (status, item) = await Media.MediaUploadTests.UploadAsync(cluster.Http, photo, "big.jpg", "image/jpeg");
+        Assert.Equal(System.Net.HttpStatusCode.Created, status);
+
+        foreach (var node in new[] { cluster.Node1, cluster.Node2 })
+        {
+            using var direct = new HttpClient { BaseAddress = node.BaseAddress };
+            foreach (var rendition in item!.Renditions)
+            {
+                Assert.Equal(rendition.Bytes, (await direct.GetByteArrayAsync(rendition.Url).DefaultTimeout()).Length);
+            }
+            direct.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", LivePollServer.EditorKey);
+            Assert.Equal(item.Id, (await direct.GetFromJsonAsync<MediaItem>($"/api/newsroom/media/{item.Id}", PollTestKit.Json).DefaultTimeout())!.Id);
+        }
+    }
+
+    [Fact]
     public async Task Readers_through_nginx_on_both_nodes_receive_each_others_votes_articles_and_tips()
     {
         await using var cluster = await Cluster.StartAsync(store.Configuration);

@@ -7,6 +7,7 @@ using LivePoll.LoadTests.Scenarios;
 using LivePoll.LoadTests.Measurement;
 using LivePoll.Server.Storage;
 using LivePoll.Tests.Infrastructure;
+using LivePoll.Tests.Media;
 using LivePoll.Tests.Polls;
 
 namespace LivePoll.Tests.Storage;
@@ -359,6 +360,7 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
         var port = EmbeddedGarnet.FreeLoopbackPort();
         string earlyVoter;
         PollSnapshot open;
+        MediaItem photo;
         await using (var node = await StartNodeAsync(port))
         {
             using var editor = Editor(node);
@@ -391,6 +393,12 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
             (await editor.PostAsJsonAsync($"/api/newsroom/articles/{ids[1]}/corrections", new CorrectionInput { Body = "<p>Fixed</p>", Note = "A fix" }).DefaultTimeout()).EnsureSuccessStatusCode();
             (await editor.PostAsJsonAsync($"/api/newsroom/articles/{ids[2]}/retract", new { note = "Wrong" }).DefaultTimeout()).EnsureSuccessStatusCode();
             (await editor.PostAsync($"/api/newsroom/articles/{ids[3]}/pin", null).DefaultTimeout()).EnsureSuccessStatusCode();
+            // A photo: its renditions live in the data folder and must move with the keys.
+            photo = (await MediaUploadTests.UploadAsync(editor, TestPhotos.Jpeg(1200, 800), "moved.jpg", "image/jpeg")).Item!;
+            (await editor.PostAsJsonAsync("/api/newsroom/articles", new ArticleInput
+            {
+                Title = "With a photo", Body = "<p>b</p>", ImageId = photo.Id, ImageAlt = "A photo that moves", ImageCredit = "Desk",
+            }).DefaultTimeout()).EnsureSuccessStatusCode();
             foreach (var text in new[] { "Су құбыры жарылды", "A tip in English" })
             {
                 (await editor.PostAsJsonAsync("/api/tips", new TipInput { Text = text }).DefaultTimeout()).EnsureSuccessStatusCode();
@@ -403,17 +411,22 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
         {
             var exported = await RunOnFolderAsync("--export", file);
             Assert.True(exported.ExitCode == 0, exported.Output);
-            Assert.Contains("3 polls with 12 voters, 5 articles", exported.Output);
+            Assert.Contains("3 polls with 12 voters, 6 articles", exported.Output);
+            Assert.Contains($"1 photos in {photo.Renditions.Count} files", exported.Output);
             await using var redis = await RedisServerProcess.StartAsync();
-            var imported = await NodeProcess.RunCommandAsync(new Dictionary<string, string> { ["Redis__Configuration"] = redis.Configuration }, "--import", file);
+            var movedMedia = Directory.CreateTempSubdirectory("livepoll-moved-media-");
+            using var removeMedia = new DeleteOnDispose(movedMedia);
+            var onRedis = new Dictionary<string, string> { ["Redis__Configuration"] = redis.Configuration, ["Media__Directory"] = movedMedia.FullName };
+            var imported = await NodeProcess.RunCommandAsync(onRedis, "--import", file);
             Assert.True(imported.ExitCode == 0, imported.Output);
-            var again = await NodeProcess.RunCommandAsync(new Dictionary<string, string> { ["Redis__Configuration"] = redis.Configuration }, "--import", file);
+            var again = await NodeProcess.RunCommandAsync(onRedis, "--import", file);
             Assert.Equal(1, again.ExitCode);
             Assert.Contains("already holds LivePoll keys", again.Output);
 
             // The same answers from the embedded store (started again on its folder) and from Redis, through the HTTP API.
             await using var embedded = await StartNodeAsync(port);
-            await using var moved = await NodeProcess.StartAsync("moved", redis.Configuration, "lp", settings: NodeSettings);
+            await using var moved = await NodeProcess.StartAsync("moved", redis.Configuration, "lp",
+                settings: new Dictionary<string, string>(NodeSettings) { ["Media__Directory"] = movedMedia.FullName });
             using var before = Editor(embedded);
             using var after = Editor(moved);
             foreach (var path in new[]
@@ -425,6 +438,14 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
                 var expected = await before.GetStringAsync(path).DefaultTimeout();
                 var actual = await after.GetStringAsync(path).DefaultTimeout();
                 Assert.True(expected == actual, $"{path} differs after the move:\nembedded: {expected}\nredis:    {actual}");
+            }
+
+            // The photo is served by the restarted embedded node and by the node on Redis, byte for byte.
+            foreach (var rendition in photo.Renditions)
+            {
+                var there = await before.GetByteArrayAsync(rendition.Url).DefaultTimeout();
+                Assert.Equal(there, await after.GetByteArrayAsync(rendition.Url).DefaultTimeout());
+                Assert.Equal(rendition.Bytes, there.Length);
             }
 
             // The voters and their signing keys moved too: an early voter is still one vote, and a new vote counts on.
@@ -450,12 +471,14 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
     {
         var port = EmbeddedGarnet.FreeLoopbackPort();
         PollSnapshot poll;
+        MediaItem photo;
         await using (var node = await StartNodeAsync(port))
         {
             using var editor = Editor(node);
             poll = await editor.CreateYesNoPollAsync("Backed up");
             using var vote = await editor.VoteAsync(poll.PollId, (await editor.NewVoterTokenAsync()).Token, poll.Options[0].Id).DefaultTimeout();
             Assert.Equal(HttpStatusCode.OK, vote.StatusCode);
+            photo = (await MediaUploadTests.UploadAsync(editor, TestPhotos.Jpeg(900, 600), "kept.jpg", "image/jpeg")).Item!;
 
             // While the server runs, the folder is its own: a backup is refused with what to do.
             var refused = await RunOnFolderAsync("--backup", _data.FullName + "-backup");
@@ -484,6 +507,12 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
             {
                 using var editor = Editor(node);
                 Assert.Equal(1, (await GetPollAsync(editor, poll.PollId)).TotalVoters);
+                // The photo's renditions were in the data folder: the restored folder serves them.
+                foreach (var rendition in photo.Renditions)
+                {
+                    Assert.Equal(rendition.Bytes, (await editor.GetByteArrayAsync(rendition.Url).DefaultTimeout()).Length);
+                }
+                Assert.Equal(photo.Id, (await editor.GetFromJsonAsync<MediaItem>($"/api/newsroom/media/{photo.Id}", PollTestKit.Json).DefaultTimeout())!.Id);
             }
         }
         finally

@@ -21,11 +21,24 @@ const BodyImage = Image.extend({
 
 const BodySizes = "(max-width: 720px) 100vw, 720px";
 
+/** A toolbar icon drawn from an SVG path (no icon font, nothing from elsewhere). */
+function icon(path) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("class", "rte-icon");
+  const line = document.createElementNS(ns, "path");
+  line.setAttribute("d", path);
+  svg.append(line);
+  return svg;
+}
+
 /** The srcset entries no wider than 960 pixels. */
 const upTo960 = srcset => srcset.split(", ").filter(e => parseInt(e.slice(e.lastIndexOf(" ") + 1), 10) <= 960).join(", ");
 
 /**
- * A rich-text field in `host`. `upload(file)` stores a photo and resolves with its `image` (renditions); `ask(label,
+ * A rich-text field in `host`. `upload(file)` stores a photo and resolves with what it became (its `image`: renditions); `ask(label,
  * value)` resolves with a text the editor typed (a link, alt text) or null. Returns { html(), setHtml(), focus(), isEmpty() }.
  */
 export function richText(host, { html = "", label, upload, ask, onChange = () => {} }) {
@@ -67,7 +80,7 @@ export function richText(host, { html = "", label, upload, ask, onChange = () =>
   async function insertPhoto(file, at) {
     status.textContent = t("uploading", { n: file.name });
     try {
-      const image = await upload(file);
+      const { image } = await upload(file);
       const alt = await ask(t("altPrompt"), "", { required: true });
       if (!alt) { status.textContent = t("altMissing"); return; }
       const node = { type: "image", attrs: { src: image.src, srcset: upTo960(image.srcset), sizes: BodySizes, alt, width: image.width, height: image.height, loading: "lazy" } };
@@ -93,8 +106,8 @@ export function richText(host, { html = "", label, upload, ask, onChange = () =>
     ["bulletList", "•", "Ctrl+Shift+8", c => c.toggleBulletList(), "bulletList"],
     ["orderedList", "1.", "Ctrl+Shift+7", c => c.toggleOrderedList(), "orderedList"],
     ["quote", "❝", "Ctrl+Shift+B", c => c.toggleBlockquote(), "blockquote"],
-    ["link", "🔗", "", null, "link"],
-    ["image", "🖼", "", null, null],
+    ["link", icon("M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1"), "", null, "link"],
+    ["image", icon("M4 5h16v14H4zM4 16l5-5 4 4 3-3 4 4M15 9.5a1.5 1.5 0 1 0 0-.01"), "", null, null],
     ["undo", "↶", "Ctrl+Z", c => c.undo(), null],
     ["redo", "↷", "Ctrl+Shift+Z", c => c.redo(), null],
   ].map(([name, text, keys, command, active]) => {
@@ -148,7 +161,8 @@ export function richText(host, { html = "", label, upload, ask, onChange = () =>
   host.replaceChildren(toolbar, surface, status);
   refreshToolbar();
   return {
-    html: () => (editor.isEmpty ? "" : editor.getHTML()),
+    // Without the empty paragraphs the editor keeps at the end (a place to type after a quote or an image).
+    html: () => (editor.isEmpty ? "" : editor.getHTML().replace(/(<p><\/p>)+$/, "")),
     setHtml: value => editor.commands.setContent(value ?? "", { emitUpdate: false }),
     focus: () => editor.commands.focus(),
     isEmpty: () => editor.isEmpty,

@@ -182,6 +182,7 @@ async function showArticle(id) {
   const view = document.getElementById("article-view");
   document.getElementById("feed-section").hidden = true;
   view.hidden = false;
+  document.body.classList.add("reading");
   // A permalink arrives rendered by the server: keep that in view until the live copy replaces it.
   if (view.dataset.articleId !== id) view.replaceChildren(h("p", { class: "muted" }, t("loading")));
   delete view.dataset.articleId;
@@ -249,6 +250,7 @@ function closeArticle() {
   dropExtraPolls(document.getElementById("article-view"));
   document.getElementById("article-view").hidden = true;
   document.getElementById("feed-section").hidden = false;
+  document.body.classList.remove("reading");
   document.title = "LivePoll";
 }
 

@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json;
-using LivePoll.Tests.Infrastructure;
 using SkiaSharp;
 
-namespace LivePoll.Tests.Media;
+namespace LivePoll.Tests.Infrastructure;
 
 /// <summary>Photos made for the tests: a phone's JPEG with GPS, a camera serial, XMP and an orientation, and hostile files.</summary>
 public static class TestPhotos
@@ -44,6 +43,21 @@ public static class TestPhotos
         }
         using var image = SKImage.FromBitmap(bitmap);
         return image.Encode(SKEncodedImageFormat.Jpeg, quality).ToArray();
+    }
+
+    /// <summary>A JPEG of random pixels: large for its size in pixels, as a detailed photo is.</summary>
+    public static byte[] NoisyJpeg(int width, int height)
+    {
+        using var bitmap = new SKBitmap(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        var noise = new byte[width * height * 4];
+        Random.Shared.NextBytes(noise);
+        for (var i = 3; i < noise.Length; i += 4)
+        {
+            noise[i] = 255;
+        }
+        System.Runtime.InteropServices.Marshal.Copy(noise, 0, bitmap.GetPixels(), noise.Length);
+        using var image = SKImage.FromBitmap(bitmap);
+        return image.Encode(SKEncodedImageFormat.Jpeg, 92).ToArray();
     }
 
     /// <summary>
