@@ -106,13 +106,15 @@ public static class MediaPipeline
         var (w, h) = Oriented(codec.Info.Width, codec.Info.Height, codec.EncodedOrigin);
         var needed = Math.Max(Math.Max((double)options.RenditionWidths[^1] / w, (double)SocialWidth / w), (double)SocialHeight / h);
         var size = codec.Info.Size;
-        if (needed < 1)
+        // The smallest of the eighths the decoder can scale to natively that still holds every rendition's pixels.
+        for (var eighths = 1; eighths < 8 && needed < 1; eighths++)
         {
-            var scaled = codec.GetScaledDimensions((float)needed);
+            var scaled = codec.GetScaledDimensions(eighths / 8f);
             var (sw, sh) = Oriented(scaled.Width, scaled.Height, codec.EncodedOrigin);
             if (sw >= Math.Min(w, Math.Max(options.RenditionWidths[^1], SocialWidth)) && sh >= Math.Min(h, SocialHeight))
             {
                 size = scaled;
+                break;
             }
         }
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888,
