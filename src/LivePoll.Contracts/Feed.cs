@@ -8,6 +8,12 @@ public enum ArticleState
     /// <summary>Written, not in the feed (e.g. a tip promoted by an editor).</summary>
     Draft,
 
+    /// <summary>A draft its author (a contributor) handed to the editors to publish.</summary>
+    Submitted,
+
+    /// <summary>A submission an editor returned to its author with a note (<see cref="ArticleDesk.ReturnNote"/>).</summary>
+    Returned,
+
     /// <summary>Appears in the feed by itself at <see cref="ArticleView.PublishAt"/>.</summary>
     Scheduled,
 
@@ -59,6 +65,12 @@ public sealed record ArticleView
 
     /// <summary>An uploaded main photo with its renditions and alt text (null for a photo given by address).</summary>
     [Key("image")] public ArticleImage? Image { get; init; }
+
+    /// <summary>Who wrote it, as readers see it ("Айгерім Сәдуақасова"); null when the newsroom shows no byline.</summary>
+    [Key("byline")] public string? Byline { get; init; }
+
+    /// <summary>The newsroom's own facts about the article (author, who changed and published it, a return note); null for readers.</summary>
+    [Key("desk")] public ArticleDesk? Desk { get; init; }
 
     [Key("sourceName")] public string? SourceName { get; init; }
 
@@ -205,6 +217,31 @@ public sealed record FeedDay
     public required IReadOnlyList<ArticleView> Items { get; init; }
 }
 
+/// <summary>What the newsroom knows of an article that readers are not shown.</summary>
+[MessagePackObject]
+public sealed record ArticleDesk
+{
+    /// <summary>The account or key that wrote it, and its display name.</summary>
+    [Key("author")] public string? Author { get; init; }
+
+    [Key("authorName")] public string? AuthorName { get; init; }
+
+    /// <summary>Display name of whoever changed it last, and of whoever published it.</summary>
+    [Key("updatedBy")] public string? UpdatedBy { get; init; }
+
+    [Key("publishedBy")] public string? PublishedBy { get; init; }
+
+    /// <summary>Why an editor returned the submission, and who did.</summary>
+    [Key("returnNote")] public string? ReturnNote { get; init; }
+
+    [Key("returnedBy")] public string? ReturnedBy { get; init; }
+
+    /// <summary>The byline as set by an editor (null: the author's display name), and whether it is hidden from readers.</summary>
+    [Key("byline")] public string? Byline { get; init; }
+
+    [Key("bylineHidden")] public bool BylineHidden { get; init; }
+}
+
 /// <summary>An article as the newsroom writes it: to publish now, at a time, or keep as a draft.</summary>
 public sealed record ArticleInput
 {
@@ -219,6 +256,12 @@ public sealed record ArticleInput
 
     /// <summary>What the main photo shows, for readers who cannot see it.</summary>
     public string? ImageAlt { get; init; }
+
+    /// <summary>Editors only: the byline readers see instead of the author's display name (empty: the author's).</summary>
+    public string? Byline { get; init; }
+
+    /// <summary>Editors only: show no byline.</summary>
+    public bool? BylineHidden { get; init; }
     public string? SourceName { get; init; }
     public string? SourceUrl { get; init; }
     public IReadOnlyList<string>? Tags { get; init; }
@@ -236,6 +279,20 @@ public sealed record ArticleInput
 
     /// <summary>Polls to show with the article (up to 5 existing poll ids).</summary>
     public IReadOnlyList<string>? PollIds { get; init; }
+}
+
+/// <summary>Why an editor returns a submission to its author.</summary>
+public sealed record ReturnInput
+{
+    /// <summary>Required: what to change, 1 to 1,000 characters; the author sees it.</summary>
+    public string? Note { get; init; }
+}
+
+/// <summary>The article a newsroom member is writing at the desk, kept so another device or a reload finds it.</summary>
+public sealed record ComposingInput
+{
+    /// <summary>The draft's id; null: the member starts a new article.</summary>
+    public string? ArticleId { get; init; }
 }
 
 /// <summary>The polls an article carries, replacing the ones it had (an empty list removes them).</summary>

@@ -33,8 +33,8 @@ public static class HubMethods
     public const string SubscribeFeed = nameof(SubscribeFeed);
 
     /// <summary>
-    /// <c>JoinNewsroom()</c>, newsroom accounts only (editor or screen): returns the unhandled tips, newest
-    /// first, then sends <see cref="ClientEvents.TipReceived"/> and <see cref="ClientEvents.TipUpdated"/>.
+    /// <c>JoinNewsroom()</c>, newsroom accounts only (any role): returns the unhandled tips, newest first, then sends
+    /// <see cref="ClientEvents.TipReceived"/>, <see cref="ClientEvents.TipUpdated"/> and <see cref="ClientEvents.ArticleChanged"/>.
     /// </summary>
     public const string JoinNewsroom = nameof(JoinNewsroom);
 }
@@ -56,4 +56,7 @@ public static class ClientEvents
 
     /// <summary>A <see cref="Tip"/> marked handled or promoted, to newsroom connections only.</summary>
     public const string TipUpdated = nameof(ILiveClient.TipUpdated);
+
+    /// <summary>An <see cref="ArticleView"/> (the newsroom's view) that changed, drafts included, to newsroom connections only.</summary>
+    public const string ArticleChanged = nameof(ILiveClient.ArticleChanged);
 }

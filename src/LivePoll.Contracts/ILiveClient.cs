@@ -20,4 +20,10 @@ public interface ILiveClient
 
     /// <summary>A tip was marked handled or promoted; newsroom connections only.</summary>
     Task TipUpdated(Tip tip);
+
+    /// <summary>
+    /// An article changed in any way the desk shows (a draft saved, submitted, returned, published, corrected…), with the
+    /// newsroom's view of it; newsroom connections only. At most once; a desk that reconnects reloads its list.
+    /// </summary>
+    Task ArticleChanged(ArticleView article);
 }

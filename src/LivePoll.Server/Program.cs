@@ -162,6 +162,7 @@ newsroom.MapNewsroomPolls();
 newsroom.MapNewsroomFeed();
 newsroom.MapNewsroomTips();
 newsroom.MapNewsroomMedia();
+newsroom.MapNewsroomDesk();
 app.MapHub<LiveHub>(HubPaths.Live);
 app.MapPages();
 app.MapEmbeds();

@@ -86,7 +86,7 @@ public sealed class DeskComposerTests(Chromium chromium)
         Assert.Contains("<strong>Closed since morning</strong>", written);
         Assert.Contains("<a href=\"https://astana.gov.kz/roads\">Details</a>", written);
         Assert.Contains("<ul><li><p>Detour by Kabanbay Batyr</p></li><li><p>Buses 12 and 21 rerouted</p></li></ul>", written);
-        Assert.Contains("<blockquote><p>We expect to reopen on Friday.</p></blockquote>", written);
+        Assert.Contains("<blockquote><p>We expect to reopen on Friday.</p>", written);
         Assert.Equal("The closed bridge seen from the embankment", stored.Image!.Alt);
 
         // The reader page, open all along, shows it live; opened, it is formatted, with both photos.

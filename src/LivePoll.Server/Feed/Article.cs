@@ -31,6 +31,32 @@ public sealed record Article
     /// <summary>Polls shown with the article.</summary>
     public IReadOnlyList<string> PollIds { get; init; } = [];
 
+    /// <summary>The account or key that wrote it, and its display name then.</summary>
+    public string? Author { get; init; }
+
+    public string? AuthorName { get; init; }
+
+    /// <summary>The byline an editor set (null: the author's display name), and whether readers see none.</summary>
+    public string? Byline { get; init; }
+
+    public bool BylineHidden { get; init; }
+
+    /// <summary>Display names of whoever changed it last and of whoever published it.</summary>
+    public string? UpdatedBy { get; init; }
+
+    public string? PublishedBy { get; init; }
+
+    /// <summary>Why an editor returned the submission, and who did.</summary>
+    public string? ReturnNote { get; init; }
+
+    public string? ReturnedBy { get; init; }
+
+    /// <summary>What readers see as the byline: null when hidden or when nobody is named.</summary>
+    public string? ShownByline => BylineHidden ? null : Byline ?? AuthorName;
+
+    /// <summary>Whether it is still being written (a draft, a submission, a returned one), not in the feed nor scheduled.</summary>
+    public bool InWriting => State is ArticleState.Draft or ArticleState.Submitted or ArticleState.Returned;
+
     /// <summary>Grows by one with every change; the store refuses a change made from an older version.</summary>
     public int Version { get; init; }
 

@@ -5,12 +5,15 @@ using Microsoft.Extensions.Options;
 namespace LivePoll.Server.Feed;
 
 /// <summary>Turns stored articles and events into what readers receive: sequence, permalink, share links.</summary>
-public sealed class ArticleViews(IOptions<NewsroomOptions> newsroom)
+public sealed class ArticleViews(IOptions<NewsroomOptions> options)
 {
-    /// <summary>The reader's view of an article: sequence, permalink and share links added.</summary>
-    public ArticleView View(Article article, long sequence)
+    /// <summary>
+    /// The reader's view of an article: sequence, permalink and share links added; with <paramref name="newsroom"/>, also
+    /// what only the newsroom sees (<see cref="ArticleDesk"/>: author, who changed and published it, a return note).
+    /// </summary>
+    public ArticleView View(Article article, long sequence, bool newsroom = false)
     {
-        var url = $"{newsroom.Value.PublicBaseUrl.TrimEnd('/')}/articles/{article.Id}";
+        var url = $"{options.Value.PublicBaseUrl.TrimEnd('/')}/articles/{article.Id}";
         var encodedUrl = Uri.EscapeDataString(url);
         var encodedTitle = Uri.EscapeDataString(article.Title);
         return new ArticleView
@@ -24,6 +27,12 @@ public sealed class ArticleViews(IOptions<NewsroomOptions> newsroom)
             ImageUrl = article.ImageUrl,
             ImageCredit = article.ImageCredit,
             Image = article.Image,
+            Byline = article.ShownByline,
+            Desk = newsroom ? new ArticleDesk
+            {
+                Author = article.Author, AuthorName = article.AuthorName, UpdatedBy = article.UpdatedBy, PublishedBy = article.PublishedBy,
+                ReturnNote = article.ReturnNote, ReturnedBy = article.ReturnedBy, Byline = article.Byline, BylineHidden = article.BylineHidden,
+            } : null,
             SourceName = article.SourceName,
             SourceUrl = article.SourceUrl,
             Tags = article.Tags,

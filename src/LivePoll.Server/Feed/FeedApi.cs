@@ -33,11 +33,12 @@ internal static class FeedApi
     public static RouteGroupBuilder MapNewsroomFeed(this RouteGroupBuilder newsroom)
     {
         const string ifMatch = " Send If-Match with the ETag of the version you saw (\"v3\") to change it only if nobody changed it since: "
-            + "412 with the current ETag otherwise. Without If-Match the change is made on the article as it stands (two corrections both land).";
+            + "412 with the current ETag otherwise (its detail names who changed it). Without If-Match the change is made on the article as it stands.";
         var group = newsroom.MapGroup("/articles");
         group.MapGet("/", async (FeedStore store, ArticleViews views) =>
-                TypedResults.Ok((await store.AllAsync()).Select(a => views.View(a.Article, a.Sequence)).ToList()))
-            .WithSummary("Every article, drafts and scheduled included, newest change first");
+                TypedResults.Ok((await store.AllAsync()).Select(a => views.View(a.Article, a.Sequence, newsroom: true)).ToList()))
+            .WithSummary("Every article, drafts, submissions and scheduled included, newest change first")
+            .WithDescription("Each with 'desk': author, who changed and published it last, a return note, the byline as set.");
         group.MapGet("/{articleId}", async (string articleId, FeedService feed, HttpContext context) =>
                 await feed.GetAsync(articleId, newsroom: true) is { } article ? Answer(context, new ArticleResult(ArticleOutcome.Done, article)) : NotFound(articleId))
             .Produces<ArticleView>()
@@ -47,44 +48,75 @@ internal static class FeedApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Publish an article now, at publishAt, or keep it as a draft")
-            .WithDescription("The body is sanitised (HtmlSanitizer's default allow-list: scripts, event handlers and javascript: links are removed), "
-                + "then held to 100,000 characters; elements may nest at most 256 deep. Send an Idempotency-Key header (1-200 visible characters, "
-                + "e.g. a UUID made when the form opened) so that a retried or double-clicked request makes one article: a repeat within a day "
-                + "answers 201 with the same article and Idempotent-Replayed: true; the same key with other content is 422.")
+            .WithDescription("Editors publish, schedule or keep drafts; contributors keep drafts only (draft: true; else 403) and submit them. "
+                + "A draft may be unfinished (no title, a photo not yet described); publishing or submitting checks it whole. "
+                + "The body is sanitised (HtmlSanitizer's default allow-list plus img srcset/sizes/loading: scripts, event handlers and "
+                + "javascript: links are removed), then held to 100,000 characters; elements may nest at most 256 deep. Send an Idempotency-Key "
+                + "header (1-200 visible characters, e.g. a UUID made when the form opened) so that a retried or double-clicked request makes one "
+                + "article: a repeat within a day answers 201 with the same article and Idempotent-Replayed: true; the same key with other content is 422.")
+            .WritersOnly();
+        group.MapPut("/{articleId}", (string articleId, [FromBody] ArticleInput input, FeedService feed, HttpContext context) =>
+                Change(context, articleId, ifMatchVersion => feed.UpdateAsync(articleId, input, ifMatchVersion, Member(context))))
+            .ProducesValidationProblem()
+            .WithChangeMetadata("Save what is written in a draft, submission, returned or scheduled article (the desk's autosave)",
+                "The whole content as in POST (title, lead, body, photo, source, tags, language, polls, flags; byline for editors); its state stays. "
+                + "Contributors save only their own articles (403 otherwise). Autosaves are not written to the activity log." + ifMatch)
+            .WritersOnly()
+            .WithMetadata(ActivityLog.NotLogged);
+        group.MapPost("/{articleId}/submit", (string articleId, FeedService feed, HttpContext context) =>
+                Change(context, articleId, ifMatchVersion => feed.SubmitAsync(articleId, ifMatchVersion, Member(context))))
+            .WithChangeMetadata("Submit a draft (or a returned article) to the editors", "It must be complete: a title, a described and credited "
+                + "photo (409 says what is missing). Contributors submit their own articles; editors any. Everyone at the desk sees it at once." + ifMatch)
+            .WritersOnly();
+        group.MapPost("/{articleId}/return", (string articleId, [FromBody] ReturnInput input, FeedService feed, HttpContext context) =>
+                Change(context, articleId, ifMatchVersion => feed.ReturnAsync(articleId, input.Note, ifMatchVersion, Member(context))))
+            .ProducesValidationProblem()
+            .WithChangeMetadata("Return a submission to its author with a note", "Body { note } (required, up to 1,000 characters): what to "
+                + "change. The author sees it in the desk at once and may fix and submit again." + ifMatch)
             .EditorsOnly();
         group.MapPost("/{articleId}/publish", (string articleId, FeedService feed, HttpContext context) =>
-                Change(context, articleId, ifMatchVersion => feed.PublishNowAsync(articleId, ifMatchVersion)))
-            .WithChangeMetadata("Publish a draft or scheduled article now", "A second request for the same article is 409: it is already published." + ifMatch);
+                Change(context, articleId, ifMatchVersion => feed.PublishNowAsync(articleId, ifMatchVersion, Member(context))))
+            .WithChangeMetadata("Publish a draft, a submission or a scheduled article now", "A second request for the same article is 409: it is "
+                + "already published; an article without a title or with an undescribed photo is 409 too." + ifMatch)
+            .EditorsOnly();
         group.MapPost("/{articleId}/corrections", (string articleId, [FromBody] CorrectionInput input, FeedService feed, HttpContext context) =>
-                Change(context, articleId, ifMatchVersion => feed.CorrectAsync(articleId, input, ifMatchVersion, context.User.Identity?.Name)))
+                Change(context, articleId, ifMatchVersion => feed.CorrectAsync(articleId, input, ifMatchVersion, Member(context))))
             .ProducesValidationProblem()
-            .WithChangeMetadata("Correct a published article; note is required and shown to readers", "Fields left out keep their value." + ifMatch);
+            .WithChangeMetadata("Correct a published article; note is required and shown to readers", "Fields left out keep their value. "
+                + "Contributors correct only their own articles." + ifMatch)
+            .WritersOnly();
         group.MapPost("/{articleId}/retract", (string articleId, [FromBody] RetractInput? input, FeedService feed, HttpContext context) =>
-                Change(context, articleId, ifMatchVersion => feed.RetractAsync(articleId, input?.Note, ifMatchVersion)))
+                Change(context, articleId, ifMatchVersion => feed.RetractAsync(articleId, input?.Note, ifMatchVersion, Member(context))))
             .WithChangeMetadata("Retract an article from the feed", "Retracting a draft or scheduled article keeps it from ever appearing; "
-                + "retracting twice changes nothing." + ifMatch);
+                + "retracting twice changes nothing." + ifMatch)
+            .EditorsOnly();
         group.MapPost("/{articleId}/polls", (string articleId, [FromBody] ArticlePollsInput input, FeedService feed, HttpContext context) =>
-                Change(context, articleId, ifMatchVersion => feed.SetPollsAsync(articleId, input.PollIds, ifMatchVersion)))
+                Change(context, articleId, ifMatchVersion => feed.SetPollsAsync(articleId, input.PollIds, ifMatchVersion, Member(context))))
             .ProducesValidationProblem()
             .WithChangeMetadata("Set the polls an article carries", "Body { pollIds: [\"7\", \"9\"] } (up to 5 existing polls; [] removes them). "
-                + "Readers of a published article get an Updated feed event and show the polls live." + ifMatch);
+                + "Readers of a published article get an Updated feed event and show the polls live." + ifMatch)
+            .EditorsOnly();
         group.MapPost("/{articleId}/pin", (string articleId, FeedService feed, HttpContext context) =>
-                Change(context, articleId, ifMatchVersion => feed.PinAsync(articleId, true, ifMatchVersion)))
-            .WithChangeMetadata("Pin an article", ifMatch);
+                Change(context, articleId, ifMatchVersion => feed.PinAsync(articleId, true, ifMatchVersion, Member(context))))
+            .WithChangeMetadata("Pin an article", ifMatch)
+            .EditorsOnly();
         group.MapPost("/{articleId}/unpin", (string articleId, FeedService feed, HttpContext context) =>
-                Change(context, articleId, ifMatchVersion => feed.PinAsync(articleId, false, ifMatchVersion)))
-            .WithChangeMetadata("Unpin an article", ifMatch);
+                Change(context, articleId, ifMatchVersion => feed.PinAsync(articleId, false, ifMatchVersion, Member(context))))
+            .WithChangeMetadata("Unpin an article", ifMatch)
+            .EditorsOnly();
         return group;
     }
+
+    private static NewsroomMember Member(HttpContext context) => NewsroomMember.Of(context.User);
 
     private static RouteHandlerBuilder WithChangeMetadata(this RouteHandlerBuilder endpoint, string summary, string description) =>
         endpoint.Produces<ArticleView>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithSummary(summary)
-            .WithDescription(description)
-            .EditorsOnly();
+            .WithDescription(description);
 
     /// <summary>Runs a change with the version If-Match names (none: the article as it stands), or says what is wrong with If-Match.</summary>
     private static async Task<IResult> Change(HttpContext context, string articleId, Func<int?, Task<ArticleResult>> change)
@@ -114,6 +146,7 @@ internal static class FeedApi
             ArticleOutcome.Stale => TypedResults.Problem(result.Error, statusCode: StatusCodes.Status412PreconditionFailed, title: "The article changed"),
             ArticleOutcome.KeyReused => TypedResults.Problem(result.Error, statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused"),
             ArticleOutcome.Conflict => TypedResults.Problem(result.Error, statusCode: StatusCodes.Status409Conflict, title: "Not possible in this state"),
+            ArticleOutcome.Forbidden => TypedResults.Problem(result.Error, statusCode: StatusCodes.Status403Forbidden, title: "Not for your role"),
             _ => TypedResults.Problem("There is no such article.", statusCode: StatusCodes.Status404NotFound, title: "Unknown article"),
         };
     }
@@ -219,7 +252,7 @@ internal static class FeedApi
             return TypedResults.Problem("Idempotency-Key is 1 to 200 visible ASCII characters, e.g. a UUID.",
                 statusCode: StatusCodes.Status400BadRequest, title: "Idempotency-Key is not valid");
         }
-        return Answer(context, await feed.CreateAsync(input, idempotencyKey: key.Length > 0 ? key : null), created: true);
+        return Answer(context, await feed.CreateAsync(input, Member(context), idempotencyKey: key.Length > 0 ? key : null), created: true);
     }
 
     private static ProblemHttpResult NotFound(string articleId) =>

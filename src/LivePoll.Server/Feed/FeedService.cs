@@ -4,6 +4,7 @@ using System.Text.Json;
 using Ganss.Xss;
 using LivePoll.Contracts;
 using LivePoll.Server.Diagnostics;
+using LivePoll.Server.Newsroom;
 using LivePoll.Server.Security;
 
 namespace LivePoll.Server.Feed;
@@ -30,6 +31,9 @@ public enum ArticleOutcome
 
     /// <summary>The Idempotency-Key was used for a different article.</summary>
     KeyReused,
+
+    /// <summary>The member's role does not allow this (a contributor publishing, or changing another's article).</summary>
+    Forbidden,
 }
 
 public sealed record ArticleResult(ArticleOutcome Outcome, ArticleView? Article = null, string? Error = null,
@@ -43,7 +47,8 @@ public sealed record ArticleResult(ArticleOutcome Outcome, ArticleView? Article 
 /// the version it saw in If-Match). The relay on every node delivers each event to its readers.
 /// </summary>
 public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews views,
-    TimeProvider clock, LivePollMetrics metrics, Polls.PollStore polls, Media.MediaStore media)
+    TimeProvider clock, LivePollMetrics metrics, Polls.PollStore polls, Media.MediaStore media,
+    Microsoft.AspNetCore.SignalR.IHubContext<Live.LiveHub, ILiveClient> hub)
 {
     /// <summary>How many times a change is made again when others changed the article meanwhile.</summary>
     private const int Attempts = 20;
@@ -69,49 +74,57 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
     public DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     /// <summary>
-    /// Creates an article. With <paramref name="idempotencyKey"/>, the same key and input within a day make one article:
-    /// a repeat answers with the article the first made.
+    /// Creates an article for <paramref name="by"/>: published now, at <c>publishAt</c>, or kept as a draft (a contributor
+    /// keeps drafts only, and gives no byline). A draft may be unfinished (no title yet, a photo not yet described): it is
+    /// checked in full when it is submitted or published. With <paramref name="idempotencyKey"/>, the same key and input
+    /// within a day make one article: a repeat answers with the article the first made.
     /// </summary>
-    public async Task<ArticleResult> CreateAsync(ArticleInput input, string? tipCredit = null, string? idempotencyKey = null)
+    public async Task<ArticleResult> CreateAsync(ArticleInput input, NewsroomMember by, string? tipCredit = null, string? idempotencyKey = null)
     {
+        if (!by.IsEditor && (input.Draft != true || input.PublishAt is not null))
+        {
+            return Forbidden("A contributor keeps articles as drafts (draft: true) and submits them; an editor publishes or schedules them.");
+        }
+        if (!by.IsEditor && (input.Byline is not null || input.BylineHidden is not null))
+        {
+            return Forbidden("Only an editor sets or hides a byline.");
+        }
         input = FeedValidation.Clean(input);
         tipCredit = InputText.Clean(tipCredit);
-        var errors = FeedValidation.Validate(input, Now);
+        var draft = input.Draft == true;
+        var errors = FeedValidation.Validate(input, Now, draft);
         await CheckPollsAsync(errors, input.PollIds);
         var image = await PhotoAsync(errors, input.ImageId, input.ImageAlt);
         var body = errors.ContainsKey("body") ? "" : Sanitize(input.Body);
         FeedValidation.CheckCleanBody(errors, body);
-        FeedValidation.CheckBodyImages(errors, body);
+        if (!draft)
+        {
+            FeedValidation.CheckBodyImages(errors, body);
+        }
         if (errors.Count > 0)
         {
             return new ArticleResult(ArticleOutcome.Invalid, Errors: errors);
         }
         var now = Now;
-        var state = input.Draft == true ? ArticleState.Draft
+        var state = draft ? ArticleState.Draft
             : input.PublishAt > now ? ArticleState.Scheduled
             : ArticleState.Published;
-        var article = new Article
+        var article = Content(new Article
         {
             Id = await store.NextIdAsync(),
             State = state,
-            Title = input.Title!.Trim(),
-            Lead = Trim(input.Lead),
+            Title = "",
             Body = body,
-            ImageUrl = image?.Src ?? Trim(input.ImageUrl),
-            ImageCredit = Trim(input.ImageCredit),
-            Image = image,
-            SourceName = Trim(input.SourceName),
-            SourceUrl = Trim(input.SourceUrl),
-            Tags = (input.Tags ?? []).Select(t => t.Trim()).Where(t => t.Length > 0).Distinct().ToList(),
             Language = FeedDays.Normalize(input.Language),
-            Pinned = input.Pinned ?? false,
-            KeyEvent = input.KeyEvent ?? false,
             PublishAt = state == ArticleState.Scheduled ? input.PublishAt!.Value.ToUniversalTime() : null,
             PublishedAt = state == ArticleState.Published ? now : null,
+            PublishedBy = state == ArticleState.Published ? by.DisplayName : null,
             UpdatedAt = now,
+            UpdatedBy = by.DisplayName,
             TipCredit = tipCredit,
-            PollIds = (input.PollIds ?? []).Distinct().ToList(),
-        };
+            Author = by.Name,
+            AuthorName = by.DisplayName,
+        }, input, body, image, by);
         var idempotency = idempotencyKey is null ? ((string, string)?)null : (idempotencyKey, Fingerprint(input, tipCredit));
         var change = await store.ChangeAsync(article, 0, state == ArticleState.Published ? FeedEventKind.Published : null, 0, now, idempotency);
         if (change.Outcome == ArticleChangeOutcome.Replayed)
@@ -124,17 +137,94 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
                     Error: $"This Idempotency-Key made article '{id}' from a different request within the last day; use a new key for a new article.");
             }
             return await store.GetAsync(id) is var (made, sequence)
-                ? new ArticleResult(ArticleOutcome.Replayed, views.View(made, sequence))
+                ? new ArticleResult(ArticleOutcome.Replayed, views.View(made, sequence, newsroom: true))
                 : new ArticleResult(ArticleOutcome.NotFound);
         }
         return new ArticleResult(ArticleOutcome.Done, await DeliveredAsync(change, FeedEventKind.Published, 0));
     }
 
-    /// <summary>Publishes a draft or scheduled article now.</summary>
-    public Task<ArticleResult> PublishNowAsync(string id, int? ifMatch = null) => ChangeAsync(id, ifMatch, (article, _) =>
+    /// <summary>
+    /// The writable content of an article from <paramref name="input"/> (title, lead, body, photo, source, tags, language,
+    /// polls, flags; the byline for an editor), the rest of <paramref name="article"/> kept.
+    /// </summary>
+    private static Article Content(Article article, ArticleInput input, string body, ArticleImage? image, NewsroomMember by) => article with
+    {
+        Title = input.Title?.Trim() ?? "",
+        Lead = Trim(input.Lead),
+        Body = body,
+        ImageUrl = image?.Src ?? Trim(input.ImageUrl),
+        ImageCredit = Trim(input.ImageCredit),
+        Image = image,
+        SourceName = Trim(input.SourceName),
+        SourceUrl = Trim(input.SourceUrl),
+        Tags = (input.Tags ?? []).Select(t => t.Trim()).Where(t => t.Length > 0).Distinct().ToList(),
+        Language = FeedDays.Normalize(input.Language),
+        Pinned = input.Pinned ?? article.Pinned,
+        KeyEvent = input.KeyEvent ?? article.KeyEvent,
+        PollIds = (input.PollIds ?? article.PollIds).Distinct().ToList(),
+        Byline = by.IsEditor && input.Byline is not null ? Trim(input.Byline) : article.Byline,
+        BylineHidden = by.IsEditor && input.BylineHidden is { } hidden ? hidden : article.BylineHidden,
+    };
+
+    /// <summary>
+    /// Saves what is written in an article that is not out yet (a draft, a submission, a returned or scheduled one): the
+    /// desk's autosave. Its state stays; a contributor saves only their own. Named by If-Match, a change made since by
+    /// someone else is refused (412) with who made it, so two people editing one article never overwrite each other.
+    /// </summary>
+    public async Task<ArticleResult> UpdateAsync(string id, ArticleInput input, int? ifMatch, NewsroomMember by)
+    {
+        if (!by.IsEditor && (input.Byline is not null || input.BylineHidden is not null))
+        {
+            return Forbidden("Only an editor sets or hides a byline.");
+        }
+        input = FeedValidation.Clean(input);
+        var errors = FeedValidation.Validate(input, Now, draft: true);
+        await CheckPollsAsync(errors, input.PollIds);
+        var image = await PhotoAsync(errors, input.ImageId, input.ImageAlt);
+        var body = errors.ContainsKey("body") ? "" : Sanitize(input.Body);
+        FeedValidation.CheckCleanBody(errors, body);
+        if (errors.Count > 0)
+        {
+            return new ArticleResult(ArticleOutcome.Invalid, Errors: errors);
+        }
+        return await ChangeAsync(id, ifMatch, by, (article, _) =>
+            MayWrite(article, by) is { } refusal ? refusal
+            : !article.InWriting && article.State != ArticleState.Scheduled
+                ? Refuse($"This article is {article.State}: change a published article with a correction.")
+            : Make(null, Content(article, input, body, image ?? (input.ImageId is null && input.ImageUrl is null ? null : article.Image), by)
+                with { UpdatedAt = Now }));
+    }
+
+    /// <summary>Hands a draft (or a returned submission) to the editors; it must be ready to publish.</summary>
+    public Task<ArticleResult> SubmitAsync(string id, int? ifMatch, NewsroomMember by) => ChangeAsync(id, ifMatch, by, (article, _) =>
+        MayWrite(article, by) is { } refusal ? refusal
+        : article.State is not (ArticleState.Draft or ArticleState.Returned) ? Refuse($"Only a draft or a returned article can be submitted; this one is {article.State}.")
+        : NotReady(article) is { } missing ? Refuse(missing)
+        : Make(null, article with { State = ArticleState.Submitted, UpdatedAt = Now }));
+
+    /// <summary>An editor gives a submission back to its author with a note of what to change.</summary>
+    public Task<ArticleResult> ReturnAsync(string id, string? note, int? ifMatch, NewsroomMember by)
+    {
+        note = InputText.Clean(note, multiline: true)?.Trim();
+        if (string.IsNullOrEmpty(note) || note.Length > 1_000)
+        {
+            return Task.FromResult(new ArticleResult(ArticleOutcome.Invalid,
+                Errors: new() { ["note"] = ["note is required: what the author should change (1 to 1,000 characters)."] }));
+        }
+        return ChangeAsync(id, ifMatch, by, (article, _) =>
+            article.State != ArticleState.Submitted ? Refuse($"Only a submitted article can be returned; this one is {article.State}.")
+            : Make(null, article with { State = ArticleState.Returned, ReturnNote = note, ReturnedBy = by.DisplayName, UpdatedAt = Now }));
+    }
+
+    /// <summary>Publishes a draft, a submission or a scheduled article now: what it says must be complete.</summary>
+    public Task<ArticleResult> PublishNowAsync(string id, int? ifMatch, NewsroomMember by) => ChangeAsync(id, ifMatch, by, (article, _) =>
         article.InFeed ? Refuse("The article is already published.")
         : article.State == ArticleState.Retracted ? Refuse("A retracted article cannot be published again; publish a new one.")
-        : Make(FeedEventKind.Published, article with { State = ArticleState.Published, PublishedAt = Now, PublishAt = null, UpdatedAt = Now }));
+        : NotReady(article) is { } missing ? Refuse(missing)
+        : Make(FeedEventKind.Published, article with
+        {
+            State = ArticleState.Published, PublishedAt = Now, PublishAt = null, UpdatedAt = Now, PublishedBy = by.DisplayName, ReturnNote = null,
+        }));
 
     /// <summary>Publishes the scheduled articles whose time has come; each by exactly one node.</summary>
     public async Task PublishDueAsync()
@@ -150,13 +240,14 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
             {
                 // Made from the version read: if an editor changed or retracted it meanwhile, or another node published it,
                 // the store refuses this and the next turn sees the article as it now is.
-                var published = article with { State = ArticleState.Published, PublishedAt = Now, PublishAt = null, UpdatedAt = Now };
+                var published = article with { State = ArticleState.Published, PublishedAt = Now, PublishAt = null, UpdatedAt = Now, PublishedBy = article.UpdatedBy };
                 await DeliveredAsync(await store.ChangeAsync(published, article.Version, FeedEventKind.Published, 0, Now), FeedEventKind.Published, 0);
             }
         }
     }
 
-    public async Task<ArticleResult> CorrectAsync(string id, CorrectionInput input, int? ifMatch = null, string? author = null)
+    /// <summary>Corrects a published article (a contributor only their own), with a note readers see.</summary>
+    public async Task<ArticleResult> CorrectAsync(string id, CorrectionInput input, int? ifMatch, NewsroomMember by)
     {
         input = FeedValidation.Clean(input);
         var creditKept = await store.GetAsync(id) is var (current, _) && current.ImageCredit is not null;
@@ -169,8 +260,12 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
         {
             return new ArticleResult(ArticleOutcome.Invalid, Errors: errors);
         }
-        return await ChangeAsync(id, ifMatch, (article, _) =>
+        return await ChangeAsync(id, ifMatch, by, (article, _) =>
         {
+            if (MayWrite(article, by) is { } refusal)
+            {
+                return refusal;
+            }
             if (!article.InFeed)
             {
                 return Refuse($"Only a published article can be corrected; this one is {article.State}.");
@@ -190,16 +285,16 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
                 SourceName = input.SourceName is null ? article.SourceName : Trim(input.SourceName),
                 SourceUrl = input.SourceUrl is null ? article.SourceUrl : Trim(input.SourceUrl),
                 UpdatedAt = now,
-                Corrections = [.. article.Corrections, new Correction { At = now, Note = input.Note!.Trim(), By = author }],
+                Corrections = [.. article.Corrections, new Correction { At = now, Note = input.Note!.Trim(), By = by.Name }],
             });
         });
     }
 
     /// <summary>Withdraws an article from the feed (a draft or scheduled one just never appears).</summary>
-    public Task<ArticleResult> RetractAsync(string id, string? note, int? ifMatch = null)
+    public Task<ArticleResult> RetractAsync(string id, string? note, int? ifMatch, NewsroomMember by)
     {
         note = InputText.Clean(note, multiline: true);
-        return ChangeAsync(id, ifMatch, (article, _) =>
+        return ChangeAsync(id, ifMatch, by, (article, _) =>
         {
             if (article.State == ArticleState.Retracted)
             {
@@ -213,13 +308,13 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
         });
     }
 
-    public Task<ArticleResult> PinAsync(string id, bool pinned, int? ifMatch = null) => ChangeAsync(id, ifMatch, (article, _) =>
+    public Task<ArticleResult> PinAsync(string id, bool pinned, int? ifMatch, NewsroomMember by) => ChangeAsync(id, ifMatch, by, (article, _) =>
         article.State == ArticleState.Retracted ? Refuse("A retracted article cannot be pinned.")
         : article.Pinned == pinned ? Unchanged
         : Make(article.InFeed ? (pinned ? FeedEventKind.Pinned : FeedEventKind.Unpinned) : null, article with { Pinned = pinned, UpdatedAt = Now }));
 
     /// <summary>Replaces the polls an article carries; readers of a published article get the change as an Updated event.</summary>
-    public async Task<ArticleResult> SetPollsAsync(string id, IReadOnlyList<string>? pollIds, int? ifMatch = null)
+    public async Task<ArticleResult> SetPollsAsync(string id, IReadOnlyList<string>? pollIds, int? ifMatch, NewsroomMember by)
     {
         var errors = new Dictionary<string, string[]>();
         if (pollIds is null)
@@ -232,7 +327,7 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
             return new ArticleResult(ArticleOutcome.Invalid, Errors: errors);
         }
         var wanted = pollIds!.Distinct().ToList();
-        return await ChangeAsync(id, ifMatch, (article, _) =>
+        return await ChangeAsync(id, ifMatch, by, (article, _) =>
             article.State == ArticleState.Retracted ? Refuse("A retracted article shows no polls.")
             : article.PollIds.SequenceEqual(wanted) ? Unchanged
             : Make(article.InFeed ? FeedEventKind.Updated : null, article with { PollIds = wanted, UpdatedAt = Now }));
@@ -285,13 +380,28 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
         {
             return null;
         }
-        return views.View(article, sequence);
+        return views.View(article, sequence, newsroom);
     }
 
     /// <summary>What a change does to the article as it stands: refuse, nothing, or store this with this event.</summary>
-    private readonly record struct Decision(string? Refusal, Article? Changed, FeedEventKind? Kind);
+    private readonly record struct Decision(string? Refusal, Article? Changed, FeedEventKind? Kind, bool Forbidden = false);
 
     private static Decision Refuse(string why) => new(why, null, null);
+
+    /// <summary>A contributor writes only their own articles; an editor any.</summary>
+    private static Decision? MayWrite(Article article, NewsroomMember by) =>
+        by.IsEditor || string.Equals(article.Author, by.Name, StringComparison.Ordinal) ? null
+        : new Decision($"This article is {article.AuthorName ?? article.Author ?? "someone else"}'s: a contributor changes only their own articles.", null, null, Forbidden: true);
+
+    /// <summary>What an article still lacks before readers may see it, or null when it is complete.</summary>
+    private static string? NotReady(Article article) =>
+        string.IsNullOrWhiteSpace(article.Title) ? "The article has no title yet."
+        : article.Image is { } photo && (string.IsNullOrWhiteSpace(photo.Alt) || string.IsNullOrWhiteSpace(article.ImageCredit))
+            ? "The main photo needs its description and its credit."
+        : FeedValidation.BodyImagesWithoutAlt(article.Body) is > 0 and var bare ? $"{bare} image(s) in the body have no alt text."
+        : null;
+
+    private static ArticleResult Forbidden(string why) => new(ArticleOutcome.Forbidden, Error: why);
 
     private static Decision Unchanged => new(null, null, null);
 
@@ -302,7 +412,7 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
     /// between, decides again on what they left (so two corrections both land and a correction never revives a retraction),
     /// unless the caller named the version it saw (<paramref name="ifMatch"/>): then the answer is <see cref="ArticleOutcome.Stale"/>.
     /// </summary>
-    private async Task<ArticleResult> ChangeAsync(string id, int? ifMatch, Func<Article, long, Decision> decide)
+    private async Task<ArticleResult> ChangeAsync(string id, int? ifMatch, NewsroomMember by, Func<Article, long, Decision> decide)
     {
         for (var attempt = 0; attempt < Attempts; attempt++)
         {
@@ -317,12 +427,13 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
             var decision = decide(article, sequence);
             if (decision.Refusal is { } refusal)
             {
-                return new ArticleResult(ArticleOutcome.Conflict, views.View(article, sequence), refusal);
+                return new ArticleResult(decision.Forbidden ? ArticleOutcome.Forbidden : ArticleOutcome.Conflict, views.View(article, sequence, newsroom: true), refusal);
             }
             if (decision.Changed is not { } changed)
             {
-                return new ArticleResult(ArticleOutcome.Done, views.View(article, sequence));
+                return new ArticleResult(ArticleOutcome.Done, views.View(article, sequence, newsroom: true));
             }
+            changed = changed with { UpdatedBy = by.DisplayName };
             var change = await store.ChangeAsync(changed, article.Version, decision.Kind, sequence, Now);
             if (change.Outcome == ArticleChangeOutcome.Stored)
             {
@@ -337,8 +448,9 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
     }
 
     private ArticleResult StaleAnswer(Article article, long sequence, int expected) =>
-        new(ArticleOutcome.Stale, views.View(article, sequence),
-            $"The article changed since version {expected} (If-Match): it is now at version {article.Version}, ETag \"v{article.Version}\". Reload it, then make the change again.");
+        new(ArticleOutcome.Stale, views.View(article, sequence, newsroom: true),
+            $"The article changed since version {expected} (If-Match){(article.UpdatedBy is { } who ? $": {who} changed it" : "")}; it is now at version "
+            + $"{article.Version}, ETag \"v{article.Version}\". Reload it, then make the change again.");
 
     /// <summary>After a stored change: counts and announces its feed event, and returns the article as it now stands.</summary>
     private async Task<ArticleView?> DeliveredAsync(ArticleChange change, FeedEventKind? kind, long articleSequence)
@@ -352,7 +464,10 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
             metrics.RecordFeedEvent(k);
             await relay.NotifyAsync(change.Sequence);
         }
-        return views.View(change.Article!, kind == FeedEventKind.Published ? change.Sequence : articleSequence);
+        var view = views.View(change.Article!, kind == FeedEventKind.Published ? change.Sequence : articleSequence, newsroom: true);
+        // Everyone at the desk sees it at once, drafts included (over the backplane, on every node).
+        await hub.Clients.Group(Tips.TipsApi.NewsroomGroup).ArticleChanged(view);
+        return view;
     }
 
     /// <summary>What identifies a request to create an article, so a reused Idempotency-Key with other content is told apart.</summary>

@@ -130,6 +130,8 @@ internal static partial class FeedSyndication
             SourceName = Clean(article.SourceName),
             SourceUrl = Clean(article.SourceUrl),
             TipCredit = Clean(article.TipCredit),
+            AuthorName = Clean(article.AuthorName),
+            Byline = Clean(article.Byline),
             Tags = [.. article.Tags.Select(t => Clean(t)!)],
             Corrections = [.. article.Corrections.Select(c => c with { Note = Clean(c.Note, multiline: true)! })],
         };
@@ -206,6 +208,18 @@ internal static partial class FeedSyndication
         {
             item.Summary = new TextSyndicationContent(lead);
         }
+        if (article.ShownByline is { } byline)
+        {
+            // Atom names the author; RSS 2.0's <author> wants an e-mail address, so RSS carries Dublin Core's creator.
+            if (format == Format.Atom)
+            {
+                item.Authors.Add(new SyndicationPerson { Name = byline });
+            }
+            else
+            {
+                item.ElementExtensions.Add("creator", "http://purl.org/dc/elements/1.1/", byline);
+            }
+        }
         foreach (var tag in article.Tags)
         {
             item.Categories.Add(new SyndicationCategory(tag));
@@ -243,6 +257,7 @@ internal static partial class FeedSyndication
                 DateModified = Utc(article.UpdatedAt),
                 Tags = article.KeyEvent ? [.. article.Tags, "key event"] : article.Tags,
                 Language = article.Language,
+                Authors = article.ShownByline is { } byline ? [new JsonFeedAuthor { Name = byline }] : null,
             };
         }).ToList(),
     };
@@ -322,6 +337,12 @@ internal sealed record JsonFeedItem
     [JsonPropertyName("date_modified")] public DateTimeOffset DateModified { get; init; }
     [JsonPropertyName("tags")] public IReadOnlyList<string> Tags { get; init; } = [];
     [JsonPropertyName("language")] public string? Language { get; init; }
+    [JsonPropertyName("authors")] public IReadOnlyList<JsonFeedAuthor>? Authors { get; init; }
+}
+
+internal sealed record JsonFeedAuthor
+{
+    [JsonPropertyName("name")] public required string Name { get; init; }
 }
 
 [JsonSerializable(typeof(JsonFeed))]

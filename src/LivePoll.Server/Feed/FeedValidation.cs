@@ -70,6 +70,7 @@ internal static class FeedValidation
         ImageCredit = InputText.Clean(input.ImageCredit),
         ImageAlt = InputText.Clean(input.ImageAlt),
         SourceName = InputText.Clean(input.SourceName),
+        Byline = InputText.Clean(input.Byline),
         Tags = input.Tags?.Select(t => InputText.Clean(t)!).ToList(),
     };
 
@@ -85,9 +86,14 @@ internal static class FeedValidation
         Note = InputText.Clean(input.Note, multiline: true),
     };
 
-    public static Dictionary<string, string[]> Validate(ArticleInput input, DateTime now)
+    /// <summary>
+    /// Checks a new article or what an autosave sends. A <paramref name="draft"/> may be unfinished (no title, a photo not
+    /// described yet): what it lacks is said when it is submitted or published.
+    /// </summary>
+    public static Dictionary<string, string[]> Validate(ArticleInput input, DateTime now, bool draft = false)
     {
-        var errors = Content(input.Title, titleRequired: true, input.Lead, input.Body, input.ImageUrl, input.ImageCredit, input.SourceName, input.SourceUrl);
+        var errors = Content(input.Title, titleRequired: !draft, input.Lead, input.Body, input.ImageUrl, input.ImageCredit, input.SourceName, input.SourceUrl);
+        Text(errors, "byline", input.Byline, 200);
         if (input.Tags is { } tags && (tags.Count > 20 || tags.Any(t => t is null || t.Length > 50)))
         {
             errors["tags"] = ["At most 20 tags of up to 50 characters."];
@@ -96,7 +102,7 @@ internal static class FeedValidation
         {
             errors["language"] = ["language is kk, ru or en."];
         }
-        Photo(errors, input.ImageId, input.ImageUrl, input.ImageAlt, input.ImageCredit, creditKept: false);
+        Photo(errors, input.ImageId, input.ImageUrl, input.ImageAlt, input.ImageCredit, creditKept: false, unfinished: draft);
         if (input.PublishAt is { } at && input.Draft == true)
         {
             errors["publishAt"] = ["A draft has no publishing time; leave out draft or publishAt."];
@@ -109,7 +115,7 @@ internal static class FeedValidation
     {
         var errors = Content(input.Title, titleRequired: false, input.Lead, input.Body, input.ImageUrl, input.ImageCredit, input.SourceName, input.SourceUrl);
         Text(errors, "note", input.Note, 300, required: true);
-        Photo(errors, input.ImageId, input.ImageUrl, input.ImageAlt, input.ImageCredit, creditKept: creditKept);
+        Photo(errors, input.ImageId, input.ImageUrl, input.ImageAlt, input.ImageCredit, creditKept: creditKept, unfinished: false);
         return errors;
     }
 
@@ -138,7 +144,7 @@ internal static class FeedValidation
     /// An uploaded main photo needs what a reader and a screen reader need: alt text saying what it shows, and a credit
     /// (or one already on the article); it replaces an address given by hand, so not both at once.
     /// </summary>
-    private static void Photo(Dictionary<string, string[]> errors, string? imageId, string? imageUrl, string? alt, string? credit, bool creditKept)
+    private static void Photo(Dictionary<string, string[]> errors, string? imageId, string? imageUrl, string? alt, string? credit, bool creditKept, bool unfinished)
     {
         if (imageId is null)
         {
@@ -148,6 +154,12 @@ internal static class FeedValidation
         if (!string.IsNullOrWhiteSpace(imageUrl))
         {
             errors["imageUrl"] = ["Give the main photo either as an uploaded photo (imageId) or by address (imageUrl), not both."];
+        }
+        if (unfinished)
+        {
+            Text(errors, "imageAlt", alt, 300);
+            Text(errors, "imageCredit", credit, 200);
+            return;
         }
         Text(errors, "imageAlt", alt, 300, required: true);
         if (errors.ContainsKey("imageAlt"))
@@ -163,17 +175,19 @@ internal static class FeedValidation
     /// <summary>Images in a body (as cleaned) each say what they show.</summary>
     public static void CheckBodyImages(Dictionary<string, string[]> errors, string? cleanBody)
     {
-        if (cleanBody is null || !cleanBody.Contains("<img", StringComparison.OrdinalIgnoreCase) || errors.ContainsKey("body"))
+        if (cleanBody is null || errors.ContainsKey("body"))
         {
             return;
         }
-        var document = new AngleSharp.Html.Parser.HtmlParser().ParseDocument("<body>" + cleanBody);
-        var bare = document.QuerySelectorAll("img").Count(i => string.IsNullOrWhiteSpace(i.GetAttribute("alt")));
-        if (bare > 0)
+        if (BodyImagesWithoutAlt(cleanBody) is > 0 and var bare)
         {
             errors["body"] = [$"{bare} image(s) in the body have no alt text: say what each shows, for readers who cannot see it."];
         }
     }
+
+    /// <summary>How many images in a (cleaned) body have no alt text.</summary>
+    public static int BodyImagesWithoutAlt(string body) => !body.Contains("<img", StringComparison.OrdinalIgnoreCase) ? 0
+        : new AngleSharp.Html.Parser.HtmlParser().ParseDocument("<body>" + body).QuerySelectorAll("img").Count(i => string.IsNullOrWhiteSpace(i.GetAttribute("alt")));
 
     private static void Text(Dictionary<string, string[]> errors, string field, string? value, int max, bool required = false)
     {

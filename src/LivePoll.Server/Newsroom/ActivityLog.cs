@@ -16,7 +16,9 @@ namespace LivePoll.Server.Newsroom;
 public sealed record ActivityEntry
 {
     public required DateTime At { get; init; }
+    /// <summary>The account or key name, and the name shown for it ("Айгерім Сәдуақасова").</summary>
     public required string Who { get; init; }
+    public string? WhoName { get; init; }
     public required string Role { get; init; }
 
     /// <summary>e.g. <c>article.create</c>, <c>article.corrections</c>, <c>poll.close</c>, <c>poll.exclude</c>, <c>tip.promote</c>.</summary>
@@ -43,6 +45,11 @@ public sealed record ActivityEntry
 public sealed class ActivityLog(IConnectionMultiplexer redis, RedisKeys keys, StoredRecords records)
 {
     public const int Kept = 10_000;
+
+    /// <summary>Endpoint metadata: changes this endpoint makes are not logged (the desk's autosave, a pointer of the desk's).</summary>
+    public static readonly object NotLogged = new NotLoggedMarker();
+
+    private sealed class NotLoggedMarker;
 
     public async Task RecordAsync(ActivityEntry entry)
     {
@@ -72,10 +79,10 @@ public sealed class ActivityLog(IConnectionMultiplexer redis, RedisKeys keys, St
             }
             return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
         }
-        var csv = new StringBuilder("at,who,role,action,target,title,before,after,detail\n");
+        var csv = new StringBuilder("at,who,who_name,role,action,target,title,before,after,detail\n");
         foreach (var e in entries)
         {
-            csv.AppendJoin(',', Field(e.At.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)), Field(e.Who), Field(e.Role), Field(e.Action),
+            csv.AppendJoin(',', Field(e.At.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)), Field(e.Who), Field(e.WhoName), Field(e.Role), Field(e.Action),
                 Field(e.Target), Field(e.Title), Field(e.Before), Field(e.After), Field(e.Detail)).Append('\n');
         }
         return csv.ToString();
@@ -88,7 +95,8 @@ internal sealed class ActivityFilter(ActivityLog log, FeedService feed, PollStor
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        if (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method))
+        if (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method)
+            || http.GetEndpoint()?.Metadata.Contains(ActivityLog.NotLogged) == true)
         {
             return await next(context);
         }
@@ -120,8 +128,9 @@ internal sealed class ActivityFilter(ActivityLog log, FeedService feed, PollStor
         await log.RecordAsync(new ActivityEntry
         {
             At = clock.GetUtcNow().UtcDateTime,
-            Who = http.User.Identity?.Name ?? "?",
-            Role = http.User.FindFirstValue(ClaimTypes.Role) ?? "?",
+            Who = NewsroomIdentity.Name(http.User),
+            WhoName = NewsroomIdentity.DisplayName(http.User),
+            Role = NewsroomIdentity.Role(http.User),
             Action = $"{kind}.{verb}",
             Target = target,
             Title = title,
@@ -174,6 +183,9 @@ internal sealed class ActivityFilter(ActivityLog log, FeedService feed, PollStor
                     parts.Add("note: " + note);
                     break;
                 case RetractInput { Note: { } note }:
+                    parts.Add("note: " + note);
+                    break;
+                case ReturnInput { Note: { } note }:
                     parts.Add("note: " + note);
                     break;
                 case ArticlePollsInput { PollIds: { } pollIds }:

@@ -23,7 +23,10 @@ public sealed class NewsroomAccount
 {
     public string Name { get; set; } = "";
 
-    /// <summary><c>editor</c> or <c>screen</c>.</summary>
+    /// <summary>The name readers see in a byline and colleagues in the activity log, e.g. "Айгерім Сәдуақасова"; empty: <see cref="Name"/>.</summary>
+    public string? DisplayName { get; set; }
+
+    /// <summary><c>editor</c>, <c>contributor</c> or <c>screen</c>.</summary>
     public string Role { get; set; } = NewsroomRoles.Editor;
 
     /// <summary>What <c>--hash-password PASSWORD</c> prints (ASP.NET Core Identity's PBKDF2 format).</summary>

@@ -53,7 +53,7 @@ internal static class AccountStamp
     public const string ClaimType = "lp:account-stamp";
 
     public static string Of(NewsroomAccount account) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(account.Role + "\n" + account.PasswordHash)), 0, 8);
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(account.Role + "\n" + account.PasswordHash + (account.DisplayName is { } shown ? "\n" + shown : ""))), 0, 8);
 
     /// <summary>Refuses a session whose account is gone or changed since it signed in.</summary>
     public static async Task ValidateAsync(CookieValidatePrincipalContext context)

@@ -22,7 +22,7 @@ internal static class SessionApi
             .WithDescription("Body { name, password }. Sets the HttpOnly lp_newsroom cookie (SameSite=Strict) the desk and screen pages use. "
                 + "At most Limits:SignInsPerIpPer15Minutes (10) attempts per network per 15 minutes, across all nodes; 429 with Retry-After beyond.");
         group.MapGet("/", (ClaimsPrincipal user) => user.Identity?.IsAuthenticated == true
-                ? Results.Ok(new SessionInfo(user.Identity.Name!, user.FindFirstValue(ClaimTypes.Role)!))
+                ? Results.Ok(new SessionInfo(user.Identity.Name!, user.FindFirstValue(ClaimTypes.Role)!, NewsroomIdentity.DisplayName(user)))
                 : Results.Problem("Not signed in.", statusCode: StatusCodes.Status401Unauthorized, title: "Not signed in"))
             .WithSummary("Who is signed in");
         group.MapDelete("/", async (HttpContext context) =>
@@ -58,14 +58,16 @@ internal static class SessionApi
             await limiter.RecordSignInFailureAsync(request.Name);
             return TypedResults.Problem("The name or password is not right.", statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed");
         }
+        var displayName = account.DisplayName is { Length: > 0 } shown ? shown : account.Name;
         var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, account.Name), new Claim(ClaimTypes.Role, account.Role),
-            new Claim(AccountStamp.ClaimType, AccountStamp.Of(account))], NewsroomSchemes.Cookie);
+            new Claim(NewsroomIdentity.DisplayNameClaim, displayName), new Claim(AccountStamp.ClaimType, AccountStamp.Of(account))], NewsroomSchemes.Cookie);
         await context.SignInAsync(NewsroomSchemes.Cookie, new ClaimsPrincipal(identity));
         await limiter.RecordSignInSuccessAsync(account.Name, ip, clock.GetUtcNow());
-        return TypedResults.Ok(new SessionInfo(account.Name, account.Role));
+        return TypedResults.Ok(new SessionInfo(account.Name, account.Role, displayName));
     }
 }
 
 public sealed record SignInRequest(string? Name, string? Password);
 
-public sealed record SessionInfo(string Name, string Role);
+/// <summary>Who is signed in: the account's name, its role, and the name shown in bylines and the activity log.</summary>
+public sealed record SessionInfo(string Name, string Role, string DisplayName);

@@ -66,6 +66,7 @@ internal sealed class ArticlePage(FeedService feed, FeedStore store, FeedDays da
             ImageAlt = image is null ? null : article.Image?.Alt ?? article.Title,
             Properties =
             [
+                .. article.Byline is { } author ? [new KeyValuePair<string, string>("article:author", author)] : Array.Empty<KeyValuePair<string, string>>(),
                 new("article:published_time", Iso(published)),
                 new("article:modified_time", Iso(article.UpdatedAt)),
                 .. article.Tags.Select(tag => new KeyValuePair<string, string>("article:tag", tag)),
@@ -85,6 +86,7 @@ internal sealed class ArticlePage(FeedService feed, FeedStore store, FeedDays da
                 ["url"] = article.Url,
                 ["image"] = image is null ? null : article.Image is { } largest ? new[] { image, site + largest.Largest } : new[] { image },
                 ["keywords"] = article.Tags.Count == 0 ? null : string.Join(", ", article.Tags),
+                ["author"] = article.Byline is { } byline ? new Dictionary<string, string> { ["@type"] = "Person", ["name"] = byline } : null,
                 ["publisher"] = new Dictionary<string, string> { ["@type"] = "Organization", ["name"] = "LivePoll" },
             }.Where(p => p.Value is not null).ToDictionary(),
         };

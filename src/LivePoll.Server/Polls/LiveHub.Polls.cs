@@ -18,7 +18,7 @@ public sealed partial class LiveHub
             ?? throw new HubException($"There is no poll with id '{pollId}'.");
 
         // Newsroom connections (wall screens, the desk) see the counts whatever the poll shows readers.
-        var newsroom = Context.User is { } user && (user.IsInRole(NewsroomRoles.Editor) || user.IsInRole(NewsroomRoles.Screen));
+        var newsroom = NewsroomRoles.IsNewsroom(Context.User);
         var visible = poll.ResultsVisibleTo(choices is not null, newsroom);
         // From here on the broadcaster sends this connection every snapshot newer than the one returned: no gap.
         broadcaster.Follow(Context, pollId, visible, poll.Version);

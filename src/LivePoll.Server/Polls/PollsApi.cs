@@ -90,7 +90,8 @@ internal static class PollsApi
             .WithSummary("Where a poll's votes came from: votes per minute, the largest client networks, a verdict")
             .WithDescription("From the poll's audit records (one per counted vote: voter, choices, time, node, transport, and the "
                 + "client's network as a keyed hash, never an address; an IPv6 /64 or an IPv4 address). topNetworks lists the 10 "
-                + "networks with the most votes and their share; verdict says whether any network has more than 2 % of the votes.");
+                + "networks with the most votes and their share; verdict says whether any network has more than 2 % of the votes. Editors only.")
+            .EditorsOnly();
         group.MapPost("/{pollId}/networks/{network}/exclude", (string pollId, string network, PollStore store, PollIntegrityReport report,
                 PollBroadcaster broadcaster, TimeProvider clock) => SetNetwork(pollId, network, true, store, report, broadcaster, clock))
             .ProducesProblem(StatusCodes.Status400BadRequest)

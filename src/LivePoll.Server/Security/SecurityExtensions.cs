@@ -115,7 +115,7 @@ internal static class SecurityExtensions
 
     private static bool MaySeeDiagnostics(HttpContext context, IPNetwork[] networks)
     {
-        if (context.User.IsInRole(NewsroomRoles.Editor) || context.User.IsInRole(NewsroomRoles.Screen))
+        if (NewsroomRoles.IsNewsroom(context.User))
         {
             return true;
         }

@@ -56,6 +56,9 @@ public sealed class RedisKeys(string prefix)
     /// <summary>A newsroom sign-in session (the cookie holds only its id): deleting it signs the cookie out on every node.</summary>
     public RedisKey NewsroomSession(string id) => $"{Prefix}:newsroom:session:{id}";
 
+    /// <summary>The article a newsroom member is writing at the desk (their autosaved composer), by a hash of the member's name.</summary>
+    public RedisKey Composing(string memberHash) => $"{Prefix}:newsroom:composing:{memberHash}";
+
     /// <summary>List of the newsroom's activity entries (JSON), newest first.</summary>
     public RedisKey Activity => $"{Prefix}:newsroom:activity";
 

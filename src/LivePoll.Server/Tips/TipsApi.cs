@@ -80,7 +80,7 @@ internal static class TipsApi
     }
 
     private static async Task<Results<Created<ArticleView>, ProblemHttpResult>> Promote(
-        string tipId, TipStore store, FeedService feed, IHubContext<LiveHub, ILiveClient> hub)
+        string tipId, TipStore store, FeedService feed, IHubContext<LiveHub, ILiveClient> hub, HttpContext context)
     {
         if (await store.GetAsync(tipId) is not { } tip)
         {
@@ -96,6 +96,7 @@ internal static class TipsApi
                 SourceUrl = tip.Link,
                 Draft = true,
             },
+            NewsroomMember.Of(context.User),
             tipCredit: tip.CreditConsent ? tip.Name : null,
             idempotencyKey: "tip:" + tip.Id);
         if (made.Article is not { } article)

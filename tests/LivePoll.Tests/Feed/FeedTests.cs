@@ -115,7 +115,7 @@ public abstract class FeedTests<TStore>(TStore store) : IClassFixture<TStore>, I
         var article = await PublishAsync(new ArticleInput
         {
             Title = "Safe",
-            Body = """<p onclick="steal()">Text<script>alert(1)</script> <a href="javascript:alert(2)">link</a> <img src="x.png" onerror="alert(3)"></p><b>kept</b>""",
+            Body = """<p onclick="steal()">Text<script>alert(1)</script> <a href="javascript:alert(2)">link</a> <img src="x.png" alt="x" onerror="alert(3)"></p><b>kept</b>""",
         });
 
         var served = await _server.Http.GetStringAsync($"/api/articles/{article.Id}").DefaultTimeout();

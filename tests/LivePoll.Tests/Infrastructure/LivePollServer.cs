@@ -29,9 +29,13 @@ public sealed class LivePollServer : IAsyncDisposable
     /// <summary>The newsroom API keys every test server is configured with (as hashes, like production).</summary>
     public const string EditorKey = "lpk_test-editor-key";
     public const string ScreenKey = "lpk_test-screen-key";
+    public const string ContributorKey = "lpk_test-contributor-key";
 
     /// <summary>Browser sign-in accounts of every test server: name and password.</summary>
-    public const string EditorAccount = "desk", ScreenAccount = "wall", AccountPassword = "correct horse battery staple";
+    public const string EditorAccount = "desk", ScreenAccount = "wall", ContributorAccount = "reporter", AccountPassword = "correct horse battery staple";
+
+    /// <summary>Display names of the editor and contributor accounts, as bylines and the activity log show them.</summary>
+    public const string EditorName = "Айгерім Сәдуақасова", ContributorName = "Данияр Оспанов";
 
     private static readonly string AccountPasswordHash = LivePoll.Server.Newsroom.Passwords.Hash(AccountPassword);
 
@@ -46,6 +50,7 @@ public sealed class LivePollServer : IAsyncDisposable
         Http = CreateClient(EditorKey);
         Anonymous = CreateClient(null);
         Screen = CreateClient(ScreenKey);
+        Contributor = CreateClient(ContributorKey);
         LoadTool = CreateClient(LoadToolKey);
     }
 
@@ -59,6 +64,9 @@ public sealed class LivePollServer : IAsyncDisposable
 
     /// <summary>An HTTP client signed in with the screen role.</summary>
     public HttpClient Screen { get; }
+
+    /// <summary>An HTTP client with the contributor role (writes own drafts, submits them).</summary>
+    public HttpClient Contributor { get; }
 
     /// <summary>An HTTP client with a key exempt from the vote and tip limits.</summary>
     public HttpClient LoadTool { get; }
@@ -102,12 +110,21 @@ public sealed class LivePollServer : IAsyncDisposable
             ["Newsroom:ApiKeys:2:Role"] = "screen",
             ["Newsroom:ApiKeys:2:KeyHash"] = LivePoll.Server.Newsroom.ApiKeyAuthenticationHandler.HashKey(LoadToolKey),
             ["Newsroom:ApiKeys:2:ExemptFromLimits"] = "true",
+            ["Newsroom:ApiKeys:3:Name"] = "test contributor",
+            ["Newsroom:ApiKeys:3:DisplayName"] = ContributorName,
+            ["Newsroom:ApiKeys:3:Role"] = "contributor",
+            ["Newsroom:ApiKeys:3:KeyHash"] = LivePoll.Server.Newsroom.ApiKeyAuthenticationHandler.HashKey(ContributorKey),
             ["Newsroom:Accounts:0:Name"] = EditorAccount,
+            ["Newsroom:Accounts:0:DisplayName"] = EditorName,
             ["Newsroom:Accounts:0:Role"] = "editor",
             ["Newsroom:Accounts:0:PasswordHash"] = AccountPasswordHash,
             ["Newsroom:Accounts:1:Name"] = ScreenAccount,
             ["Newsroom:Accounts:1:Role"] = "screen",
             ["Newsroom:Accounts:1:PasswordHash"] = AccountPasswordHash,
+            ["Newsroom:Accounts:2:Name"] = ContributorAccount,
+            ["Newsroom:Accounts:2:DisplayName"] = ContributorName,
+            ["Newsroom:Accounts:2:Role"] = "contributor",
+            ["Newsroom:Accounts:2:PasswordHash"] = AccountPasswordHash,
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -130,7 +147,10 @@ public sealed class LivePollServer : IAsyncDisposable
         catch
         {
             await factory.DisposeAsync();
-            media?.Delete(recursive: true);
+            if (media is not null)
+            {
+                new DeleteOnDispose(media).Dispose();
+            }
             throw;
         }
 
@@ -172,9 +192,14 @@ public sealed class LivePollServer : IAsyncDisposable
         Http.Dispose();
         Anonymous.Dispose();
         Screen.Dispose();
+        Contributor.Dispose();
         LoadTool.Dispose();
         await _factory.DisposeAsync();
-        _media?.Delete(recursive: true);
+        if (_media is not null)
+        {
+            // A test may dispose its server twice (once to stop it early): the folder may be gone already.
+            new DeleteOnDispose(_media).Dispose();
+        }
     }
 
     private sealed class Factory(IDictionary<string, string?> settings, Action<IServiceCollection>? services) : WebApplicationFactory<Program>

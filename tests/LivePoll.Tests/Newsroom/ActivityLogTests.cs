@@ -59,7 +59,7 @@ public sealed class ActivityLogTests(RedisStoreFixture store) : IClassFixture<Re
         using var csv = await _server.Screen.GetAsync("/api/newsroom/activity.csv").DefaultTimeout();
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
         var lines = (await csv.Content.ReadAsStringAsync()).TrimEnd('\n').Split('\n');
-        Assert.Equal("at,who,role,action,target,title,before,after,detail", lines[0]);
+        Assert.Equal("at,who,who_name,role,action,target,title,before,after,detail", lines[0]);
         Assert.Equal(6, lines.Length);
         Assert.Contains("article.corrections", lines[4]);
         using var anonymous = await _server.Anonymous.GetAsync("/api/newsroom/activity").DefaultTimeout();

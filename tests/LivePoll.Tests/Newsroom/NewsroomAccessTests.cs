@@ -18,31 +18,142 @@ public sealed class NewsroomAccessTests(RedisStoreFixture store) : IClassFixture
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    [Fact]
-    public async Task Every_newsroom_endpoint_refuses_anonymous_callers_and_screens_may_only_read()
+    /// <summary>
+    /// The role each newsroom endpoint needs, as docs/security.md's table says: Read (screen, contributor, editor), Write
+    /// (contributor, editor; a contributor only their own articles, checked by the endpoint) or Edit (editor).
+    /// </summary>
+    private static readonly Dictionary<string, string> Needs = new()
     {
-        // Every endpoint the app maps under /api/newsroom, so a new one cannot slip through unguarded.
+        ["GET /api/newsroom/activity"] = "Read",
+        ["GET /api/newsroom/activity.csv"] = "Read",
+        ["GET /api/newsroom/polls/"] = "Read",
+        ["POST /api/newsroom/polls/"] = "Edit",
+        ["GET /api/newsroom/polls/{pollId}"] = "Read",
+        ["GET /api/newsroom/polls/{pollId}/integrity"] = "Edit",
+        ["GET /api/newsroom/polls/{pollId}/export"] = "Read",
+        ["POST /api/newsroom/polls/{pollId}/networks/{network}/exclude"] = "Edit",
+        ["POST /api/newsroom/polls/{pollId}/networks/{network}/admit"] = "Edit",
+        ["POST /api/newsroom/polls/{pollId}/open"] = "Edit",
+        ["POST /api/newsroom/polls/{pollId}/reopen"] = "Edit",
+        ["POST /api/newsroom/polls/{pollId}/close"] = "Edit",
+        ["POST /api/newsroom/voters/rotate-key"] = "Edit",
+        ["GET /api/newsroom/articles/"] = "Read",
+        ["GET /api/newsroom/articles/{articleId}"] = "Read",
+        ["POST /api/newsroom/articles/"] = "Write",
+        ["PUT /api/newsroom/articles/{articleId}"] = "Write",
+        ["POST /api/newsroom/articles/{articleId}/submit"] = "Write",
+        ["POST /api/newsroom/articles/{articleId}/corrections"] = "Write",
+        ["POST /api/newsroom/articles/{articleId}/return"] = "Edit",
+        ["POST /api/newsroom/articles/{articleId}/publish"] = "Edit",
+        ["POST /api/newsroom/articles/{articleId}/retract"] = "Edit",
+        ["POST /api/newsroom/articles/{articleId}/polls"] = "Edit",
+        ["POST /api/newsroom/articles/{articleId}/pin"] = "Edit",
+        ["POST /api/newsroom/articles/{articleId}/unpin"] = "Edit",
+        ["GET /api/newsroom/tips/"] = "Read",
+        ["POST /api/newsroom/tips/{tipId}/handled"] = "Edit",
+        ["POST /api/newsroom/tips/{tipId}/promote"] = "Edit",
+        ["POST /api/newsroom/media/"] = "Write",
+        ["GET /api/newsroom/media/{mediaId}"] = "Read",
+        ["GET /api/newsroom/desk/composing"] = "Write",
+        ["PUT /api/newsroom/desk/composing"] = "Write",
+    };
+
+    [Fact]
+    public async Task Every_newsroom_endpoint_gives_each_role_the_documented_answer()
+    {
+        // Every endpoint the app maps under /api/newsroom, so a new one cannot slip through without a row here.
         var endpoints = _server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText?.StartsWith("/api/newsroom", StringComparison.Ordinal) == true)
-            .SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(m => (Method: m, Path: Concrete(e.RoutePattern.RawText!))))
+            .SelectMany(e => e.Metadata.GetMetadata<HttpMethodMetadata>()!.HttpMethods.Select(m => $"{m} {e.RoutePattern.RawText}"))
             .ToList();
-        Assert.True(endpoints.Count >= 15, $"found only {endpoints.Count} newsroom endpoints");
+        Assert.Empty(endpoints.Except(Needs.Keys));
+        Assert.Empty(Needs.Keys.Except(endpoints));
 
-        foreach (var (method, path) in endpoints)
+        var callers = new (string Role, HttpClient Client)[]
         {
-            using var anonymous = await _server.Anonymous.SendAsync(Request(method, path)).DefaultTimeout();
-            Assert.True(anonymous.StatusCode == HttpStatusCode.Unauthorized, $"{method} {path}: anonymous got {anonymous.StatusCode}");
-
-            using var screen = await _server.Screen.SendAsync(Request(method, path)).DefaultTimeout();
-            if (method == "GET")
+            ("anonymous", _server.Anonymous), ("screen", _server.Screen), ("contributor", _server.Contributor), ("editor", _server.Http),
+        };
+        foreach (var endpoint in endpoints)
+        {
+            var (method, path) = (endpoint[..endpoint.IndexOf(' ')], Concrete(endpoint[(endpoint.IndexOf(' ') + 1)..]));
+            foreach (var (role, client) in callers)
             {
-                Assert.True(screen.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound, $"{method} {path}: screen got {screen.StatusCode}");
-            }
-            else
-            {
-                Assert.True(screen.StatusCode == HttpStatusCode.Forbidden, $"{method} {path}: screen got {screen.StatusCode}");
+                var allowed = role != "anonymous" && Needs[endpoint] switch
+                {
+                    "Read" => true,
+                    "Write" => role is "contributor" or "editor",
+                    _ => role == "editor",
+                };
+                // A draft, which every writer may make (a contributor's publication is refused: a test below).
+                using var request = endpoint == "POST /api/newsroom/articles/"
+                    ? new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(new { draft = true }) }
+                    : Request(method, path);
+                using var response = await client.SendAsync(request).DefaultTimeout();
+                var status = response.StatusCode;
+                if (!allowed)
+                {
+                    var expected = role == "anonymous" ? HttpStatusCode.Unauthorized : HttpStatusCode.Forbidden;
+                    Assert.True(status == expected, $"{endpoint}: {role} got {status}, not {expected}");
+                }
+                else
+                {
+                    // Past the role check: whatever the call itself answers (no such article: 404; an empty body: 400).
+                    Assert.True(status is not (HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden) && (int)status < 500,
+                        $"{endpoint}: {role} got {status}");
+                }
             }
         }
+    }
+
+    [Fact]
+    public async Task A_contributor_writes_and_submits_own_drafts_and_may_not_publish_or_touch_anothers()
+    {
+        using var published = await _server.Contributor.PostAsJsonAsync("/api/newsroom/articles", new ArticleInput { Title = "Mine", Body = "<p>b</p>" }).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.Forbidden, published.StatusCode);
+        Assert.Contains("an editor publishes", await published.Content.ReadAsStringAsync());
+        using var scheduled = await _server.Contributor.PostAsJsonAsync("/api/newsroom/articles",
+            new ArticleInput { Title = "Later", Body = "<p>b</p>", Draft = true, PublishAt = DateTime.UtcNow.AddHours(1) }).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.Forbidden, scheduled.StatusCode);
+        using var byline = await _server.Contributor.PostAsJsonAsync("/api/newsroom/articles", new ArticleInput { Title = "B", Draft = true, Byline = "Someone" }).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.Forbidden, byline.StatusCode);
+
+        // Their own draft: written (unfinished is fine), saved again, submitted.
+        using var draft = await _server.Contributor.PostAsJsonAsync("/api/newsroom/articles", new ArticleInput { Draft = true, Body = "<p>Notes</p>" }).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.Created, draft.StatusCode);
+        var mine = (await draft.Content.ReadFromJsonAsync<ArticleView>(Polls.PollTestKit.Json))!;
+        Assert.Equal((LivePollServer.ContributorName, "test contributor"), (mine.Desk!.AuthorName, mine.Desk.Author));
+        using (var incomplete = await _server.Contributor.PostAsync($"/api/newsroom/articles/{mine.Id}/submit", null).DefaultTimeout())
+        {
+            Assert.Equal(HttpStatusCode.Conflict, incomplete.StatusCode);
+            Assert.Contains("no title", await incomplete.Content.ReadAsStringAsync());
+        }
+        using (var saved = await _server.Contributor.PutAsJsonAsync($"/api/newsroom/articles/{mine.Id}", new ArticleInput { Title = "Ready", Body = "<p>Done</p>" }).DefaultTimeout())
+        {
+            Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        }
+        using (var submitted = await _server.Contributor.PostAsync($"/api/newsroom/articles/{mine.Id}/submit", null).DefaultTimeout())
+        {
+            Assert.Equal(HttpStatusCode.OK, submitted.StatusCode);
+            Assert.Equal(ArticleState.Submitted, (await submitted.Content.ReadFromJsonAsync<ArticleView>(Polls.PollTestKit.Json))!.State);
+        }
+        using (var publish = await _server.Contributor.PostAsync($"/api/newsroom/articles/{mine.Id}/publish", null).DefaultTimeout())
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, publish.StatusCode);
+        }
+
+        // Someone else's draft: not theirs to save, submit or correct.
+        using var editors = await _server.Http.PostAsJsonAsync("/api/newsroom/articles", new ArticleInput { Title = "Editor's", Body = "<p>e</p>", Draft = true }).DefaultTimeout();
+        var other = (await editors.Content.ReadFromJsonAsync<ArticleView>(Polls.PollTestKit.Json))!;
+        using (var put = await _server.Contributor.PutAsJsonAsync($"/api/newsroom/articles/{other.Id}", new ArticleInput { Title = "Mine now" }).DefaultTimeout())
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, put.StatusCode);
+            Assert.Contains("changes only their own", await put.Content.ReadAsStringAsync());
+        }
+        using (var submit = await _server.Contributor.PostAsync($"/api/newsroom/articles/{other.Id}/submit", null).DefaultTimeout())
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, submit.StatusCode);
+        }
+        Assert.Equal("Editor's", (await _server.Http.GetFromJsonAsync<ArticleView>($"/api/newsroom/articles/{other.Id}", Polls.PollTestKit.Json).DefaultTimeout())!.Title);
     }
 
     [Fact]
@@ -67,6 +178,18 @@ public sealed class NewsroomAccessTests(RedisStoreFixture store) : IClassFixture
             .Build();
         await screen.StartAsync().DefaultTimeout();
         Assert.NotNull(await screen.InvokeAsync<IReadOnlyList<Tip>>(HubMethods.JoinNewsroom).DefaultTimeout());
+
+        // Every role joins the newsroom's live group: screens for tips, contributors and editors for the desk.
+        foreach (var key in new[] { LivePollServer.ScreenKey, LivePollServer.ContributorKey, LivePollServer.EditorKey })
+        {
+            await using var member = await _server.ConnectAsync(apiKey: key);
+            Assert.NotNull(await member.InvokeAsync<IReadOnlyList<Tip>>(HubMethods.JoinNewsroom).DefaultTimeout());
+        }
+        // The hub's other methods are the readers' (they need no role): only JoinNewsroom asks for one.
+        var guarded = typeof(LivePoll.Server.Live.LiveHub).GetMethods()
+            .Where(m => m.GetCustomAttributes(typeof(Microsoft.AspNetCore.Authorization.AuthorizeAttribute), true).Length > 0)
+            .Select(m => m.Name).ToList();
+        Assert.Equal([HubMethods.JoinNewsroom], guarded);
     }
 
     [Fact]
