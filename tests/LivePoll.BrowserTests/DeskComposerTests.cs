@@ -72,15 +72,24 @@ public sealed class DeskComposerTests(Chromium chromium)
         await Expect(desk.Locator("#a-photo-preview")).ToBeVisibleAsync();
         await desk.Locator("#a-image-alt").FillAsync("The closed bridge seen from the embankment");
         await desk.Locator("#a-credit").FillAsync("Photo: Aigerim Sadykova");
-        await browser.ScreenshotAsync(desk, "desk-1366x768");
+        await browser.ScreenshotAsync(desk, "desk-1366x768", fullPage: false);
         await desk.SetViewportSizeAsync(1024, 768);
-        await browser.ScreenshotAsync(desk, "desk-1024x768");
+        await browser.ScreenshotAsync(desk, "desk-1024x768", fullPage: false);
 
-        var sent = desk.WaitForRequestAsync(r => r.Method == "POST" && r.Url.EndsWith("/api/newsroom/articles", StringComparison.Ordinal));
-        var answered = desk.WaitForResponseAsync(r => r.Request.Method == "POST" && r.Url.EndsWith("/api/newsroom/articles", StringComparison.Ordinal));
-        await desk.Locator("#article-form button[type=submit]").ClickAsync();
-        var written = JsonDocument.Parse((await sent).PostData!).RootElement.GetProperty("body").GetString()!;
+        // Every save the composer makes (the first creates the draft, the rest update it); the last one carries what was written.
+        var saves = new List<string>();
+        desk.Request += (_, request) =>
+        {
+            if ((request.Method is "POST" or "PUT") && System.Text.RegularExpressions.Regex.IsMatch(request.Url, "/api/newsroom/articles(/a[0-9]+)?$"))
+            {
+                lock (saves) { saves.Add(request.PostData ?? ""); }
+            }
+        };
+        var answered = desk.WaitForResponseAsync(r => r.Request.Method == "POST" && r.Url.EndsWith("/publish", StringComparison.Ordinal));
+        await desk.Locator("#a-publish").ClickAsync();
         var stored = JsonSerializer.Deserialize<ArticleView>(await (await answered).TextAsync(), ServerCalls.Json)!;
+        string written;
+        lock (saves) { written = JsonDocument.Parse(saves[^1]).RootElement.GetProperty("body").GetString()!; }
         // What the editor wrote is what the server kept.
         Assert.Equal(written, stored.Body);
         Assert.Contains("<strong>Closed since morning</strong>", written);

@@ -24,8 +24,9 @@ public sealed class NewsroomPagesTests(Chromium chromium)
             await ServerCalls.VoteAsync(server.LoadTool, pollId, i == 0 ? "1" : "2");
         }
 
-        var desk = await browser.OpenAsync("/desk");
+        var desk = await browser.OpenAsync("/desk?lang=en");
         await SignInAsync(desk, LivePollServer.EditorAccount);
+        await OpenTabAsync(desk, "Polls");
         var row = desk.Locator($"#polls tr[data-poll-id='{pollId}']");
         await row.Locator(".integrity-toggle").ClickAsync();
         var panel = desk.Locator(".integrity-row");
@@ -74,46 +75,53 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         var at = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0).AddMinutes(2);
         await desk.Locator("#a-title").FillAsync("Scheduled story");
         await desk.Locator("#a-body .rte-content").FillAsync("Later.");
+        await desk.Locator(".more-fields > summary").ClickAsync();
         await desk.Locator("#a-publish-at").FillAsync(at.ToString("yyyy-MM-dd'T'HH:mm"));
         await desk.Locator("#a-polls").SelectOptionAsync(pollId);
-        await desk.Locator("#article-form button[type=submit]").ClickAsync();
-        await Expect(desk.Locator("#articles tr", new() { HasText = "Scheduled story" })).ToContainTextAsync("Scheduled");
+        await desk.Locator("#a-publish").ClickAsync();
+        await Expect(desk.Locator("#articles li", new() { HasText = "Scheduled story" })).ToContainTextAsync("Scheduled");
         var scheduled = (await server.Http.GetFromJsonAsync<List<ArticleView>>("/api/newsroom/articles", ServerCalls.Json))!.Single(a => a.Title == "Scheduled story");
         Assert.Equal(TimeZoneInfo.ConvertTimeToUtc(at, almaty), scheduled.PublishAt);
         Assert.Equal([pollId], scheduled.PollIds);
 
+        // A draft: the composer saves it by itself as it is written, and "Save draft" at once.
+        await Expect(desk.Locator("#composer-heading")).ToHaveTextAsync("New article");
         await desk.Locator("#a-title").FillAsync("Draft story");
         await desk.Locator("#a-body .rte-content").FillAsync("Not yet.");
-        await desk.Locator("#article-form input[name=draft]").CheckAsync();
-        await desk.Locator("#article-form button[type=submit]").ClickAsync();
-        await Expect(desk.Locator("#articles tr", new() { HasText = "Draft story" })).ToContainTextAsync("Draft");
+        await desk.Locator("#a-save").ClickAsync();
+        await Expect(desk.Locator("#save-state")).ToHaveAttributeAsync("data-state", "saved");
+        await Expect(desk.Locator("#articles li", new() { HasText = "Draft story" })).ToContainTextAsync("Draft");
+        await desk.Locator("#new-article").ClickAsync();
 
         // The clock passes the time: the open reader page shows the story by itself.
         clock.Set(DateTimeOffset.UtcNow.AddMinutes(3));
         await Expect(reader.Locator("#feed .feed-item").First).ToContainTextAsync("Scheduled story");
 
         // The drafts list; a tip made into a draft with the reader's credit, then published from its row.
-        await desk.Locator("#article-filter").SelectOptionAsync("Draft");
-        await Expect(desk.Locator("#articles tr")).ToHaveCountAsync(1);
+        await desk.Locator("#article-filter .chip", new() { HasText = "Draft" }).ClickAsync();
+        await Expect(desk.Locator("#articles li.article-row")).ToHaveCountAsync(1);
+        await OpenTabAsync(desk, "Tips");
         await desk.Locator("#tips .tip", new() { HasText = "A bridge is closed" }).GetByRole(AriaRole.Button, new() { Name = "Make a draft" }).ClickAsync();
-        var tipRow = desk.Locator("#articles tr", new() { HasText = "A bridge is closed" });
-        await Expect(desk.Locator("#articles tr")).ToHaveCountAsync(2);
+        await OpenTabAsync(desk, "Articles");
+        var tipRow = desk.Locator("#articles li.article-row", new() { HasText = "A bridge is closed" });
+        await Expect(desk.Locator("#articles li.article-row")).ToHaveCountAsync(2);
         await tipRow.GetByRole(AriaRole.Button, new() { Name = "Publish" }).ClickAsync();
         await Expect(reader.Locator("#feed .feed-item").First).ToContainTextAsync("A bridge is closed");
         var fromTip = (await server.Http.GetFromJsonAsync<List<ArticleView>>("/api/newsroom/articles", ServerCalls.Json))!.Single(a => a.Title == "A bridge is closed");
         Assert.Equal(("Aru", ArticleState.Published), (fromTip.TipCredit, fromTip.State));
 
-        // Who did each thing, in the desk's log and in its CSV export.
-        await Expect(desk.Locator("#activity tr").First).ToContainTextAsync("desk article.publish");
-        foreach (var action in new[] { "desk tip.promote", "desk article.create" })
-        {
-            await Expect(desk.Locator("#activity")).ToContainTextAsync(action);
-        }
+        // Who did each thing, in words, in the desk's log and in its CSV export.
+        await OpenTabAsync(desk, "Activity");
+        await Expect(desk.Locator("#activity li").First).ToContainTextAsync($"{LivePollServer.EditorName} published «A bridge is closed»");
+        await Expect(desk.Locator("#activity li").First.Locator("a")).ToHaveAttributeAsync("href", $"/articles/{fromTip.Id}");
+        await Expect(desk.Locator("#activity")).ToContainTextAsync("made a draft of a tip:");
+        await Expect(desk.Locator("#activity")).ToContainTextAsync("scheduled «Scheduled story»");
+        await browser.ScreenshotAsync(desk, "desk-activity");
         var logged = (await server.Http.GetFromJsonAsync<List<LivePoll.Server.Newsroom.ActivityEntry>>("/api/newsroom/activity", ServerCalls.Json))!;
         var download = await desk.RunAndWaitForDownloadAsync(() => desk.GetByRole(AriaRole.Link, new() { Name = "Download CSV" }).ClickAsync());
         var rows = CsvRows(await File.ReadAllTextAsync((await download.PathAsync())!));
         Assert.Equal(logged.Count + 1, rows.Count);
-        Assert.Equal(logged.Select(e => (e.Who, e.Action, e.Title)), rows.Skip(1).Select(c => (c[1], c[3], c[5] == "" ? null : c[5])));
+        Assert.Equal(logged.Select(e => (e.Who, e.WhoName, e.Action, e.Title)), rows.Skip(1).Select(c => (c[1], (string?)c[2], c[4], c[6] == "" ? null : c[6])));
         browser.AssertNoScriptErrors();
     }
 
@@ -135,9 +143,10 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         await desk.Locator("#a-title").FillAsync(title);
         await desk.Locator("#a-lead").FillAsync("Маршрут длиной 12 км соединил три района.");
         await desk.Locator("#a-body .rte-content").FillAsync("Велодорожку открыли утром.");
+        await desk.Locator(".more-fields > summary").ClickAsync();
         await desk.Locator("#a-language").SelectOptionAsync("ru");
-        await desk.Locator("#article-form button[type=submit]").ClickAsync();
-        await Expect(desk.Locator("#articles tr", new() { HasText = title })).ToBeVisibleAsync();
+        await desk.Locator("#a-publish").ClickAsync();
+        await Expect(desk.Locator("#articles li.article-row", new() { HasText = title })).ToBeVisibleAsync();
 
         // Under today's heading, in the reader's language, without a reload.
         var today = reader.Locator("#feed section.day").First;
@@ -149,11 +158,12 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         await scrolled.Locator("#new-pill").ClickAsync();
         await Expect(scrolled.Locator("#feed .feed-item", new() { HasText = title })).ToBeVisibleAsync();
 
-        var row = desk.Locator("#articles tr", new() { HasText = title });
-        await row.Locator("summary").First.ClickAsync();
+        var row = desk.Locator("#articles li.article-row", new() { HasText = title });
+        await row.Locator(".row-more > summary").ClickAsync();
+        await row.Locator("details.correct > summary").ClickAsync();
         await row.Locator("input[name=note]").FillAsync("Уточнена длина маршрута: 14 км.");
         await row.Locator("input[name=title]").FillAsync(title + " длиной 14 км");
-        await row.Locator("details").First.Locator("form button[type=submit]").ClickAsync();
+        await row.Locator("details.correct form button[type=submit]").ClickAsync();
         var item = reader.Locator("#feed .feed-item", new() { HasText = title });
         await Expect(item.Locator(".correction-note")).ToContainTextAsync("Уточнена длина маршрута: 14 км.");
         await Expect(item.Locator(".item-title")).ToHaveTextAsync(title + " длиной 14 км");
@@ -161,10 +171,15 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         await browser.ScreenshotAsync(reader, "reader-ru");
         await browser.ScreenshotAsync(desk, "desk");
 
-        await desk.Locator("#articles tr", new() { HasText = title }).GetByRole(AriaRole.Button, new() { Name = "Алып тастау" }).ClickAsync();
+        var corrected = desk.Locator("#articles li.article-row", new() { HasText = title });
+        if (!await corrected.Locator(".row-more").EvaluateAsync<bool>("d => d.open"))
+        {
+            await corrected.Locator(".row-more > summary").ClickAsync();
+        }
+        await corrected.GetByRole(AriaRole.Button, new() { Name = "Алып тастау" }).ClickAsync();
         await Expect(reader.Locator("#feed .feed-item", new() { HasText = title })).ToHaveCountAsync(0);
         await Expect(scrolled.Locator("#feed .feed-item", new() { HasText = title })).ToHaveCountAsync(0);
-        await Expect(desk.Locator("#articles tr", new() { HasText = title }).Locator(".state")).ToHaveTextAsync("Алынған");
+        await Expect(desk.Locator("#articles li.article-row", new() { HasText = title }).Locator(".state")).ToHaveTextAsync("Алынған");
         browser.AssertNoScriptErrors();
     }
 
@@ -194,6 +209,7 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         await Expect(tipster.Locator("#tip-thanks")).ToBeVisibleAsync();
 
         await Expect(screen.Locator("#tips li", new() { HasText = text })).ToContainTextAsync("Кімнен: Әлия");
+        await OpenTabAsync(desk, "Оқырман хабарлары");
         await Expect(desk.Locator("#tips .tip", new() { HasText = text })).ToBeVisibleAsync();
         // A vote moves the wall's bars and total (from the exempt load-tool key: a new voter without a challenge to solve).
         using (var voted = await server.LoadTool.PostAsJsonAsync("/api/polls/1/votes", new { optionIds = new[] { "3" } }))
@@ -279,7 +295,10 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         return rows;
     }
 
-    private static async Task SignInAsync(IPage page, string account)
+    /// <summary>Opens one of the desk's tabs by its name (in the page's language).</summary>
+    internal static Task OpenTabAsync(IPage desk, string name) => desk.GetByRole(AriaRole.Tab, new() { Name = name }).ClickAsync();
+
+    internal static async Task SignInAsync(IPage page, string account)
     {
         await page.Locator("#sign-in-name").FillAsync(account);
         await page.Locator("#sign-in-password").FillAsync(LivePollServer.AccountPassword);

@@ -41,12 +41,13 @@ public sealed class PageSession(IBrowser browser, Uri baseAddress, string testNa
     public static Task WaitLiveAsync(IPage page) =>
         Assertions.Expect(page.Locator("#status")).ToHaveAttributeAsync("data-state", "live");
 
-    public async Task ScreenshotAsync(IPage page, string name)
+    /// <param name="fullPage">The whole page (scrolled), or only what the window shows (as a person sees it: sticky parts in place).</param>
+    public async Task ScreenshotAsync(IPage page, string name, bool fullPage = true)
     {
         Directory.CreateDirectory(ScreenshotDirectory);
         // Let bar and number animations settle so the picture shows the final state.
         await page.WaitForTimeoutAsync(900);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, $"{testName}.{name}.png"), FullPage = true });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(ScreenshotDirectory, $"{testName}.{name}.png"), FullPage = fullPage });
     }
 
     /// <summary>No page threw an uncaught error.</summary>

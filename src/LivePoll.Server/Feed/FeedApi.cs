@@ -74,10 +74,11 @@ internal static class FeedApi
             .WithChangeMetadata("Return a submission to its author with a note", "Body { note } (required, up to 1,000 characters): what to "
                 + "change. The author sees it in the desk at once and may fix and submit again." + ifMatch)
             .EditorsOnly();
-        group.MapPost("/{articleId}/publish", (string articleId, FeedService feed, HttpContext context) =>
-                Change(context, articleId, ifMatchVersion => feed.PublishNowAsync(articleId, ifMatchVersion, Member(context))))
-            .WithChangeMetadata("Publish a draft, a submission or a scheduled article now", "A second request for the same article is 409: it is "
-                + "already published; an article without a title or with an undescribed photo is 409 too." + ifMatch)
+        group.MapPost("/{articleId}/publish", (string articleId, [FromBody] PublishInput? input, FeedService feed, HttpContext context) =>
+                Change(context, articleId, ifMatchVersion => feed.PublishAsync(articleId, input?.PublishAt, ifMatchVersion, Member(context))))
+            .WithChangeMetadata("Publish a draft, a submission or a scheduled article now, or at a time", "Body (optional) { publishAt }: "
+                + "a time in the future schedules it (it appears by itself then, on every node, once); none publishes now. A second request "
+                + "for a published article is 409; an article without a title or with an undescribed photo is 409 too." + ifMatch)
             .EditorsOnly();
         group.MapPost("/{articleId}/corrections", (string articleId, [FromBody] CorrectionInput input, FeedService feed, HttpContext context) =>
                 Change(context, articleId, ifMatchVersion => feed.CorrectAsync(articleId, input, ifMatchVersion, Member(context))))
@@ -259,6 +260,9 @@ internal static class FeedApi
         TypedResults.Problem($"There is no article with id '{(articleId.Length > 40 ? articleId[..40] : articleId)}'.",
             statusCode: StatusCodes.Status404NotFound, title: "Unknown article");
 }
+
+/// <summary>When to publish: null or a past time is now; a future time schedules the article.</summary>
+public sealed record PublishInput(DateTime? PublishAt);
 
 /// <summary>An optional note for a retraction, shown to readers who open the article.</summary>
 public sealed record RetractInput(string? Note);

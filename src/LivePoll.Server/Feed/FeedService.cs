@@ -216,15 +216,23 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
             : Make(null, article with { State = ArticleState.Returned, ReturnNote = note, ReturnedBy = by.DisplayName, UpdatedAt = Now }));
     }
 
-    /// <summary>Publishes a draft, a submission or a scheduled article now: what it says must be complete.</summary>
-    public Task<ArticleResult> PublishNowAsync(string id, int? ifMatch, NewsroomMember by) => ChangeAsync(id, ifMatch, by, (article, _) =>
-        article.InFeed ? Refuse("The article is already published.")
-        : article.State == ArticleState.Retracted ? Refuse("A retracted article cannot be published again; publish a new one.")
-        : NotReady(article) is { } missing ? Refuse(missing)
-        : Make(FeedEventKind.Published, article with
-        {
-            State = ArticleState.Published, PublishedAt = Now, PublishAt = null, UpdatedAt = Now, PublishedBy = by.DisplayName, ReturnNote = null,
-        }));
+    /// <summary>
+    /// Publishes a draft, a submission or a scheduled article now, or schedules it for <paramref name="at"/> when that is in
+    /// the future: what it says must be complete.
+    /// </summary>
+    public Task<ArticleResult> PublishAsync(string id, DateTime? at, int? ifMatch, NewsroomMember by)
+    {
+        var later = at?.ToUniversalTime() is { } time && time > Now ? time : (DateTime?)null;
+        return ChangeAsync(id, ifMatch, by, (article, _) =>
+            article.InFeed ? Refuse("The article is already published.")
+            : article.State == ArticleState.Retracted ? Refuse("A retracted article cannot be published again; publish a new one.")
+            : NotReady(article) is { } missing ? Refuse(missing)
+            : later is { } scheduled ? Make(null, article with { State = ArticleState.Scheduled, PublishAt = scheduled, UpdatedAt = Now, ReturnNote = null })
+            : Make(FeedEventKind.Published, article with
+            {
+                State = ArticleState.Published, PublishedAt = Now, PublishAt = null, UpdatedAt = Now, PublishedBy = by.DisplayName, ReturnNote = null,
+            }));
+    }
 
     /// <summary>Publishes the scheduled articles whose time has come; each by exactly one node.</summary>
     public async Task PublishDueAsync()

@@ -1,25 +1,33 @@
-// The newsroom desk: publish, correct, retract and pin articles; create, open, close and reopen polls; the tips
-// inbox with "mark handled". Lists follow the hub (feed events, tips) so two editors see each other's work.
+// The newsroom desk, laid out for a shift: the composer on the left (desk-composer.js), and beside it the articles (with
+// their states: drafts, submissions, returned, scheduled, published), the polls (desk-polls.js), readers' tips and the
+// activity log, as tabs. Contributors write and submit; editors also publish, return submissions with a note, correct,
+// retract and pin, run polls. Everything follows the hub: an article changed by anyone (ArticleChanged), a feed event, a
+// tip, so everyone at the desk sees each step at once.
 import { t, translatePage } from "./i18n.js";
-import { api, apiForm, asDate, connectHub, dateTimeOf, formatNumber, h, languageSwitch, randomId, showStatus, zonedToUtc } from "./live.js";
+import { api, asDate, connectHub, dateTimeOf, h, languageSwitch, showStatus, timeOf } from "./live.js";
 import { askText, richText } from "./editor.js";
 import { signOut, signedIn } from "./newsroom.js";
 import { FeedFollower } from "./feed-follower.js";
+import { Composer, uploadPhoto } from "./desk-composer.js";
+import { desk, loadPolls, pollForm } from "./desk-polls.js";
 
 let timeZone = "Asia/Almaty";
+let session = null;
+let composer = null;
 const tips = new Map();
+let articles = [];
+let filter = "";
 const notice = document.getElementById("notice");
 const say = text => { notice.textContent = text; };
 
 /** Runs a newsroom action; a failure is shown next to the button that caused it. */
 async function act(button, action) {
   button.disabled = true;
-  const error = button.closest("form, td, .tip")?.querySelector(".form-error");
+  const error = button.closest("form, li, td, .tip")?.querySelector(".form-error");
   if (error) error.textContent = "";
   try {
     await action();
     say(t("done"));
-    loadActivity().catch(() => {});
   } catch (failure) {
     if (error) error.textContent = t("failed", { m: failure.message });
     else alert(t("failed", { m: failure.message }));
@@ -29,14 +37,125 @@ async function act(button, action) {
 }
 
 const stateLabel = state => t(`state${state}`);
+const isEditor = () => session?.role === "editor";
+const mine = article => article.desk?.author === session?.name;
+
+// ---- Tabs ----
+
+function tabs() {
+  const list = [...document.querySelectorAll('[role="tab"]')];
+  const choose = tab => {
+    for (const other of list) {
+      const selected = other === tab;
+      other.setAttribute("aria-selected", String(selected));
+      other.tabIndex = selected ? 0 : -1;
+      document.getElementById(other.getAttribute("aria-controls")).hidden = !selected;
+    }
+  };
+  for (const tab of list) {
+    tab.addEventListener("click", () => choose(tab));
+    tab.addEventListener("keydown", e => {
+      const index = list.indexOf(tab);
+      const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: list.length - 1 }[e.key];
+      if (next === undefined) return;
+      e.preventDefault();
+      const target = list[(next + list.length) % list.length];
+      choose(target);
+      target.focus();
+    });
+  }
+}
 
 // ---- Articles ----
 
 async function loadArticles() {
-  const all = await api("/api/newsroom/articles");
-  const filter = document.getElementById("article-filter").value;
-  const shown = all.filter(a => !filter || (filter === "live" ? a.state === "Published" || a.state === "Corrected" : a.state === filter));
-  document.getElementById("articles").replaceChildren(...shown.slice(0, 50).map(articleRow));
+  articles = await api("/api/newsroom/articles");
+  renderArticles();
+}
+
+function renderArticles() {
+  const shown = articles.filter(a => !filter || (filter === "live" ? a.state === "Published" || a.state === "Corrected" : a.state === filter));
+  const waiting = articles.filter(a => a.state === "Submitted").length;
+  document.getElementById("articles-count").textContent = waiting > 0 ? String(waiting) : "";
+  document.getElementById("articles-count").title = waiting > 0 ? t("waitingForEditor", { n: waiting }) : "";
+  document.getElementById("articles").replaceChildren(...(shown.length === 0 ? [h("li", { class: "muted" }, t("noArticles"))] : shown.slice(0, 60).map(articleRow)));
+}
+
+/** One article: its title, state and who; the actions its state and the member's role allow, never wrapping under the text. */
+function articleRow(article) {
+  const id = encodeURIComponent(article.id);
+  // Every change names the version this row shows: if someone else changed the article since, the server answers 412
+  // and the list reloads instead of overwriting their change.
+  const change = (action, body) => api(`/api/newsroom/articles/${id}/${action}`, { method: "POST", body, headers: { "if-match": `"v${article.version}"` } })
+    .catch(async failure => {
+      if (failure.status === 412) { await loadArticles(); throw new Error(t("changedElsewhere")); }
+      throw failure;
+    });
+  const live = article.state === "Published" || article.state === "Corrected";
+  const writing = ["Draft", "Submitted", "Returned"].includes(article.state);
+  const mayWrite = isEditor() || mine(article);
+  const button = (label, onclick, primary = false) => h("button", { type: "button", class: `${primary ? "primary" : "secondary"} small`, onclick }, label);
+  const primary = [
+    writing && mayWrite ? button(t("edit"), e => act(e.currentTarget, () => composer.open(article))) : null,
+    isEditor() && (writing || article.state === "Scheduled")
+      ? button(t("publish"), e => act(e.currentTarget, () => change("publish", {})), true) : null,
+    isEditor() && article.state === "Submitted" ? button(t("return"), e => act(e.currentTarget, async () => {
+      const note = await askText(t("returnPrompt"), "", { required: true });
+      if (note) await change("return", { note });
+    })) : null,
+  ];
+  const more = [];
+  if (live && mayWrite) more.push(correctionForm(article, change));
+  if (isEditor() && live) {
+    more.push(button(article.pinned ? t("unpin") : t("pin"), e => act(e.currentTarget, () => change(article.pinned ? "unpin" : "pin"))));
+  }
+  if (isEditor() && article.state !== "Retracted") {
+    more.push(pollsEditor(article, change));
+    more.push(button(t("retract"), e => { if (confirm(t("retractConfirm"))) act(e.currentTarget, () => change("retract", {})); }));
+  }
+  const who = [
+    article.desk?.authorName ? t("by", { n: article.desk.authorName }) : null,
+    article.desk?.publishedBy && live ? t("publishedBy", { n: article.desk.publishedBy }) : null,
+    article.desk?.updatedBy && !live ? t("changedBy", { n: article.desk.updatedBy }) : null,
+  ].filter(Boolean).join(" · ");
+  return h("li", { class: "article-row", dataset: { articleId: article.id, state: article.state } },
+    h("div", { class: "row-main" },
+      h("p", { class: "row-title" }, live ? h("a", { href: `/articles/${id}`, target: "_blank", rel: "noopener" }, article.title) : (article.title || t("untitled"))),
+      h("p", { class: "row-meta" },
+        h("span", { class: `state state-${article.state}` }, stateLabel(article.state)),
+        article.pinned ? h("span", { class: "state" }, t("pinned")) : null,
+        h("span", { class: "muted" }, dateTimeOf(article.publishAt ?? article.publishedAt ?? article.updatedAt, timeZone)),
+        who ? h("span", { class: "muted" }, who) : null),
+      article.state === "Returned" && article.desk?.returnNote
+        ? h("p", { class: "return-note" }, t("returnedBy", { n: article.desk.returnedBy ?? "", note: article.desk.returnNote })) : null,
+      more.length ? h("details", { class: "row-more" }, h("summary", {}, t("moreActions")), h("div", { class: "row-more-body" }, ...more)) : null,
+      h("p", { class: "form-error", role: "alert" })),
+    h("div", { class: "row-actions" }, ...primary));
+}
+
+/** A correction, written with the same editor as the article (made when the form is first opened). */
+function correctionForm(article, change) {
+  const bodyHost = h("div", { class: "rte" });
+  let body = null;
+  const form = h("form", { class: "inline-form", novalidate: true },
+    h("label", {}, t("note"), h("input", { name: "note", required: true })),
+    h("label", {}, t("title"), h("input", { name: "title", value: article.title, maxlength: 300 })),
+    h("label", {}, t("lead"), h("textarea", { name: "lead", rows: 2, maxlength: 1000 }, article.lead ?? "")),
+    h("span", { class: "label" }, t("bodyLabel")), bodyHost,
+    h("button", { type: "submit", class: "primary small" }, t("save")));
+  form.addEventListener("submit", e => {
+    e.preventDefault();
+    const f = form.elements;
+    const html = body?.html();
+    act(e.submitter ?? form.querySelector("button[type=submit]"), () => change("corrections", {
+      note: f.note.value.trim() || null, title: f.title.value.trim() || null, lead: f.lead.value.trim() || null,
+      body: html !== undefined && html !== article.body ? html : undefined }));
+  });
+  const details = h("details", { class: "correct" }, h("summary", {}, t("correct")), form);
+  details.addEventListener("toggle", () => {
+    if (details.open && !body) body = richText(bodyHost, { html: article.body, label: `${t("bodyLabel")}: ${article.title}`, upload: uploadPhoto, ask: askText });
+  });
+  return details;
 }
 
 /** The polls an editor may attach to an article: open and scheduled ones, newest first. */
@@ -46,74 +165,6 @@ async function loadAttachablePolls() {
   document.getElementById("a-polls").replaceChildren(...attachable.map(p => h("option", { value: p.pollId }, `${p.pollId}: ${p.question}`)));
 }
 
-// ---- Activity ----
-
-async function loadActivity() {
-  const entries = await api("/api/newsroom/activity?limit=30");
-  document.getElementById("activity").replaceChildren(...(entries.length === 0 ? [h("tr", {}, h("td", { class: "muted" }, t("noActivity")))]
-    : entries.map(e => h("tr", {},
-      h("td", { class: "muted" }, dateTimeOf(e.at, timeZone)),
-      h("td", {}, h("strong", {}, e.who), " ", e.action, e.target ? ` ${e.target}` : "", e.title ? ` · ${e.title}` : ""),
-      h("td", { class: "muted" }, [e.before, e.after].filter(Boolean).join(" → "), e.detail ? ` · ${e.detail}` : "")))));
-}
-
-function articleRow(article) {
-  const id = encodeURIComponent(article.id);
-  // Every change names the version this row shows: if someone else changed the article since, the server answers 412
-  // and the desk reloads the list instead of overwriting their change.
-  const change = (action, body) => api(`/api/newsroom/articles/${id}/${action}`, { method: "POST", body, headers: { "if-match": `"v${article.version}"` } })
-    .catch(async failure => {
-      if (failure.status === 412) { await loadArticles(); throw new Error(t("changedElsewhere")); }
-      throw failure;
-    });
-  const live = article.state === "Published" || article.state === "Corrected";
-  // A correction is written with the same editor as the article (made when the form is first opened).
-  const bodyHost = h("div", { class: "rte" });
-  let correctedBody = null;
-  const correctForm = h("form", { class: "inline-form", novalidate: true },
-    h("label", {}, t("note"), h("input", { name: "note", required: true })),
-    h("label", {}, t("title"), h("input", { name: "title", value: article.title, maxlength: 300 })),
-    h("label", {}, t("lead"), h("textarea", { name: "lead", rows: 2, maxlength: 1000 }, article.lead ?? "")),
-    h("span", { class: "label" }, t("bodyLabel")), bodyHost,
-    h("button", { type: "submit", class: "primary small" }, t("save")),
-    h("p", { class: "form-error", role: "alert" }));
-  correctForm.addEventListener("submit", e => {
-    e.preventDefault();
-    const f = correctForm.elements;
-    const body = correctedBody?.html();
-    act(e.submitter ?? correctForm.querySelector("button[type=submit]"), async () => {
-      await change("corrections", { note: f.note.value.trim() || null, title: f.title.value.trim() || null, lead: f.lead.value.trim() || null,
-        body: body !== undefined && body !== article.body ? body : undefined });
-      await loadArticles();
-    });
-  });
-  const correctDetails = live ? h("details", { class: "correct" }, h("summary", {}, t("correct")), correctForm) : null;
-  correctDetails?.addEventListener("toggle", () => {
-    if (correctDetails.open && !correctedBody) {
-      correctedBody = richText(bodyHost, { html: article.body, label: `${t("bodyLabel")}: ${article.title}`, upload: uploadPhoto, ask: askText });
-    }
-  });
-  return h("tr", { dataset: { articleId: article.id } },
-    h("td", {},
-      h("strong", {}, article.title), h("br"),
-      h("span", { class: `state state-${article.state}` }, stateLabel(article.state)), " ",
-      article.pinned ? h("span", { class: "state" }, t("pinned")) : null, " ",
-      h("span", { class: "muted" }, dateTimeOf(article.publishedAt ?? article.updatedAt, timeZone)),
-      correctDetails,
-      article.state !== "Retracted" ? pollsEditor(article, change) : null),
-    h("td", { class: "row-actions" },
-      article.state === "Draft" || article.state === "Scheduled"
-        ? h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => { await change("publish"); await loadArticles(); }) }, t("publish"))
-        : null,
-      live ? h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => {
-        await change(article.pinned ? "unpin" : "pin"); await loadArticles(); }) }, article.pinned ? t("unpin") : t("pin")) : null,
-      live ? h("button", { type: "button", class: "secondary small", onclick: e => {
-        if (!confirm(t("retractConfirm"))) return;
-        act(e.currentTarget, async () => { await change("retract", {}); await loadArticles(); });
-      } }, t("retract")) : null,
-      h("p", { class: "form-error", role: "alert" })));
-}
-
 /** Which polls an article carries: pick them and save (readers of a published article see the change at once). */
 function pollsEditor(article, change) {
   const select = h("select", { multiple: true, size: 3, "aria-label": t("attachPolls") },
@@ -121,258 +172,47 @@ function pollsEditor(article, change) {
       const known = attachable.find(p => p.pollId === id);
       return h("option", { value: id, selected: (article.pollIds ?? []).includes(id) }, known ? `${id}: ${known.question}` : id);
     }));
-  const form = h("form", { class: "inline-form polls-form", novalidate: true }, select,
-    h("button", { type: "submit", class: "secondary small" }, t("save")), h("p", { class: "form-error", role: "alert" }));
+  const form = h("form", { class: "inline-form polls-form", novalidate: true }, select, h("button", { type: "submit", class: "secondary small" }, t("save")));
   form.addEventListener("submit", e => {
     e.preventDefault();
-    act(e.submitter ?? form.querySelector("button"), async () => {
-      await change("polls", { pollIds: [...select.selectedOptions].map(o => o.value) });
-      await loadArticles();
-    });
+    act(e.submitter ?? form.querySelector("button"), () => change("polls", { pollIds: [...select.selectedOptions].map(o => o.value) }));
   });
   return h("details", {}, h("summary", {}, `${t("attachPolls")} (${(article.pollIds ?? []).length})`), form);
 }
 
-// ---- Photos ----
+// ---- Activity, in words ----
 
-const MaxUploadBytes = 20 * 1024 * 1024;
+const actionWords = {
+  "article.create": e => e.after?.startsWith("Published") ? "actPublished" : e.after?.startsWith("Scheduled") ? "actScheduled" : "actDrafted",
+  "article.publish": e => e.after?.startsWith("Scheduled") ? "actScheduled" : "actPublished",
+  "article.submit": () => "actSubmitted", "article.return": () => "actReturned", "article.corrections": () => "actCorrected",
+  "article.retract": () => "actRetracted", "article.pin": () => "actPinned", "article.unpin": () => "actUnpinned", "article.polls": () => "actPollsSet",
+  "poll.create": () => "actPollCreated", "poll.open": () => "actPollOpened", "poll.close": () => "actPollClosed", "poll.reopen": () => "actPollReopened",
+  "poll.exclude": () => "actNetworkExcluded", "poll.admit": () => "actNetworkAdmitted",
+  "tip.handled": () => "actTipHandled", "tip.promote": () => "actTipPromoted", "voter.rotate-key": () => "actKeyRotated",
+};
 
-/** Uploads a photo (the server strips its metadata and makes the renditions); resolves with the MediaItem. */
-async function uploadPhoto(file) {
-  if (file.size > MaxUploadBytes) throw new Error(t("photoTooBig", { n: (file.size / 1048576).toFixed(1) }));
-  const form = new FormData();
-  form.append("file", file, file.name);
-  return apiForm("/api/newsroom/media", form);
-}
-
-/** A counter under a field: "12 / 300". */
-function countCharacters(field) {
-  const counter = document.getElementById(field.getAttribute("aria-describedby"));
-  const show = () => { counter.textContent = t("counter", { n: field.value.length, max: field.maxLength }); };
-  field.addEventListener("input", show);
-  show();
-  return show;
-}
-
-/**
- * The composer's main photo: picked, dropped or pasted into its box, uploaded at once (what the server made of it is
- * previewed), with the alt text and credit a published photo needs.
- */
-function mainPhotoField(form) {
-  let photo = null;
-  const drop = document.getElementById("a-photo");
-  const chosen = document.getElementById("a-photo-chosen");
-  const status = document.getElementById("a-photo-status");
-  const file = document.getElementById("a-photo-file");
-  const show = () => {
-    chosen.hidden = photo === null;
-    drop.hidden = photo !== null;
-    if (photo) document.getElementById("a-photo-preview").src = photo.src;
-  };
-  async function take(files) {
-    const picked = [...(files ?? [])].find(f => f.type.startsWith("image/") || /\.(jpe?g|png|webp|heic)$/i.test(f.name));
-    if (!picked) return false;
-    status.textContent = t("uploading", { n: picked.name });
-    try {
-      photo = (await uploadPhoto(picked)).image;
-      status.textContent = t("photoAdded");
-      show();
-      form.elements.imageAlt.focus();
-    } catch (failure) {
-      status.textContent = t("failed", { m: failure.message });
-    }
-    return true;
-  }
-  document.getElementById("a-photo-pick").addEventListener("click", () => file.click());
-  file.addEventListener("change", async () => { await take(file.files); file.value = ""; });
-  drop.addEventListener("dragover", e => { e.preventDefault(); drop.classList.add("dragging"); });
-  drop.addEventListener("dragleave", () => drop.classList.remove("dragging"));
-  drop.addEventListener("drop", e => { e.preventDefault(); drop.classList.remove("dragging"); take(e.dataTransfer?.files); });
-  drop.addEventListener("paste", e => { if (e.clipboardData?.files.length) { e.preventDefault(); take(e.clipboardData.files); } });
-  document.getElementById("a-photo-remove").addEventListener("click", () => { photo = null; show(); status.textContent = ""; });
-  show();
-  return {
-    get image() { return photo; },
-    set image(value) { photo = value; show(); },
-    reset() { photo = null; show(); status.textContent = ""; },
-  };
-}
-
-let composer = null;
-
-function articleForm() {
-  const form = document.getElementById("article-form");
-  const counters = [countCharacters(form.elements.title), countCharacters(form.elements.lead)];
-  const body = richText(document.getElementById("a-body"), { label: t("bodyLabel"), upload: uploadPhoto, ask: askText });
-  const photo = mainPhotoField(form);
-  composer = { form, body, photo };
-  // One key per article being written: a double click or a retry after a lost answer publishes it once.
-  let idempotencyKey = randomId();
-  form.addEventListener("submit", e => {
-    e.preventDefault();
-    const value = name => form.elements[name].value.trim() || null;
-    const error = form.querySelector(".form-error");
-    if (photo.image && (!value("imageAlt") || !value("imageCredit"))) {
-      error.textContent = t("photoNeedsAlt");
-      (value("imageAlt") ? form.elements.imageCredit : form.elements.imageAlt).focus();
-      return;
-    }
-    act(form.querySelector("button[type=submit]"), async () => {
-      await api("/api/newsroom/articles", { method: "POST", body: {
-        title: value("title"), lead: value("lead"), body: body.html(),
-        imageId: photo.image?.mediaId, imageAlt: photo.image ? value("imageAlt") : undefined,
-        imageCredit: photo.image ? value("imageCredit") : undefined,
-        sourceName: value("sourceName"), sourceUrl: value("sourceUrl"), language: form.elements.language.value,
-        pinned: form.elements.pinned.checked, keyEvent: form.elements.keyEvent.checked,
-        draft: form.elements.draft.checked || undefined,
-        publishAt: form.elements.publishAt.value ? zonedToUtc(form.elements.publishAt.value, timeZone) : undefined,
-        pollIds: [...form.elements.pollIds.selectedOptions].map(o => o.value) }, headers: { "idempotency-key": idempotencyKey } });
-      form.reset();
-      body.setHtml("");
-      photo.reset();
-      counters.forEach(show => show());
-      idempotencyKey = randomId();
-      await loadArticles();
-    });
-  });
-}
-
-// ---- Polls ----
-
-/** The code a partner site pastes to show the poll (from the server's oEmbed answer), ready to copy. */
-async function showEmbedCode(button, pollId) {
-  const cell = button.closest("td");
-  cell.querySelector(".embed-code")?.remove();
-  const answer = await api(`/oembed?url=${encodeURIComponent(`${siteUrl}/polls/${encodeURIComponent(pollId)}`)}`);
-  const code = h("textarea", { readonly: true, rows: 3, "aria-label": t("embed") }, answer.html);
-  const copy = h("button", { type: "button", class: "secondary small", onclick: async () => {
-    await navigator.clipboard?.writeText(answer.html).catch(() => {});
-    copy.textContent = t("copied");
-  } }, t("copy"));
-  cell.append(h("div", { class: "embed-code" }, code, copy));
-  code.select();
-}
-
-async function loadPolls() {
-  const polls = await api("/api/newsroom/polls");
-  document.getElementById("polls").replaceChildren(...polls.slice(0, 30).map(poll => {
-    const id = encodeURIComponent(poll.pollId);
-    const action = (name, label) => h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => {
-      await api(`/api/newsroom/polls/${id}/${name}`, { method: "POST" }); await loadPolls(); }) }, label);
-    return h("tr", { dataset: { pollId: poll.pollId } },
-      h("td", {}, h("strong", {}, poll.question), h("br"),
-        h("span", { class: `state state-${poll.state}` }, stateLabel(poll.state)), " ",
-        h("span", { class: "muted" }, t("total", { n: formatNumber(poll.totalVoters ?? 0) })), " · ",
-        h("a", { href: `/polls/${id}` }, "/polls/" + poll.pollId), " · ", h("a", { href: `/screen?poll=${id}` }, "/screen")),
-      h("td", { class: "row-actions" },
-        poll.state === "Scheduled" ? action("open", t("open")) : null,
-        poll.state === "Open" ? action("close", t("close")) : null,
-        poll.state === "Closed" ? action("reopen", t("reopen")) : null,
-        h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, () => showEmbedCode(e.currentTarget, poll.pollId)) }, t("embed")),
-        h("button", { type: "button", class: "secondary small integrity-toggle", "aria-expanded": "false",
-          onclick: e => toggleIntegrity(e.currentTarget, poll.pollId) }, t("integrity")),
-        h("p", { class: "form-error", role: "alert" })));
-  }));
-}
-
-const percent = share => `${(share * 100).toLocaleString(undefined, { maximumFractionDigits: 1 })} %`;
-
-/** Shows (or hides) a poll's integrity panel under its row: verdict, votes per minute, largest networks, exports. */
-async function toggleIntegrity(button, pollId) {
-  const row = button.closest("tr");
-  if (row.nextElementSibling?.classList.contains("integrity-row")) {
-    row.nextElementSibling.remove();
-    button.setAttribute("aria-expanded", "false");
-    return;
-  }
-  const report = await api(`/api/newsroom/polls/${encodeURIComponent(pollId)}/integrity`);
-  showIntegrity(row, pollId, report);
-  button.setAttribute("aria-expanded", "true");
-}
-
-/** Fills (or refills) the integrity panel under a poll's row. */
-function showIntegrity(row, pollId, report) {
-  const id = encodeURIComponent(pollId);
-  const top = report.topNetworks;
-  const above = top.filter(n => n.share > 0.02);
-  const verdict = report.records === 0 ? t("noVotesYet")
-    : above.length === 0 ? t("noneAbove", { p: percent(top[0].share), n: formatNumber(report.networks) })
-    : t("someAbove", { k: above.length, p: percent(top[0].share), v: formatNumber(top[0].votes), n: formatNumber(report.networks) });
-  const minutes = report.perMinute.slice(-60);
-  const peak = Math.max(1, ...minutes.map(m => m.votes));
-  const svgNs = "http://www.w3.org/2000/svg";
-  const chart = document.createElementNS(svgNs, "svg");
-  chart.setAttribute("viewBox", "0 0 600 80");
-  chart.setAttribute("class", "integrity-chart");
-  chart.setAttribute("role", "img");
-  chart.setAttribute("aria-label", t("perMinute"));
-  minutes.forEach((m, i) => {
-    const bar = document.createElementNS(svgNs, "rect");
-    const height = Math.max(1, Math.round(76 * m.votes / peak));
-    bar.setAttribute("x", String(i * 10)); bar.setAttribute("width", "8");
-    bar.setAttribute("y", String(80 - height)); bar.setAttribute("height", String(height));
-    const title = document.createElementNS(svgNs, "title");
-    title.textContent = `${timeOfMinute(m.minute)}: ${formatNumber(m.votes)}`;
-    bar.append(title);
-    chart.append(bar);
-  });
-  const panel = h("td", { colspan: "2", class: "integrity" },
-    h("h3", {}, t("integrityHeading")),
-    h("p", { class: "integrity-verdict" }, verdict),
-    h("p", { class: "muted" }, `${t("perMinute")}`), chart,
-    h("table", { class: "integrity-networks" },
-      h("thead", {}, h("tr", {}, h("th", {}, t("network")), h("th", {}, t("votes")), h("th", {}, t("share")), h("th", {}))),
-      h("tbody", {}, ...top.map(n => {
-        const excluded = report.excluded.includes(n.network);
-        const change = excluded ? "admit" : "exclude";
-        return h("tr", { dataset: { network: n.network } }, h("td", {}, h("code", {}, n.network), excluded ? ` (${t("excludedMark")})` : null),
-          h("td", {}, formatNumber(n.votes)), h("td", {}, percent(n.share)),
-          h("td", {}, h("button", { type: "button", class: "secondary small network-action", onclick: e => act(e.currentTarget, async () => {
-            const updated = await api(`/api/newsroom/polls/${id}/networks/${n.network}/${change}`, { method: "POST" });
-            // The list shows the recounted total; the panel stays open under the poll's new row.
-            await loadPolls();
-            const fresh = document.querySelector(`#polls tr[data-poll-id="${CSS.escape(pollId)}"]`);
-            if (fresh) {
-              showIntegrity(fresh, pollId, updated);
-              fresh.querySelector(".integrity-toggle")?.setAttribute("aria-expanded", "true");
-            }
-          }) }, t(change))));
-      }))),
-    h("p", { class: "integrity-held" }, t("heldCount", { n: formatNumber(report.held) })),
-    h("p", { class: "integrity-outcomes" }, `${t("answers")}: `,
-      Object.entries(report.outcomes).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${formatNumber(v)}`).join(" · ") || "–"),
-    h("p", { class: "muted" }, `${t("transports")}: `, Object.entries(report.byTransport).map(([k, v]) => `${k} ${formatNumber(v)}`).join(" · ")),
-    h("p", {},
-      h("a", { href: `/api/newsroom/polls/${id}/export?series=results`, download: `poll-${pollId}-results.csv`, class: "export-results" }, t("downloadResults")), " · ",
-      h("a", { href: `/api/newsroom/polls/${id}/export?series=minutes`, download: `poll-${pollId}-minutes.csv` }, t("downloadMinutes"))));
-  const existing = row.nextElementSibling?.classList.contains("integrity-row") ? row.nextElementSibling : null;
-  const panelRow = h("tr", { class: "integrity-row" }, panel);
-  if (existing) existing.replaceWith(panelRow); else row.after(panelRow);
-}
-
-const timeOfMinute = iso => new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
-
-function pollForm() {
-  const form = document.getElementById("poll-form");
-  form.addEventListener("submit", e => {
-    e.preventDefault();
-    const options = form.elements.options.value.split("\n").map(line => line.trim()).filter(Boolean).map(text => ({ text }));
-    act(form.querySelector("button[type=submit]"), async () => {
-      await api("/api/newsroom/polls", { method: "POST", body: {
-        question: form.elements.question.value.trim(), options, maxChoices: Number(form.elements.maxChoices.value) || 1,
-        allowVoteChange: form.elements.allowVoteChange.checked, resultVisibility: form.elements.resultVisibility.value,
-        opensAt: form.elements.opensAt.value ? zonedToUtc(form.elements.opensAt.value, timeZone) : undefined,
-        closesAt: form.elements.closesAt.value ? zonedToUtc(form.elements.closesAt.value, timeZone) : undefined } });
-      form.reset();
-      await Promise.all([loadPolls(), loadAttachablePolls()]);
-    });
-  });
+async function loadActivity() {
+  const entries = await api("/api/newsroom/activity?limit=40");
+  document.getElementById("activity").replaceChildren(...(entries.length === 0 ? [h("li", { class: "muted" }, t("noActivity"))] : entries.map(e => {
+    const words = actionWords[e.action]?.(e) ?? null;
+    const kind = e.action.split(".")[0];
+    const target = e.title ?? e.target ?? "";
+    const link = kind === "article" && e.target && /Published|Corrected/.test(e.after ?? "") ? `/articles/${encodeURIComponent(e.target)}`
+      : kind === "poll" && e.target ? `/polls/${encodeURIComponent(e.target)}` : null;
+    const what = target ? (link ? h("a", { href: link, target: "_blank", rel: "noopener" }, `«${target}»`) : `«${target}»`) : null;
+    return h("li", { class: "activity-row" },
+      h("time", { class: "muted", datetime: asDate(e.at).toISOString() }, timeOf(e.at, timeZone)),
+      h("span", {}, h("strong", {}, e.whoName ?? e.who), " ", words ? t(words) : e.action, what ? " " : "", what ?? "",
+        e.detail ? h("span", { class: "muted" }, ` — ${e.detail}`) : null));
+  })));
 }
 
 // ---- Tips ----
 
 function renderTips() {
   const list = [...tips.values()].sort((a, b) => asDate(b.receivedAt) - asDate(a.receivedAt));
+  document.getElementById("tips-count").textContent = list.length > 0 ? String(list.length) : "";
   document.getElementById("tips").replaceChildren(...(list.length === 0 ? [h("p", { class: "muted" }, t("noTips"))] : list.map(tip =>
     h("div", { class: "tip", dataset: { tipId: tip.id } },
       h("p", {}, tip.text),
@@ -380,34 +220,39 @@ function renderTips() {
         tip.name ? ` · ${t("from", { n: tip.name })}` : "", tip.contact ? ` · ${tip.contact}` : "",
         tip.creditConsent ? " · ✓" : ""),
       tip.link ? h("p", {}, h("a", { href: tip.link, rel: "noopener noreferrer", target: "_blank" }, tip.link)) : null,
-      h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => {
-        await api(`/api/newsroom/tips/${encodeURIComponent(tip.id)}/handled`, { method: "POST" });
-        tips.delete(tip.id);
-        renderTips();
-      }) }, t("markHandled")),
-      h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => {
-        // A draft with the tipster's credit only where they agreed to it; the tip counts as handled.
-        await api(`/api/newsroom/tips/${encodeURIComponent(tip.id)}/promote`, { method: "POST" });
-        tips.delete(tip.id);
-        renderTips();
-        await loadArticles();
-      }) }, t("makeDraft")),
+      isEditor() ? h("div", { class: "row-actions" },
+        h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => {
+          await api(`/api/newsroom/tips/${encodeURIComponent(tip.id)}/handled`, { method: "POST" });
+          tips.delete(tip.id);
+          renderTips();
+        }) }, t("markHandled")),
+        h("button", { type: "button", class: "secondary small", onclick: e => act(e.currentTarget, async () => {
+          // A draft with the tipster's credit only where they agreed to it; the tip counts as handled.
+          await api(`/api/newsroom/tips/${encodeURIComponent(tip.id)}/promote`, { method: "POST" });
+          tips.delete(tip.id);
+          renderTips();
+        }) }, t("makeDraft"))) : null,
       h("p", { class: "form-error", role: "alert" })))));
 }
 
 // ---- Start ----
 
-let siteUrl = location.origin;
-// The article list follows the feed: any change (or a reset of the store) reloads it.
+// The article list follows the feed and every article change at the desk; the activity log with them.
+let refresh = 0;
+function refreshSoon() {
+  clearTimeout(refresh);
+  refresh = setTimeout(() => Promise.all([loadArticles(), loadActivity()]).catch(() => {}), 150);
+}
 const follower = new FeedFollower({
   load: async () => {
     const [page] = await Promise.all([api("/api/feed?limit=1"), loadArticles()]);
     timeZone = page.timeZone;
-    siteUrl = page.siteUrl;
+    desk.timeZone = timeZone;
+    desk.siteUrl = page.siteUrl;
     for (const el of document.querySelectorAll(".zone-name")) el.textContent = `(${timeZone})`;
     return page;
   },
-  apply: () => loadArticles(),
+  apply: () => refreshSoon(),
 });
 async function onConnected(hub) {
   await follower.subscribe(hub);
@@ -418,21 +263,30 @@ async function onConnected(hub) {
   await Promise.all([loadArticles(), loadPolls(), loadActivity()]);
 }
 
-let session = null;
 // Before sign-in only the labels change; afterwards the lists are drawn again in the new language.
-const rerender = () => { translatePage(); if (session) { loadArticles(); loadPolls(); renderTips(); } };
+const rerender = () => { translatePage(); if (session) { renderArticles(); loadPolls(); renderTips(); loadActivity(); composer?.showState(); } };
 languageSwitch(rerender);
 showStatus("reconnecting");
-session = await signedIn(["editor"]);
-document.getElementById("who").textContent = t("signedInAs", { n: session.name, r: session.role });
+session = await signedIn(["editor", "contributor"]);
+document.body.dataset.role = session.role;
+document.getElementById("who").textContent = t("signedInAs", { n: session.displayName ?? session.name, r: t(`role_${session.role}`) });
 const signOutButton = document.getElementById("sign-out");
 signOutButton.hidden = false;
 signOutButton.addEventListener("click", signOut);
 document.getElementById("desk").hidden = false;
-articleForm();
+Object.assign(desk, { editor: isEditor(), act, pollsChanged: loadAttachablePolls });
+composer = new Composer(session, { timeZone: () => timeZone, say, changed: refreshSoon });
+tabs();
 pollForm();
-document.getElementById("article-filter").addEventListener("change", () => loadArticles());
+for (const chip of document.querySelectorAll("#article-filter .chip")) {
+  chip.addEventListener("click", () => {
+    filter = chip.dataset.filter;
+    for (const other of document.querySelectorAll("#article-filter .chip")) other.setAttribute("aria-pressed", String(other === chip));
+    renderArticles();
+  });
+}
 await follower.reload();
+await composer.restore().catch(() => {});
 connectHub({
   onConnected,
   onState: showStatus,
@@ -440,6 +294,7 @@ connectHub({
     ...follower.handlers,
     TipReceived: tip => { tips.set(tip.id, tip); renderTips(); },
     TipUpdated: tip => { if (tip.handled) tips.delete(tip.id); else tips.set(tip.id, tip); renderTips(); },
+    ArticleChanged: article => { composer.articleChanged(article); refreshSoon(); },
   },
 });
 // Counts of open polls move all the time; the list refreshes itself every few seconds.

@@ -111,8 +111,10 @@ export function richText(host, { html = "", label, upload, ask, onChange = () =>
     ["undo", "↶", "Ctrl+Z", c => c.undo(), null],
     ["redo", "↷", "Ctrl+Shift+Z", c => c.redo(), null],
   ].map(([name, text, keys, command, active]) => {
+    // A button's accessible name holds the text it shows ("H2 Heading"), so a voice user can say what they see.
+    const label = typeof text === "string" && !t(`rte_${name}`).toLowerCase().startsWith(text.toLowerCase()) ? `${text} ${t(`rte_${name}`)}` : t(`rte_${name}`);
     const button = h("button", {
-      type: "button", class: `rte-button rte-${name}`, tabindex: "-1", "aria-label": t(`rte_${name}`),
+      type: "button", class: `rte-button rte-${name}`, tabindex: "-1", "aria-label": label,
       title: keys ? `${t(`rte_${name}`)} (${keys})` : t(`rte_${name}`), "aria-keyshortcuts": keys ? keys.replace("Ctrl", "Control") : null,
       "aria-pressed": active ? "false" : null, dataset: { command: name },
     }, text);

@@ -112,6 +112,7 @@ function feedItem(article, inPinnedList = false) {
       badges(article, inPinnedList),
       h("h3", { class: "item-title" }, h("a", { href: `/articles/${encodeURIComponent(article.id)}`, onclick: e => openFromFeed(e, article.id) }, article.title)),
       article.lead ? h("p", { class: "item-lead" }, article.lead) : null,
+      article.byline ? h("p", { class: "item-byline" }, article.byline) : null,
       article.correctionNote ? h("p", { class: "correction-note" }, h("strong", {}, `${t("correction")}: `), article.correctionNote) : null),
     article.image ? thumbnail(article.image, 96, "item-thumb")
       : article.imageUrl ? h("img", { class: "item-thumb", src: article.imageUrl, alt: "", loading: "lazy" }) : null);
@@ -219,6 +220,7 @@ function renderArticle(article) {
     backLink(),
     badges(article),
     h("h1", { class: "article-title" }, article.title),
+    article.byline ? h("p", { class: "article-byline" }, article.byline) : null,
     h("p", { class: "article-meta" }, h("time", { datetime: asDate(when).toISOString() }, dateTimeOf(when, feed.timeZone))),
     article.lead ? h("p", { class: "article-lead" }, article.lead) : null,
     article.imageUrl ? h("figure", { class: "article-photo" },

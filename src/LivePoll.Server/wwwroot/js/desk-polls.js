@@ -1,0 +1,166 @@
+// The desk's polls: the list with their state and totals, create / open / close / reopen (editors), the embed code, and
+// each poll's integrity panel (editors): a chart with one bar per minute of the poll's life, the largest networks, exports.
+import { t } from "./i18n.js";
+import { api, formatNumber, h, zonedToUtc } from "./live.js";
+
+/** What the desk shares with this module: its role, its action runner, the site's address and the newsroom's time zone. */
+export const desk = { editor: false, act: async (_button, action) => action(), siteUrl: location.origin, timeZone: "Asia/Almaty", pollsChanged: async () => {} };
+
+const stateLabel = state => t(`state${state}`);
+
+/**
+ * Votes per minute as bars, one for every minute from the first vote to the last (or now, while votes come): a minute
+ * without votes is an empty slot, not a missing one, so a lull reads as a lull. Labelled with its first and last
+ * minute and its peak; each bar says its minute and count to a pointer and to a screen reader (its title).
+ */
+function minuteChart(perMinute) {
+  const svgNs = "http://www.w3.org/2000/svg";
+  const figure = h("figure", { class: "minute-chart" });
+  if (perMinute.length === 0) {
+    figure.append(h("p", { class: "muted" }, t("noVotesYet")));
+    return figure;
+  }
+  const counts = new Map(perMinute.map(m => [Date.parse(m.minute), m.votes]));
+  const first = Math.min(...counts.keys());
+  const last = Math.max(Math.max(...counts.keys()), Math.floor(Date.now() / 60_000) * 60_000);
+  const span = Math.min(Math.round((last - first) / 60_000) + 1, 240);
+  const start = last - (span - 1) * 60_000;
+  const minutes = Array.from({ length: span }, (_, i) => ({ at: start + i * 60_000, votes: counts.get(start + i * 60_000) ?? 0 }));
+  const peak = Math.max(1, ...minutes.map(m => m.votes));
+  const width = Math.max(span * 6, 120), height = 80, slot = width / span;
+  const chart = document.createElementNS(svgNs, "svg");
+  chart.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  chart.setAttribute("preserveAspectRatio", "none");
+  chart.setAttribute("class", "integrity-chart");
+  chart.setAttribute("role", "img");
+  chart.setAttribute("aria-label", t("chartSummary", { n: span, p: formatNumber(peak), from: timeOfMinute(start), to: timeOfMinute(last) }));
+  minutes.forEach((m, i) => {
+    const bar = document.createElementNS(svgNs, "rect");
+    const barHeight = m.votes === 0 ? 0 : Math.max(2, Math.round((height - 2) * m.votes / peak));
+    bar.setAttribute("x", String(i * slot));
+    bar.setAttribute("width", String(Math.max(1, slot * 0.8)));
+    bar.setAttribute("y", String(height - barHeight));
+    bar.setAttribute("height", String(barHeight));
+    const title = document.createElementNS(svgNs, "title");
+    title.textContent = `${timeOfMinute(m.at)}: ${formatNumber(m.votes)}`;
+    bar.append(title);
+    chart.append(bar);
+  });
+  figure.append(chart, h("figcaption", { class: "chart-axis" },
+    h("span", {}, timeOfMinute(start)), h("span", {}, t("peak", { n: formatNumber(peak) })), h("span", {}, timeOfMinute(last))));
+  return figure;
+}
+
+/** The code a partner site pastes to show the poll (from the server's oEmbed answer), ready to copy. */
+async function showEmbedCode(button, pollId) {
+  const cell = button.closest("td");
+  cell.querySelector(".embed-code")?.remove();
+  const answer = await api(`/oembed?url=${encodeURIComponent(`${desk.siteUrl}/polls/${encodeURIComponent(pollId)}`)}`);
+  const code = h("textarea", { readonly: true, rows: 3, "aria-label": t("embed") }, answer.html);
+  const copy = h("button", { type: "button", class: "secondary small", onclick: async () => {
+    await navigator.clipboard?.writeText(answer.html).catch(() => {});
+    copy.textContent = t("copied");
+  } }, t("copy"));
+  cell.append(h("div", { class: "embed-code" }, code, copy));
+  code.select();
+}
+
+export async function loadPolls() {
+  const polls = await api("/api/newsroom/polls");
+  document.getElementById("polls").replaceChildren(...polls.slice(0, 30).map(poll => {
+    const id = encodeURIComponent(poll.pollId);
+    const action = (name, label) => h("button", { type: "button", class: "secondary small", onclick: e => desk.act(e.currentTarget, async () => {
+      await api(`/api/newsroom/polls/${id}/${name}`, { method: "POST" }); await loadPolls(); }) }, label);
+    return h("tr", { dataset: { pollId: poll.pollId } },
+      h("td", {}, h("strong", {}, poll.question), h("br"),
+        h("span", { class: `state state-${poll.state}` }, stateLabel(poll.state)), " ",
+        h("span", { class: "muted" }, t("total", { n: formatNumber(poll.totalVoters ?? 0) })), " · ",
+        h("a", { href: `/polls/${id}` }, "/polls/" + poll.pollId), " · ", h("a", { href: `/screen?poll=${id}` }, "/screen")),
+      h("td", { class: "row-actions" },
+        desk.editor && poll.state === "Scheduled" ? action("open", t("open")) : null,
+        desk.editor && poll.state === "Open" ? action("close", t("close")) : null,
+        desk.editor && poll.state === "Closed" ? action("reopen", t("reopen")) : null,
+        h("button", { type: "button", class: "secondary small", onclick: e => desk.act(e.currentTarget, () => showEmbedCode(e.currentTarget, poll.pollId)) }, t("embed")),
+        desk.editor ? h("button", { type: "button", class: "secondary small integrity-toggle", "aria-expanded": "false",
+          onclick: e => toggleIntegrity(e.currentTarget, poll.pollId) }, t("integrity")) : null,
+        h("p", { class: "form-error", role: "alert" })));
+  }));
+}
+
+const percent = share => `${(share * 100).toLocaleString(undefined, { maximumFractionDigits: 1 })} %`;
+
+/** Shows (or hides) a poll's integrity panel under its row: verdict, votes per minute, largest networks, exports. */
+async function toggleIntegrity(button, pollId) {
+  const row = button.closest("tr");
+  if (row.nextElementSibling?.classList.contains("integrity-row")) {
+    row.nextElementSibling.remove();
+    button.setAttribute("aria-expanded", "false");
+    return;
+  }
+  const report = await api(`/api/newsroom/polls/${encodeURIComponent(pollId)}/integrity`);
+  showIntegrity(row, pollId, report);
+  button.setAttribute("aria-expanded", "true");
+}
+
+/** Fills (or refills) the integrity panel under a poll's row. */
+function showIntegrity(row, pollId, report) {
+  const id = encodeURIComponent(pollId);
+  const top = report.topNetworks;
+  const above = top.filter(n => n.share > 0.02);
+  const verdict = report.records === 0 ? t("noVotesYet")
+    : above.length === 0 ? t("noneAbove", { p: percent(top[0].share), n: formatNumber(report.networks) })
+    : t("someAbove", { k: above.length, p: percent(top[0].share), v: formatNumber(top[0].votes), n: formatNumber(report.networks) });
+  const chart = minuteChart(report.perMinute);
+  const panel = h("td", { colspan: "2", class: "integrity" },
+    h("h3", {}, t("integrityHeading")),
+    h("p", { class: "integrity-verdict" }, verdict),
+    h("p", { class: "muted" }, t("perMinute")), chart,
+    h("table", { class: "integrity-networks" },
+      h("thead", {}, h("tr", {}, h("th", {}, t("network")), h("th", {}, t("votes")), h("th", {}, t("share")), h("th", {}))),
+      h("tbody", {}, ...top.map(n => {
+        const excluded = report.excluded.includes(n.network);
+        const change = excluded ? "admit" : "exclude";
+        return h("tr", { dataset: { network: n.network } }, h("td", {}, h("code", {}, n.network), excluded ? ` (${t("excludedMark")})` : null),
+          h("td", {}, formatNumber(n.votes)), h("td", {}, percent(n.share)),
+          h("td", {}, h("button", { type: "button", class: "secondary small network-action", onclick: e => desk.act(e.currentTarget, async () => {
+            const updated = await api(`/api/newsroom/polls/${id}/networks/${n.network}/${change}`, { method: "POST" });
+            // The list shows the recounted total; the panel stays open under the poll's new row.
+            await loadPolls();
+            const fresh = document.querySelector(`#polls tr[data-poll-id="${CSS.escape(pollId)}"]`);
+            if (fresh) {
+              showIntegrity(fresh, pollId, updated);
+              fresh.querySelector(".integrity-toggle")?.setAttribute("aria-expanded", "true");
+            }
+          }) }, t(change))));
+      }))),
+    h("p", { class: "integrity-held" }, t("heldCount", { n: formatNumber(report.held) })),
+    h("p", { class: "integrity-outcomes" }, `${t("answers")}: `,
+      Object.entries(report.outcomes).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${formatNumber(v)}`).join(" · ") || "–"),
+    h("p", { class: "muted" }, `${t("transports")}: `, Object.entries(report.byTransport).map(([k, v]) => `${k} ${formatNumber(v)}`).join(" · ")),
+    h("p", {},
+      h("a", { href: `/api/newsroom/polls/${id}/export?series=results`, download: `poll-${pollId}-results.csv`, class: "export-results" }, t("downloadResults")), " · ",
+      h("a", { href: `/api/newsroom/polls/${id}/export?series=minutes`, download: `poll-${pollId}-minutes.csv` }, t("downloadMinutes"))));
+  const existing = row.nextElementSibling?.classList.contains("integrity-row") ? row.nextElementSibling : null;
+  const panelRow = h("tr", { class: "integrity-row" }, panel);
+  if (existing) existing.replaceWith(panelRow); else row.after(panelRow);
+}
+
+const timeOfMinute = iso => new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
+
+export function pollForm() {
+  const form = document.getElementById("poll-form");
+  form.addEventListener("submit", e => {
+    e.preventDefault();
+    const options = form.elements.options.value.split("\n").map(line => line.trim()).filter(Boolean).map(text => ({ text }));
+    desk.act(form.querySelector("button[type=submit]"), async () => {
+      await api("/api/newsroom/polls", { method: "POST", body: {
+        question: form.elements.question.value.trim(), options, maxChoices: Number(form.elements.maxChoices.value) || 1,
+        allowVoteChange: form.elements.allowVoteChange.checked, resultVisibility: form.elements.resultVisibility.value,
+        opensAt: form.elements.opensAt.value ? zonedToUtc(form.elements.opensAt.value, desk.timeZone) : undefined,
+        closesAt: form.elements.closesAt.value ? zonedToUtc(form.elements.closesAt.value, desk.timeZone) : undefined } });
+      form.reset();
+      await Promise.all([loadPolls(), desk.pollsChanged()]);
+    });
+  });
+}
+
