@@ -128,6 +128,42 @@ public sealed class DeskNewsroomTests(Chromium chromium)
     }
 
     [Fact]
+    public async Task What_is_typed_survives_a_node_killed_with_SIGKILL_behind_the_balancer()
+    {
+        await using var redis = await RedisServerProcess.StartAsync();
+        var prefix = TestPrefix.New();
+        var accounts = new Dictionary<string, string>
+        {
+            ["Newsroom__Accounts__0__Name"] = LivePollServer.ContributorAccount,
+            ["Newsroom__Accounts__0__DisplayName"] = LivePollServer.ContributorName,
+            ["Newsroom__Accounts__0__Role"] = "contributor",
+            ["Newsroom__Accounts__0__PasswordHash"] = LivePoll.Server.Newsroom.Passwords.Hash(LivePollServer.AccountPassword),
+        };
+        await using var node1 = await NodeProcess.StartAsync("node-a", redis.Configuration, prefix, settings: accounts);
+        await using var node2 = await NodeProcess.StartAsync("node-b", redis.Configuration, prefix, settings: accounts);
+        await using var nginx = await NginxProcess.StartAsync(node1, node2);
+        await using var browser = new PageSession(chromium.Browser, nginx.BaseAddress, nameof(DeskNewsroomTests) + ".kill");
+
+        var desk = await OpenDeskAsync(browser, LivePollServer.ContributorAccount);
+        await desk.Locator("#a-title").FillAsync("Written through the balancer");
+        await desk.Locator("#a-body .rte-content").FillAsync("First paragraph, saved before the crash.");
+        await Expect(desk.Locator("#save-state")).ToHaveAttributeAsync("data-state", "saved");
+
+        // A node dies as a crash would; the desk goes on writing, and its saves reach the node that lives.
+        await node1.KillAsync();
+        await desk.Locator("#a-body .rte-content").PressAsync("End");
+        await desk.Keyboard.TypeAsync(" Second, typed after it.");
+        await Expect(desk.Locator("#save-state")).ToHaveAttributeAsync("data-state", "saved", new() { Timeout = 30_000 });
+
+        // Reloaded (or opened on another device): all of it is there.
+        await desk.ReloadAsync();
+        await PageSession.WaitLiveAsync(desk);
+        await Expect(desk.Locator("#a-title")).ToHaveValueAsync("Written through the balancer");
+        await Expect(desk.Locator("#a-body .rte-content")).ToHaveTextAsync("First paragraph, saved before the crash. Second, typed after it.");
+        browser.AssertNoScriptErrors();
+    }
+
+    [Fact]
     public async Task Axe_finds_no_serious_or_critical_accessibility_problem_on_the_desk()
     {
         await using var server = await LivePollServer.StartAsync("");
