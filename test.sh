@@ -22,6 +22,8 @@ command -v docker-compose >/dev/null 2>&1 || need_packages+=(docker-compose)
 command -v npm >/dev/null 2>&1 || need_packages+=(nodejs npm)
 # Debian's Python with its Universal Feed Parser: the feeds are read as feed readers read them.
 /usr/bin/python3 -c 'import feedparser' >/dev/null 2>&1 || need_packages+=(python3 python3-feedparser)
+# exiftool reads the metadata of uploaded photos back, the way a photo desk's tools would
+command -v exiftool >/dev/null 2>&1 || need_packages+=(libimage-exiftool-perl)
 # A font with Kazakh letters for the server-drawn poll results images (/polls/{id}/results.png).
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || need_packages+=(fonts-dejavu-core)
 
