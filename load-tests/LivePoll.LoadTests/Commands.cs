@@ -28,6 +28,11 @@ public class CommonSettings : CommandSettings
     [DefaultValue(ReaderClient.Light)]
     public ReaderClient ReaderClient { get; init; }
 
+    [CommandOption("--hub-transport <TRANSPORT>")]
+    [Description("How hub connections reach the hub: websockets (default, negotiation skipped, as the pages first try), serversentevents or longpolling (negotiated, as pages behind a proxy that refuses WebSockets; the full client; Server-Sent Events carry JSON only, so that transport uses --protocol json).")]
+    [DefaultValue(HubTransport.WebSockets)]
+    public HubTransport HubTransport { get; init; }
+
     [CommandOption("--server-pid <PID>")]
     [Description("Process id of a server on this machine (repeat for several): its CPU is read from /proc. Default: each target's /metrics.")]
     public int[] ServerPids { get; init; } = [];
@@ -39,8 +44,9 @@ public class CommonSettings : CommandSettings
     public Target CreateTarget() => new(
         (TargetUrls.Length == 0 ? ["http://127.0.0.1:5080"] : TargetUrls).Select(u => new Uri(u.TrimEnd('/') + "/")).ToList(),
         ApiKey ?? Environment.GetEnvironmentVariable("LIVEPOLL_API_KEY"),
-        Protocol,
-        ReaderClient)
+        HubTransport == HubTransport.ServerSentEvents ? Protocol.Json : Protocol,
+        ReaderClient,
+        HubTransport)
     {
         ServerPids = ServerPids,
     };

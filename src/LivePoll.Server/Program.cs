@@ -93,11 +93,13 @@ builder.Services.AddSingleton<TipStore>();
 // Pages: the reader page, article permalinks and poll pages rendered on the server from Razor components (for crawlers,
 // link previews and readers without script), then live by script.
 builder.Services.AddSingleton<PageRenderer>();
+builder.Services.AddSingleton<PageAssets>();
 builder.Services.AddSingleton<ReaderPages>();
 builder.Services.AddSingleton<ArticlePage>();
 builder.Services.AddSingleton<PollPage>();
 builder.Services.AddSingleton<PollResultsImage>();
 builder.Services.AddEmbeds();
+builder.Services.AddPageCompression();
 
 // Diagnostics: LivePoll's own meter beside ASP.NET Core's and SignalR's, all exported at /metrics.
 builder.Services.AddMetrics();

@@ -17,7 +17,15 @@ public sealed class PageSession(IBrowser browser, Uri baseAddress, string testNa
     public Uri BaseAddress { get; set; } = baseAddress;
 
     /// <summary>A new browser context (own cookies) with one page at <paramref name="path"/>.</summary>
-    public async Task<IPage> OpenAsync(string path, int width = 1366, int height = 900, bool phone = false, float scale = 1)
+    /// <param name="configure">Runs on the page before it navigates (listen to its requests, emulate a network).</param>
+    public Task<IPage> OpenAsync(string path, Action<IPage> configure) => OpenAsync(path, configure: page =>
+    {
+        configure(page);
+        return Task.CompletedTask;
+    });
+
+    public async Task<IPage> OpenAsync(string path, int width = 1366, int height = 900, bool phone = false, float scale = 1,
+        Func<IPage, Task>? configure = null)
     {
         var context = await browser.NewContextAsync(new()
         {
@@ -33,6 +41,10 @@ public sealed class PageSession(IBrowser browser, Uri baseAddress, string testNa
         var page = await context.NewPageAsync();
         page.PageError += (_, error) => { lock (_scriptErrors) { _scriptErrors.Add($"{page.Url}: {error}"); } };
         page.Dialog += (_, dialog) => dialog.AcceptAsync();
+        if (configure is not null)
+        {
+            await configure(page);
+        }
         await page.GotoAsync(path);
         return page;
     }

@@ -63,7 +63,7 @@ public sealed class ReaderPageTests(Chromium chromium, Xunit.Abstractions.ITestO
 
         // The other reader, with no reload: the new count within a second of the voter's own page showing it.
         await Expect(other.Locator("#poll .poll-option").Nth(1).Locator(".count")).ToHaveTextAsync("1", new() { Timeout = 1_000 });
-        await Expect(other.Locator("#poll .poll-total")).ToContainTextAsync("Всего: 1 голосов");
+        await Expect(other.Locator("#poll .poll-total")).ToContainTextAsync("Всего: 1 голос");
         await Expect(other.Locator("#poll .option-vote")).ToHaveCountAsync(3);
 
         await reader.ReloadAsync();

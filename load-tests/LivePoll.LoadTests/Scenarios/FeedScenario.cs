@@ -63,6 +63,7 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
             {
                 ["targets"] = string.Join(" ", target.Urls),
                 ["protocol"] = target.Protocol.ToString(),
+                ["hubTransport"] = target.HubTransport.ToString(),
                 ["readers"] = options.Readers.ToString(),
                 ["articles"] = options.Articles.ToString(),
                 ["publish rate"] = $"{options.PublishRate}/s",

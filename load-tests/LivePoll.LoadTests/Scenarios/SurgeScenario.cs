@@ -209,6 +209,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
                 ["targets"] = string.Join(" ", target.Urls),
                 ["transport"] = options.Transport.ToString(),
                 ["protocol"] = target.Protocol.ToString(),
+                ["hubTransport"] = target.HubTransport.ToString(),
                 ["readers"] = options.Readers.ToString(),
                 ["voters"] = options.Voters.ToString(),
                 ["rate"] = string.Create(CultureInfo.InvariantCulture, $"{options.Profile.Rate}/s"),

@@ -22,6 +22,19 @@ public enum Protocol
     MessagePack,
 }
 
+/// <summary>The transport of the tool's hub connections.</summary>
+public enum HubTransport
+{
+    /// <summary>WebSockets with negotiation skipped: one request, any node (what pages try first).</summary>
+    WebSockets,
+
+    /// <summary>Negotiated, then Server-Sent Events for what the server sends and a POST per message the client sends.</summary>
+    ServerSentEvents,
+
+    /// <summary>Negotiated, then a long poll at a time for what the server sends and a POST per message the client sends.</summary>
+    LongPolling,
+}
+
 /// <summary>How the tool's hub connections (simulated readers, hub voters) talk to the hub.</summary>
 public enum ReaderClient
 {
@@ -44,7 +57,8 @@ public sealed class Target : IDisposable
     private readonly HttpClient[] _http;
     private int _next;
 
-    public Target(IReadOnlyList<Uri> urls, string? apiKey, Protocol protocol, ReaderClient readers = ReaderClient.Light)
+    public Target(IReadOnlyList<Uri> urls, string? apiKey, Protocol protocol, ReaderClient readers = ReaderClient.Light,
+        HubTransport transport = HubTransport.WebSockets)
     {
         if (urls.Count == 0)
         {
@@ -53,8 +67,9 @@ public sealed class Target : IDisposable
         Urls = urls;
         ApiKey = apiKey;
         Protocol = protocol;
-        // The light client speaks MessagePack only; JSON readers use the full client.
-        LightClients = readers == ReaderClient.Light && protocol == Protocol.MessagePack;
+        HubTransport = transport;
+        // The light client speaks MessagePack over a WebSocket only; JSON readers and other transports use the full client.
+        LightClients = readers == ReaderClient.Light && protocol == Protocol.MessagePack && transport == HubTransport.WebSockets;
         _http = urls.Select(url =>
         {
             var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 512, PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
@@ -76,6 +91,8 @@ public sealed class Target : IDisposable
 
     public Protocol Protocol { get; }
 
+    public HubTransport HubTransport { get; }
+
     /// <summary>Process ids of the servers when they run on this machine: their CPU is then read from /proc, not /metrics.</summary>
     public IReadOnlyList<int> ServerPids { get; init; } = [];
 
@@ -92,10 +109,21 @@ public sealed class Target : IDisposable
     public async Task<HubConnection> ConnectAsync(int index, RunMeter meter, CancellationToken cancellationToken)
     {
         var url = HubUrl(index);
+        var negotiated = HubTransport != HubTransport.WebSockets;
+        if (negotiated)
+        {
+            // A route of its own keeps a negotiated connection's requests on one node behind a balancer (deploy/nginx.conf).
+            url = new Uri(url + "?route=" + Guid.NewGuid().ToString("N"));
+        }
         var builder = new HubConnectionBuilder()
-            .WithUrl(url, HttpTransportType.WebSockets, o =>
+            .WithUrl(url, HubTransport switch
             {
-                o.SkipNegotiation = true;
+                HubTransport.ServerSentEvents => HttpTransportType.ServerSentEvents,
+                HubTransport.LongPolling => HttpTransportType.LongPolling,
+                _ => HttpTransportType.WebSockets,
+            }, o =>
+            {
+                o.SkipNegotiation = !negotiated;
                 o.AccessTokenProvider = ApiKey is null ? null : () => Task.FromResult<string?>(ApiKey);
             })
             .WithAutomaticReconnect(new JitteredRetry())

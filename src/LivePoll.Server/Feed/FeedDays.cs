@@ -1,21 +1,13 @@
-using System.Globalization;
-
 namespace LivePoll.Server.Feed;
 
 /// <summary>
 /// Day headings of the feed in the newsroom's time zone, in kk, ru or en: "Бүгін" / "Кеше" / "03 желтоқсан",
-/// "Сегодня" / "Вчера" / "03 декабря", "Today" / "Yesterday" / "03 December".
+/// "Сегодня" / "Вчера" / "03 декабря", "Today" / "Yesterday" / "03 December": the words of the one source of texts the
+/// pages use too (<see cref="Texts.TextCatalog"/>).
 /// </summary>
 public sealed class FeedDays(TimeZoneInfo zone)
 {
-    public static readonly IReadOnlyList<string> Languages = ["kk", "ru", "en"];
-
-    private static readonly Dictionary<string, (string Today, string Yesterday, CultureInfo Culture)> Words = new()
-    {
-        ["kk"] = ("Бүгін", "Кеше", CultureInfo.GetCultureInfo("kk-KZ")),
-        ["ru"] = ("Сегодня", "Вчера", CultureInfo.GetCultureInfo("ru-RU")),
-        ["en"] = ("Today", "Yesterday", CultureInfo.GetCultureInfo("en-GB")),
-    };
+    public static readonly IReadOnlyList<string> Languages = Texts.TextCatalog.Languages;
 
     public TimeZoneInfo Zone => zone;
 
@@ -24,20 +16,19 @@ public sealed class FeedDays(TimeZoneInfo zone)
 
     public string Label(DateOnly day, DateTime nowUtc, string language)
     {
-        var words = Words.GetValueOrDefault(language, Words["kk"]);
+        language = Normalize(language);
         var today = DayOf(nowUtc);
         if (day == today)
         {
-            return words.Today;
+            return Texts.TextCatalog.Get(language, "today");
         }
         if (day == today.AddDays(-1))
         {
-            return words.Yesterday;
+            return Texts.TextCatalog.Get(language, "yesterday");
         }
-        return day.ToString("dd MMMM", words.Culture);
+        return $"{day.Day:00} {Texts.TextCatalog.Month(language, day.Month)}";
     }
 
     /// <summary>The language to use: the requested one when known, else kk.</summary>
-    public static string Normalize(string? language) =>
-        language is not null && Languages.Contains(language.ToLowerInvariant()) ? language.ToLowerInvariant() : "kk";
+    public static string Normalize(string? language) => Texts.TextCatalog.Normalize(language);
 }

@@ -25,12 +25,7 @@ public sealed record ArticleModel(ArticleView Article, string? ImageUrl, DateTim
     public static string UpTo(string srcset, int width) => string.Join(", ", srcset.Split(", ")
         .Where(entry => int.TryParse(entry[(entry.LastIndexOf(' ') + 1)..].TrimEnd('w'), out var w) && w <= width));
 
-    public string CorrectionWord => Article.Language switch { "ru" => "Исправление", "en" => "Correction", _ => "Түзету" };
+    public string CorrectionWord => Texts.TextCatalog.Get(Article.Language, "correction");
 
-    public string RetractedNote => Article.Language switch
-    {
-        "ru" => "Материал снят редакцией.",
-        "en" => "This article was retracted.",
-        _ => "Мақаланы редакция алып тастады.",
-    };
+    public string RetractedNote => Texts.TextCatalog.Get(Article.Language, "retracted");
 }

@@ -40,19 +40,17 @@ internal static class Embeds
 
     public static IEndpointRouteBuilder MapEmbeds(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/embed/polls/{pollId}", (string pollId, HttpContext context, IWebHostEnvironment environment, IOptions<EmbedOptions> options) =>
+        app.MapGet("/embed/polls/{pollId}", (string pollId, HttpContext context, PageAssets assets, IOptions<EmbedOptions> options) =>
             {
                 PagesApi.Secure(context.Response, framedBy: options.Value.FrameAncestors);
-                var path = Path.Combine(environment.WebRootPath, "embed-poll.html");
-                return TypedResults.PhysicalFile(path, "text/html; charset=utf-8", lastModified: File.GetLastWriteTimeUtc(path));
+                return assets.PageResult(context, "embed-poll.html");
             })
             .ExcludeFromDescription();
 
-        app.MapGet("/embed/feed", (HttpContext context, IWebHostEnvironment environment, IOptions<EmbedOptions> options) =>
+        app.MapGet("/embed/feed", (HttpContext context, PageAssets assets, IOptions<EmbedOptions> options) =>
             {
                 PagesApi.Secure(context.Response, framedBy: options.Value.FrameAncestors);
-                var path = Path.Combine(environment.WebRootPath, "embed-feed.html");
-                return TypedResults.PhysicalFile(path, "text/html; charset=utf-8", lastModified: File.GetLastWriteTimeUtc(path));
+                return assets.PageResult(context, "embed-feed.html");
             })
             .ExcludeFromDescription();
 

@@ -72,7 +72,6 @@ public sealed class PollResultsImage : IDisposable
 
     private byte[] Draw(PollSnapshot poll, string language)
     {
-        var words = Words.Of(language);
         using var surface = SKSurface.Create(new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Premul));
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
@@ -87,7 +86,7 @@ public sealed class PollResultsImage : IDisposable
         canvas.DrawRect(0, 0, Width, 12, brand);
         using var small = new SKFont(_bold, 26);
         canvas.DrawText("● LivePoll", margin, 62, SKTextAlign.Left, small, brand);
-        var status = poll.State switch { PollState.Closed => words.Closed, PollState.Scheduled => words.Scheduled, _ => words.Open };
+        var status = Texts.TextCatalog.Get(language, poll.State switch { PollState.Closed => "imageClosed", PollState.Scheduled => "imageScheduled", _ => "imageOpen" });
         canvas.DrawText(status, Width - margin, 62, SKTextAlign.Right, small, poll.State == PollState.Open ? brand : muted);
 
         // The question, on up to two lines, smaller when long.
@@ -128,7 +127,7 @@ public sealed class PollResultsImage : IDisposable
         }
 
         using var footer = new SKFont(_regular, 26);
-        var bottom = poll.ResultsVisible ? string.Format(CultureInfo.InvariantCulture, words.Total, Number(total, language)) : words.Hidden;
+        var bottom = Texts.TextCatalog.Get(language, poll.ResultsVisible ? "total" : "afterClose", new Dictionary<string, object?> { ["n"] = total });
         canvas.DrawText(bottom, margin, Height - 40, SKTextAlign.Left, footer, muted);
 
         using var image = surface.Snapshot();
@@ -153,8 +152,7 @@ public sealed class PollResultsImage : IDisposable
         return shares;
     }
 
-    private static string Number(long value, string language) =>
-        value.ToString("#,0", language == "en" ? CultureInfo.InvariantCulture : CultureInfo.GetCultureInfo("ru-RU"));
+    private static string Number(long value, string language) => Texts.TextCatalog.Number(value, language);
 
     private static IEnumerable<string> Wrap(string text, SKFont font, float width, int maxLines)
     {
@@ -203,15 +201,5 @@ public sealed class PollResultsImage : IDisposable
     {
         _regular.Dispose();
         _bold.Dispose();
-    }
-
-    private sealed record Words(string Total, string Hidden, string Open, string Closed, string Scheduled)
-    {
-        public static Words Of(string language) => language switch
-        {
-            "ru" => new("Всего голосов: {0}", "Результаты покажут после закрытия опроса", "Голосование идёт", "Опрос закрыт", "Опрос скоро откроется"),
-            "en" => new("Total votes: {0}", "Results are shown when the poll closes", "Voting now", "Poll closed", "Opens soon"),
-            _ => new("Барлық дауыс: {0}", "Нәтижелер сауалнама жабылғанда көрсетіледі", "Дауыс беру жүріп жатыр", "Сауалнама жабылды", "Сауалнама жақында ашылады"),
-        };
     }
 }

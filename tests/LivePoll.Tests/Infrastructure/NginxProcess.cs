@@ -22,7 +22,15 @@ public sealed class NginxProcess : IAsyncDisposable
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
 
-    public static async Task<NginxProcess> StartAsync(params NodeProcess[] nodes)
+    public static Task<NginxProcess> StartAsync(params NodeProcess[] nodes) => StartAsync(refuseWebSockets: false, nodes);
+
+    /// <summary>
+    /// The same, but refusing every WebSocket upgrade with 403, as corporate and public proxies that block WebSockets do:
+    /// clients must negotiate and use Server-Sent Events or long polling.
+    /// </summary>
+    public static Task<NginxProcess> StartRefusingWebSocketsAsync(params NodeProcess[] nodes) => StartAsync(refuseWebSockets: true, nodes);
+
+    private static async Task<NginxProcess> StartAsync(bool refuseWebSockets, NodeProcess[] nodes)
     {
         var executable = new[] { "/usr/sbin/nginx", "/usr/bin/nginx" }.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException("nginx was not found. Install it (sudo apt-get install nginx) or run ./test.sh, which installs it.");
@@ -42,6 +50,10 @@ public sealed class NginxProcess : IAsyncDisposable
         for (var i = 0; i < nodes.Length; i++)
         {
             config = config.Replace($"node{i + 1}:8080", $"127.0.0.1:{nodes[i].Port}", StringComparison.Ordinal);
+        }
+        if (refuseWebSockets)
+        {
+            config = config.Replace("location /hubs/ {", "location /hubs/ {\n      if ($http_upgrade) { return 403; }", StringComparison.Ordinal);
         }
         // Temporary files of this nginx stay in its own folder.
         config = config.Replace("http {", $"http {{\n  client_body_temp_path {directory}/body;\n  proxy_temp_path {directory}/proxy;\n  fastcgi_temp_path {directory}/fastcgi;\n  uwsgi_temp_path {directory}/uwsgi;\n  scgi_temp_path {directory}/scgi;", StringComparison.Ordinal);

@@ -118,7 +118,7 @@ public sealed class ArticlePageTests(RedisStoreFixture store) : IClassFixture<Re
             Assert.Empty(page.EventHandlers());
             // The page's own scripts and data only.
             Assert.All(page.FindAll("script"), script => Assert.True(
-                script.GetAttribute("src") is "/lib/signalr.min.js" or "/lib/signalr-protocol-msgpack.min.js" or "/js/reader.js"
+                script.GetAttribute("src") is "/lib/pages/reader.js"
                 || script.GetAttribute("type") == "application/ld+json", $"{path}: {script.OuterHtml}"));
             Assert.Empty(page.FindAll("img[src='x']"));
         }

@@ -74,7 +74,7 @@ export async function loadPolls() {
     return h("tr", { dataset: { pollId: poll.pollId } },
       h("td", {}, h("strong", {}, poll.question), h("br"),
         h("span", { class: `state state-${poll.state}` }, stateLabel(poll.state)), " ",
-        h("span", { class: "muted" }, t("total", { n: formatNumber(poll.totalVoters ?? 0) })), " · ",
+        h("span", { class: "muted" }, t("total", { n: poll.totalVoters ?? 0 })), " · ",
         h("a", { href: `/polls/${id}` }, "/polls/" + poll.pollId), " · ", h("a", { href: `/screen?poll=${id}` }, "/screen")),
       h("td", { class: "row-actions" },
         desk.editor && poll.state === "Scheduled" ? action("open", t("open")) : null,

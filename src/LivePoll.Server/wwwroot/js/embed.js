@@ -5,7 +5,7 @@
 import { t, translatePage } from "./i18n.js";
 import { ApiError, api, connectHub, h, reportHeightToParent, showStatus } from "./live.js";
 import { PollView } from "./poll.js";
-import { createVoter } from "./voter.js";
+import { createVoter, voteAs } from "./voter.js";
 
 const pollId = decodeURIComponent(/^\/embed\/polls\/([^/]+)/.exec(location.pathname)?.[1] ?? "");
 // The language comes from ?lang= (i18n reads it); an embed never changes the reader's saved choice.
@@ -18,19 +18,20 @@ const voter = createVoter({ keepToken: true });
 const pollView = new PollView(document.getElementById("poll"), { onVote: vote, announce });
 let connection = null;
 
-async function vote(id, optionIds) {
-  const voterToken = await voter.ready();
-  if (connection?.state === signalR.HubConnectionState.Connected) {
-    return await connection.invoke("Vote", voterToken ? { pollId: id, optionIds, voterToken } : { pollId: id, optionIds });
-  }
-  try {
-    return await api(`/api/polls/${encodeURIComponent(id)}/votes`, {
-      method: "POST", body: { optionIds }, headers: voterToken ? { "x-voter-token": voterToken } : {},
-    });
-  } catch (error) {
-    if (error instanceof ApiError && error.problem?.outcome) return { outcome: error.problem.outcome, message: error.message };
-    throw error;
-  }
+function vote(id, optionIds) {
+  return voteAs(voter, async voterToken => {
+    if (connection?.state === signalR.HubConnectionState.Connected) {
+      return await connection.invoke("Vote", voterToken ? { pollId: id, optionIds, voterToken } : { pollId: id, optionIds });
+    }
+    try {
+      return await api(`/api/polls/${encodeURIComponent(id)}/votes`, {
+        method: "POST", body: { optionIds }, headers: voterToken ? { "x-voter-token": voterToken } : {},
+      });
+    } catch (error) {
+      if (error instanceof ApiError && error.problem?.outcome) return { outcome: error.problem.outcome, message: error.message };
+      throw error;
+    }
+  });
 }
 
 function showProblem(error) {

@@ -1,6 +1,8 @@
 // What the reader, screen and desk pages share: the hub connection (with reconnect that never gives up),
 // HTTP calls that turn ProblemDetails into readable errors, dates in the newsroom's time zone, small DOM helpers.
-import { currentLanguage, languages, setLanguage, t, translatePage } from "./i18n.js";
+import { currentLanguage, formatNumber, languages, monthName, setLanguage, t, translatePage } from "./i18n.js";
+
+export { formatNumber };
 
 /** Creates an element: h("a", { href, class: "x" }, "text", child). Strings become text nodes, never HTML. */
 export function h(tag, attributes = {}, ...children) {
@@ -100,23 +102,44 @@ export function randomId() {
 }
 
 /**
- * The live hub over WebSockets (negotiation skipped, so any node behind the balancer can take it) with
- * MessagePack. Reconnects forever with a jittered back-off; after every (re)connect, onConnected runs so the
- * page can subscribe again and catch up. onState gets "live", "reconnecting" or "offline".
+ * How a page reaches the hub, fastest first. WebSockets without negotiation is one request, so any node behind the
+ * balancer can take it, with MessagePack. Where a proxy refuses the WebSocket upgrade, the page negotiates and uses
+ * Server-Sent Events (text only, so JSON) and, failing that, long polling (MessagePack). A negotiated connection makes
+ * several requests that must reach one node: they carry ?route=<random>, by which the balancer keeps them together
+ * (deploy/nginx.conf).
+ */
+const transports = [
+  { name: "webSockets", negotiate: false, transport: () => signalR.HttpTransportType.WebSockets, binary: true },
+  { name: "serverSentEvents", negotiate: true, transport: () => signalR.HttpTransportType.ServerSentEvents, binary: false },
+  { name: "longPolling", negotiate: true, transport: () => signalR.HttpTransportType.LongPolling, binary: true },
+];
+
+/**
+ * The live hub: WebSockets first, then Server-Sent Events, then long polling (see `transports`); ?transport=sse or
+ * ?transport=longpolling on the page's address starts lower. Reconnects forever with a jittered back-off; after every
+ * (re)connect, onConnected runs so the page can subscribe again and catch up. onState gets "live", "reconnecting" or
+ * "offline", and the transport's name. Returns a hub with invoke, send and state, whichever transport carries it.
  */
 export function connectHub({ onConnected, onState, handlers = {}, url = "/hubs/live" }) {
   const backoff = attempt => Math.min(10_000, 500 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2);
-  const connection = new signalR.HubConnectionBuilder()
-    .withUrl(url, {
-      skipNegotiation: true,
-      transport: signalR.HttpTransportType.WebSockets,
-      accessTokenFactory: bearer ? () => bearer : undefined,
-    })
-    .withHubProtocol(new signalR.protocols.msgpack.MessagePackHubProtocol())
-    .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => backoff(ctx.previousRetryCount) })
-    .configureLogging(signalR.LogLevel.Warning)
-    .build();
-  for (const [name, handler] of Object.entries(handlers)) connection.on(name, handler);
+  const route = randomId();
+  const asked = { sse: 1, longpolling: 2 }[new URLSearchParams(location.search).get("transport")] ?? 0;
+  let tier = asked, connection = null;
+
+  const build = ({ negotiate, transport, binary }) => {
+    const builder = new signalR.HubConnectionBuilder()
+      .withUrl(negotiate ? `${url}${url.includes("?") ? "&" : "?"}route=${route}` : url, {
+        skipNegotiation: !negotiate,
+        transport: transport(),
+        accessTokenFactory: bearer ? () => bearer : undefined,
+      })
+      .withAutomaticReconnect({ nextRetryDelayInMilliseconds: ctx => backoff(ctx.previousRetryCount) })
+      .configureLogging(signalR.LogLevel.None);
+    if (binary) builder.withHubProtocol(new signalR.protocols.msgpack.MessagePackHubProtocol());
+    const built = builder.build();
+    for (const [name, handler] of Object.entries(handlers)) built.on(name, handler);
+    return built;
+  };
 
   let downSince = null;
   const report = state => {
@@ -124,42 +147,72 @@ export function connectHub({ onConnected, onState, handlers = {}, url = "/hubs/l
     else downSince ??= Date.now();
     // Reconnecting for more than 15 s, or the browser itself is offline: say so plainly.
     const shown = state !== "live" && (!navigator.onLine || Date.now() - downSince > 15_000) ? "offline" : state;
-    onState?.(shown);
+    onState?.(shown, transports[tier].name);
+  };
+  const hub = {
+    get state() { return connection?.state ?? signalR.HubConnectionState.Disconnected; },
+    get transport() { return transports[tier].name; },
+    invoke: (...args) => connection.invoke(...args),
+    send: (...args) => connection.send(...args),
   };
   const connected = async () => {
+    if (performance.getEntriesByName("livepoll:live").length === 0) performance.mark("livepoll:live");
     report("live");
     try {
-      await onConnected?.(connection);
+      await onConnected?.(hub);
     } catch (error) {
       console.warn("LivePoll: subscribing after connect failed", error);
     }
   };
+  // One round: each transport from the first allowed, until one connects. A round where none does (the site is down,
+  // not just WebSockets blocked) waits and starts again from the top: WebSockets come back when the network allows them.
   const start = async () => {
+    if (performance.getEntriesByName("livepoll:connect-start").length === 0) performance.mark("livepoll:connect-start");
     for (let attempt = 0; ; attempt++) {
-      try {
-        await connection.start();
-        await connected();
-        return;
-      } catch {
-        report("reconnecting");
-        await new Promise(resolve => setTimeout(resolve, backoff(attempt)));
+      for (tier = asked; tier < transports.length; tier++) {
+        const candidate = build(transports[tier]);
+        try {
+          // A proxy that neither allows nor refuses a transport (holds it open) must not hold the page: 8 s, then the next.
+          let timer;
+          await Promise.race([candidate.start(), new Promise((_, reject) => {
+            timer = setTimeout(() => { candidate.stop(); reject(new Error("timed out")); }, 8_000);
+          })]).finally(() => clearTimeout(timer));
+          if (tier > asked) console.info(`LivePoll: live over ${transports[tier].name}; the network refused the faster transports`);
+          connection = candidate;
+          candidate.onreconnecting(() => report("reconnecting"));
+          candidate.onreconnected(connected);
+          // Automatic reconnect only gives up when told to; should the connection close anyway, start over.
+          candidate.onclose(() => { if (connection === candidate) { report("reconnecting"); start(); } });
+          await connected();
+          return;
+        } catch (error) {
+          // A 4xx answer (a refused origin, too many connections) is not a blocked transport: no point trying the others.
+          if (error?.statusCode >= 400 && error.statusCode < 500) break;
+        }
       }
+      tier = asked;
+      report("reconnecting");
+      await new Promise(resolve => setTimeout(resolve, backoff(attempt)));
     }
   };
-  connection.onreconnecting(() => report("reconnecting"));
-  connection.onreconnected(connected);
-  // Automatic reconnect only gives up when told to; should the connection close anyway, start over.
-  connection.onclose(() => { report("reconnecting"); start(); });
-  setInterval(() => { if (connection.state !== signalR.HubConnectionState.Connected) report("reconnecting"); }, 5_000);
+  setInterval(() => { if (hub.state !== signalR.HubConnectionState.Connected) report("reconnecting"); }, 5_000);
   addEventListener("offline", () => report("offline"));
   start();
-  return connection;
+  return hub;
 }
 
-/** Shows the connection state in the indicator element (#status): text, colour and an aria-live announcement. */
-export function showStatus(state) {
+/**
+ * Shows the connection state in the indicator element (#status): text, colour and an aria-live announcement; its title
+ * (and data-transport) names the transport: WebSockets, Server-Sent Events or long polling.
+ */
+export function showStatus(state, transport) {
   const el = document.getElementById("status");
-  if (!el || el.dataset.state === state) return;
+  if (!el) return;
+  if (transport && el.dataset.transport !== transport) {
+    el.dataset.transport = transport;
+    el.title = t("connectedVia", { n: t(`transport_${transport}`) });
+  }
+  if (el.dataset.state === state) return;
   el.dataset.state = state;
   el.querySelector(".status-text").textContent = t(state);
 }
@@ -175,6 +228,7 @@ export function languageSwitch(onChange) {
         translatePage();
         const status = document.getElementById("status");
         if (status?.dataset.state) status.querySelector(".status-text").textContent = t(status.dataset.state);
+        if (status?.dataset.transport) status.title = t("connectedVia", { n: t(`transport_${status.dataset.transport}`) });
         render();
         onChange?.(lang);
       },
@@ -195,14 +249,13 @@ export function timeOf(value, timeZone) {
   return new Intl.DateTimeFormat(t("locale"), { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(asDate(value));
 }
 
-// Browsers' Intl often lacks Kazakh month names (Chromium prints "M11"): Kazakh dates are spelled out here.
-const kazakhMonths = ["қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз", "қыркүйек", "қазан", "қараша", "желтоқсан"];
-
-/** "03 желтоқсан" / "03 декабря" / "03 December" for a yyyy-MM-dd day. */
+/**
+ * "03 желтоқсан" / "03 декабря" / "03 December" for a yyyy-MM-dd day, with the month names of the texts (browsers' Intl
+ * often lacks Kazakh ones: Chromium prints "M11"), as the server writes the feed's day headings.
+ */
 export function dayMonthOf(date) {
   const [, month, day] = date.split("-").map(Number);
-  if (currentLanguage() === "kk") return `${String(day).padStart(2, "0")} ${kazakhMonths[month - 1]}`;
-  return new Intl.DateTimeFormat(t("locale"), { day: "2-digit", month: "long", timeZone: "UTC" }).format(new Date(`${date}T00:00:00Z`));
+  return `${String(day).padStart(2, "0")} ${monthName(month)}`;
 }
 
 /** "03 желтоқсан, 14:05" in the newsroom's time zone. */
@@ -210,7 +263,6 @@ export function dateTimeOf(value, timeZone) {
   return `${dayMonthOf(dayKey(value, timeZone))}, ${timeOf(value, timeZone)}`;
 }
 
-export const formatNumber = n => new Intl.NumberFormat(t("numberLocale"), { useGrouping: "min2" }).format(n);
 
 /** Moves a number shown in an element towards its new value over ~400 ms. */
 export function animateNumber(el, to, format = formatNumber) {

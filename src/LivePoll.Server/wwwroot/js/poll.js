@@ -1,7 +1,7 @@
 // A poll card: numbered options, vote buttons (one click, or checkboxes and a Vote button for multiple choice),
 // bars with counts in brackets and percentages that animate in place as snapshots arrive. Keeps the snapshot
 // with the highest version: with several nodes, snapshots can arrive out of order.
-import { t } from "./i18n.js";
+import { t, textForm } from "./i18n.js";
 import { animateNumber, formatNumber, h, percentages } from "./live.js";
 
 export class PollView {
@@ -81,8 +81,7 @@ export class PollView {
       list,
       multiple && voting ? h("button", { type: "button", class: "primary vote-multiple", disabled: this.busy, onclick: () => this.voteChecked() }, t("vote")) : null,
       s.yourChoices ? h("p", { class: "poll-voted", role: "status" }, "✓ ", t("voted")) : null,
-      h("p", { class: "poll-total", hidden: s.totalVoters === null || s.totalVoters === undefined },
-        t("total", { n: "\u0000" }).split("\u0000").flatMap((part, i) => i ? [h("span", { class: "total" }), part] : [part])),
+      h("p", { class: "poll-total", hidden: s.totalVoters === null || s.totalVoters === undefined }),
       ...notes.map(n => h("p", { class: "poll-note" }, n)),
       h("p", { class: "poll-error", role: "alert" }, this.error),
     ].filter(Boolean));
@@ -106,6 +105,16 @@ export class PollView {
       item.querySelector(".bar-fill").style.width = `${shares[i]}%`;
       item.setAttribute("aria-label", `${i + 1}. ${option.text}: ${formatNumber(option.count)}, ${shares[i]}%`);
     });
+    const line = this.root.querySelector(".poll-total");
+    if (line && s.totalVoters !== null && s.totalVoters !== undefined) {
+      // "Всего: 1 голос" / "Всего: 2 голоса": the words follow the count's plural form; the number animates in its own span.
+      const form = textForm("total", s.totalVoters);
+      if (line.dataset.form !== form) {
+        line.dataset.form = form;
+        const [before, after = ""] = form.split("{n}");
+        line.replaceChildren(before, line.querySelector(".total") ?? h("span", { class: "total" }), after);
+      }
+    }
     const total = this.root.querySelector(".total");
     if (total && s.totalVoters !== null && s.totalVoters !== undefined) {
       if (immediate) { total.dataset.value = String(s.totalVoters); total.textContent = formatNumber(s.totalVoters); }
@@ -120,7 +129,7 @@ export class PollView {
     const now = Date.now();
     if (now - this.lastAnnounced < 10_000) return;
     this.lastAnnounced = now;
-    this.announce(t("announce", { q: s.question, n: formatNumber(s.totalVoters) }));
+    this.announce(t("announce", { q: s.question, n: s.totalVoters }));
   }
 
   limitChoices() {

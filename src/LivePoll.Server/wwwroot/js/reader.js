@@ -3,7 +3,7 @@ import { currentLanguage, t } from "./i18n.js";
 import { ApiError, api, asDate, connectHub, dateTimeOf, dayKey, dayMonthOf, h, languageSwitch, picture, showStatus, thumbnail, timeOf } from "./live.js";
 import { PollView } from "./poll.js";
 import { FeedFollower } from "./feed-follower.js";
-import { createVoter } from "./voter.js";
+import { createVoter, voteAs } from "./voter.js";
 
 const feed = {
   timeZone: "Asia/Almaty",
@@ -313,18 +313,21 @@ const voter = createVoter();
 const voterReady = () => voter.ready();
 
 /** Votes over the hub when connected, otherwise over HTTP; both answer with the same result. */
-async function vote(id, optionIds) {
-  const voterToken = await voterReady();
-  if (connection?.state === signalR.HubConnectionState.Connected) {
-    return await connection.invoke("Vote", voterToken ? { pollId: id, optionIds, voterToken } : { pollId: id, optionIds });
-  }
-  try {
-    return await api(`/api/polls/${encodeURIComponent(id)}/votes`, { method: "POST", body: { optionIds } });
-  } catch (error) {
-    if (error instanceof ApiError && error.problem?.outcome) return { outcome: error.problem.outcome, message: error.message };
-    if (error instanceof ApiError && error.status === 429) throw new Error(`Retry after ${error.retryAfter ?? 60} s`);
-    throw error;
-  }
+function vote(id, optionIds) {
+  return voteAs(voter, async voterToken => {
+    if (connection?.state === signalR.HubConnectionState.Connected) {
+      return await connection.invoke("Vote", voterToken ? { pollId: id, optionIds, voterToken } : { pollId: id, optionIds });
+    }
+    try {
+      return await api(`/api/polls/${encodeURIComponent(id)}/votes`, {
+        method: "POST", body: { optionIds }, headers: voterToken ? { "x-voter-token": voterToken } : {},
+      });
+    } catch (error) {
+      if (error instanceof ApiError && error.problem?.outcome) return { outcome: error.problem.outcome, message: error.message };
+      if (error instanceof ApiError && error.status === 429) throw new Error(`Retry after ${error.retryAfter ?? 60} s`);
+      throw error;
+    }
+  });
 }
 
 // ---- More polls: other open ones, and those an article carries ------------------------------------------------
@@ -427,6 +430,22 @@ async function onConnected(hub) {
   }
 }
 
+// The hub connects first, while the page sets itself up and the feed and the poll load (on a slow network every round
+// trip counts); it subscribes once they are in.
+let pageLoaded;
+const loaded = new Promise(resolve => { pageLoaded = resolve; });
+showStatus("reconnecting");
+connection = connectHub({
+  onConnected: async hub => { await loaded; await onConnected(hub); },
+  onState: showStatus,
+  handlers: {
+    PollSnapshot: snapshot => {
+      if (snapshot.pollId === pollId) pollView.apply(snapshot);
+      for (const view of extraViews.get(snapshot.pollId) ?? []) view.apply(snapshot);
+    },
+    ...follower.handlers,
+  },
+});
 languageSwitch(async () => {
   await follower.reload();
   if (pollView.snapshot) pollView.render();
@@ -439,18 +458,6 @@ addEventListener("popstate", route);
 addEventListener("scroll", () => { if (feed.pending.length && !readerIsDown()) showPending({ scroll: false }); }, { passive: true });
 tipForm();
 route();
-showStatus("reconnecting");
 voterReady().catch(error => console.warn(error));
-await Promise.all([follower.reload().catch(e => console.warn(e)), loadPoll()]);
+await Promise.all([follower.reload().catch(e => console.warn(e)), loadPoll()]).finally(pageLoaded);
 loadMorePolls();
-connection = connectHub({
-  onConnected,
-  onState: showStatus,
-  handlers: {
-    PollSnapshot: snapshot => {
-      if (snapshot.pollId === pollId) pollView.apply(snapshot);
-      for (const view of extraViews.get(snapshot.pollId) ?? []) view.apply(snapshot);
-    },
-    ...follower.handlers,
-  },
-});

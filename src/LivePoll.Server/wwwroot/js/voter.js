@@ -16,8 +16,8 @@ export function createVoter({ keepToken = false } = {}) {
   const kept = () => { try { return keepToken ? localStorage.getItem(TokenKey) : null; } catch { return null; } };
   const keep = token => { try { if (keepToken) localStorage.setItem(TokenKey, token); } catch { /* storage blocked: this page only */ } };
 
-  async function obtain() {
-    const stored = kept();
+  async function obtain({ renew = false } = {}) {
+    const stored = renew ? null : kept();
     if (stored) { performance.mark("livepoll:voter-ready"); return stored; }
     const offer = await api("/api/voters/challenge");
     if (offer.hasVoter) { performance.mark("livepoll:voter-ready"); return null; }
@@ -43,9 +43,29 @@ export function createVoter({ keepToken = false } = {}) {
     }
   }
 
+  const forget = () => { try { if (keepToken) localStorage.removeItem(TokenKey); } catch { /* storage blocked */ } };
+
   return {
     ready: () => (pending ??= obtain().catch(error => { pending = null; throw error; })),
+    /** Drops an identity the server refused and earns a new one (its token, to send explicitly: a hub connection keeps the old cookie). */
+    renew: () => {
+      forget();
+      pending = obtain({ renew: true }).catch(error => { pending = null; throw error; });
+      return pending;
+    },
     /** The kept token, if any, without asking the server (e.g. for the hub connection's ?voter=). */
     kept,
   };
+}
+
+/**
+ * Sends a vote with the browser's identity (send(token) → the vote's result). When the server refuses the identity
+ * (InvalidVoter: the store was wiped, or its keys changed), quietly earns a new one and sends the reader's vote again,
+ * once; the reader sees only the vote taken.
+ */
+export async function voteAs(voter, send) {
+  const result = await send(await voter.ready());
+  if (result?.outcome !== "InvalidVoter") return result;
+  console.info("LivePoll: the voter identity was refused; earned a new one and voted again");
+  return await send(await voter.renew());
 }
