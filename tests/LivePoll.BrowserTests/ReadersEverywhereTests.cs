@@ -228,7 +228,35 @@ public sealed class ReadersEverywhereTests(Chromium chromium, Xunit.Abstractions
         await Expect(page.Locator("#poll .poll-voted")).ToBeVisibleAsync();
         await Expect(page.Locator("#poll .poll-error")).ToBeEmptyAsync();
         await Expect(page.Locator("#poll .poll-option").First.Locator(".count")).ToHaveTextAsync("1");
-        Assert.NotEqual(cookie, (await page.Context.CookiesAsync()).Single(c => c.Name == "lp_voter").Value);
+        browser.AssertNoScriptErrors();
+    }
+
+    [Fact]
+    public async Task An_embed_whose_kept_identity_is_refused_earns_a_new_one_and_its_first_click_votes()
+    {
+        await using var server = await LivePollServer.StartAsync("", new Dictionary<string, string?> { ["Voters:ChallengeMaxNumber"] = "0" });
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(ReadersEverywhereTests) + ".stale-token");
+        var pollId = await ServerCalls.CreatePollAsync(server.Http, "Kept from before a key change?", "yes", "no");
+        // The embed keeps its token in its own storage; this one was signed by a key the server no longer has.
+        const string stale = "v2.gone.AAAAAAAAAAAAAAAAAAAAAA.1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        var console = new List<string>();
+        var embed = await browser.OpenAsync($"/embed/polls/{pollId}?lang=en", configure: async page =>
+        {
+            page.Console += (_, message) => { lock (console) { console.Add(message.Text); } };
+            await page.AddInitScriptAsync($"localStorage.setItem('livepoll.voterToken', '{stale}')");
+        });
+        await PageSession.WaitLiveAsync(embed);
+
+        await embed.Locator("#poll .option-vote").First.ClickAsync();
+        await Expect(embed.Locator("#poll .poll-voted")).ToBeVisibleAsync();
+        await Expect(embed.Locator("#poll .poll-error")).ToBeEmptyAsync();
+        await Expect(embed.Locator("#poll .poll-option").First.Locator(".count")).ToHaveTextAsync("1");
+        var kept = await embed.EvaluateAsync<string>("localStorage.getItem('livepoll.voterToken')");
+        Assert.NotEqual(stale, kept);
+        lock (console)
+        {
+            Assert.Contains(console, m => m.Contains("earned a new one and voted again", StringComparison.Ordinal));
+        }
         browser.AssertNoScriptErrors();
     }
 
