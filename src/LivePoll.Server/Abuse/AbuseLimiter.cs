@@ -142,7 +142,7 @@ public sealed class AbuseLimiter(IOptions<AbuseOptions> options, IConnectionMult
         try
         {
             await redis.GetDatabase().ScriptEvaluateAsync(KnownScript, [keys.Limit(NameKey("sign-in-known", name))],
-                [NetworkMember(ip), now.ToUnixTimeMilliseconds(), (long)KnownFor.TotalMilliseconds]);
+                [NetworkMember(ip), UnixMs.Of(now), (long)KnownFor.TotalMilliseconds]);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

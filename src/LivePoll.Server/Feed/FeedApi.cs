@@ -257,7 +257,7 @@ internal static class FeedApi
     }
 
     private static ProblemHttpResult NotFound(string articleId) =>
-        TypedResults.Problem($"There is no article with id '{(articleId.Length > 40 ? articleId[..40] : articleId)}'.",
+        TypedResults.Problem($"There is no article with id '{Security.InputText.Shown(articleId)}'.",
             statusCode: StatusCodes.Status404NotFound, title: "Unknown article");
 }
 

@@ -350,7 +350,7 @@ public sealed class FeedService(FeedStore store, FeedRelay relay, ArticleViews v
         }
         if (await media.GetAsync(imageId) is not { } item)
         {
-            errors["imageId"] = [$"There is no uploaded photo with id '{(imageId.Length > 40 ? imageId[..40] : imageId)}': upload it first (POST /api/newsroom/media)."];
+            errors["imageId"] = [$"There is no uploaded photo with id '{Security.InputText.Shown(imageId)}': upload it first (POST /api/newsroom/media)."];
             return null;
         }
         return item.Image with { Alt = alt!.Trim() };

@@ -98,7 +98,6 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys, Stor
 
     private IDatabase Db => redis.GetDatabase();
 
-    private static string NewEpoch() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
 
     /// <summary>
     /// The feed's epoch and last sequence number, read together (an epoch is begun if the store has none); with
@@ -107,13 +106,13 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys, Stor
     public async Task<FeedPosition> PositionAsync(long delivered = 0)
     {
         var reply = (RedisResult[])(await Db.ScriptEvaluateAsync(PositionScript, [keys.FeedEpoch, keys.FeedSequence, keys.FeedLog],
-            [NewEpoch(), Math.Max(delivered, 0)]))!;
+            [StoreEpoch.New(), Math.Max(delivered, 0)]))!;
         return new FeedPosition(reply[0].ToString(), (long)reply[1], reply[2].IsNull || reply[2].Resp2Type == ResultType.Integer ? null : reply[2].ToString());
     }
 
     /// <summary>Begins a new epoch after the store lost events but kept its epoch (e.g. a lost AOF tail); returns the epoch now in force.</summary>
     public async Task<string> RenewEpochAsync(string known) =>
-        (await Db.ScriptEvaluateAsync(RenewEpochScript, [keys.FeedEpoch], [known, NewEpoch()])).ToString();
+        (await Db.ScriptEvaluateAsync(RenewEpochScript, [keys.FeedEpoch], [known, StoreEpoch.New()])).ToString();
 
     private static JsonSerializerOptions CreateJson()
     {
@@ -142,13 +141,13 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys, Stor
         };
         var eventJson = kind is { } k ? JsonSerializer.Serialize(new StoredFeedEvent(k, at, next, articleSequence, Guid.NewGuid().ToString("N")), Json) : "";
         var scheduleAt = kind is null && next.State == ArticleState.Scheduled && next.PublishAt is { } publishAt
-            ? new DateTimeOffset(publishAt).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) : "";
+            ? UnixMs.Text(publishAt) : "";
         var result = (RedisResult[])(await Db.ScriptEvaluateAsync(ChangeScript,
             [keys.FeedSequence, keys.FeedLog, keys.FeedArticles, keys.FeedIndex, keys.FeedSchedule, keys.FeedPinned, keys.FeedVersions,
                 keys.FeedIdempotency(idempotency?.Key ?? ""), keys.FeedEpoch],
             [article.Id, from, eventJson, JsonSerializer.Serialize(next, Json), indexAction, LogLength,
                 next.Pinned && kind != FeedEventKind.Retracted ? "1" : "0", scheduleAt,
-                idempotency is null ? "0" : "1", idempotency is { } i ? $"{article.Id}|{i.Fingerprint}" : "", NewEpoch()]))!;
+                idempotency is null ? "0" : "1", idempotency is { } i ? $"{article.Id}|{i.Fingerprint}" : "", StoreEpoch.New()]))!;
         await writeAcks.ConfirmAsync(keys.FeedLog);
         var status = (long)result[0];
         return status switch
@@ -228,7 +227,7 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys, Stor
     /// <summary>Ids of scheduled articles whose time has come.</summary>
     public async Task<IReadOnlyList<string>> DueAsync(DateTime now)
     {
-        var nowMs = new DateTimeOffset(now).ToUnixTimeMilliseconds();
+        var nowMs = UnixMs.Of(now);
         var due = await Db.SortedSetRangeByScoreWithScoresAsync(keys.FeedSchedule, stop: nowMs, take: 100);
         metrics.RecordScheduleLag("article", due.Length == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(nowMs - due[0].Score));
         return due.Select(e => e.Element.ToString()).ToList();

@@ -165,6 +165,6 @@ internal static class MediaApi
             statusCode: StatusCodes.Status413PayloadTooLarge, title: "Photo file too large");
 
     private static ProblemHttpResult UnknownPhoto(string mediaId) =>
-        TypedResults.Problem($"There is no uploaded photo with id '{(mediaId.Length > 40 ? mediaId[..40] : mediaId)}'.",
+        TypedResults.Problem($"There is no uploaded photo with id '{Security.InputText.Shown(mediaId)}'.",
             statusCode: StatusCodes.Status404NotFound, title: "Unknown photo");
 }

@@ -56,7 +56,7 @@ internal static class DeskApi
         }
         if (await feed.GetAsync(input.ArticleId, newsroom: true) is not { } article)
         {
-            return TypedResults.Problem($"There is no article with id '{(input.ArticleId.Length > 40 ? input.ArticleId[..40] : input.ArticleId)}'.",
+            return TypedResults.Problem($"There is no article with id '{Security.InputText.Shown(input.ArticleId)}'.",
                 statusCode: StatusCodes.Status404NotFound, title: "Unknown article");
         }
         await redis.GetDatabase().StringSetAsync(key, article.Id, TimeSpan.FromDays(30));

@@ -41,7 +41,7 @@ internal sealed class PollPage(PollStore store, PollResultsImage images, TimePro
     {
         if (await SnapshotAsync(pollId) is not { } snapshot)
         {
-            return TypedResults.Problem($"There is no poll with id '{(pollId.Length > 40 ? pollId[..40] : pollId)}'.",
+            return TypedResults.Problem($"There is no poll with id '{Security.InputText.Shown(pollId)}'.",
                 statusCode: StatusCodes.Status404NotFound, title: "Unknown poll");
         }
         var (png, version) = images.Get(snapshot, language);

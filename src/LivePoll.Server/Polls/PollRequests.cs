@@ -21,7 +21,7 @@ public static partial class PollRequests
     {
         if (!IsValidId(pollId))
         {
-            throw new HubException($"'{Truncate(pollId)}' is not a poll id: ids are 1-16 of a-z, 0-9 or '-'.");
+            throw new HubException($"'{Security.InputText.Shown(pollId)}' is not a poll id: ids are 1-16 of a-z, 0-9 or '-'.");
         }
     }
 
@@ -99,5 +99,4 @@ public static partial class PollRequests
         });
     }
 
-    private static string Truncate(string? value) => value is null ? "" : value.Length > 40 ? value[..40] + "…" : value;
 }

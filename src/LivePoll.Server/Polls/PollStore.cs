@@ -30,7 +30,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
     {
         if (poll.Epoch.Length == 0)
         {
-            poll = poll with { Epoch = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)) };
+            poll = poll with { Epoch = StoreEpoch.New() };
         }
         var counts = poll.Options
             .Select(o => new HashEntry(o.Id, initialCounts?.GetValueOrDefault(o.Id) ?? 0))
@@ -41,8 +41,8 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         HashEntry[] meta =
         [
             new("state", state),
-            new("opensAt", state == "scheduled" ? UnixMs(poll.OpensAt!.Value) : ""),
-            new("closesAt", poll.ClosesAt is { } c ? UnixMs(c) : ""),
+            new("opensAt", state == "scheduled" ? UnixMs.Text(poll.OpensAt!.Value) : ""),
+            new("closesAt", poll.ClosesAt is { } c ? UnixMs.Text(c) : ""),
             new("maxChoices", poll.MaxChoices),
             new("allowChange", poll.AllowVoteChange ? "1" : "0"),
             new("def", JsonSerializer.Serialize(poll, Json)),
@@ -52,14 +52,14 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         // Counts first, meta last: a poll exists for votes once its meta hash does.
         await Db.HashSetAsync(keys.PollCounts(poll.Id), counts);
         await Db.HashSetAsync(keys.PollMeta(poll.Id), meta);
-        await Db.SortedSetAddAsync(keys.PollIndex, poll.Id, UnixMsNumber(poll.CreatedAt));
+        await Db.SortedSetAddAsync(keys.PollIndex, poll.Id, UnixMs.Of(poll.CreatedAt));
         if (state == "scheduled")
         {
-            await Db.SortedSetAddAsync(keys.PollSchedule, $"open:{poll.Id}", UnixMsNumber(poll.OpensAt!.Value));
+            await Db.SortedSetAddAsync(keys.PollSchedule, $"open:{poll.Id}", UnixMs.Of(poll.OpensAt!.Value));
         }
         if (poll.ClosesAt is { } closes)
         {
-            await Db.SortedSetAddAsync(keys.PollSchedule, $"close:{poll.Id}", UnixMsNumber(closes));
+            await Db.SortedSetAddAsync(keys.PollSchedule, $"close:{poll.Id}", UnixMs.Of(closes));
         }
         await writeAcks.ConfirmAsync(keys.PollMeta(poll.Id));
     }
@@ -103,8 +103,8 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         {
             definition = definition with { Epoch = epoch };
         }
-        var opensAt = FromUnixMs(fields[1].ToString());
-        var closesAt = FromUnixMs(fields[2].ToString());
+        var opensAt = UnixMs.Parse(fields[1].ToString());
+        var closesAt = UnixMs.Parse(fields[2].ToString());
         var state = fields[0].ToString() switch
         {
             "closed" => PollState.Closed,
@@ -126,7 +126,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
     public async Task<string?> RenewEpochAsync(string pollId, string knownEpoch)
     {
         var reply = await Db.ScriptEvaluateAsync(PollScripts.RenewEpoch, [keys.PollMeta(pollId)],
-            [knownEpoch, Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6))]);
+            [knownEpoch, StoreEpoch.New()]);
         return reply.IsNull ? null : reply.ToString();
     }
 
@@ -178,7 +178,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
             length += 3 + vote.OptionIds.Count;
         }
         var args = new RedisValue[length];
-        args[0] = UnixMsNumber(now);
+        args[0] = UnixMs.Of(now);
         args[1] = node.Name;
         args[2] = limits.Value.Enabled ? limits.Value.VotesPerNetworkPerPoll : 0;
         var at = 3;
@@ -272,7 +272,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
     public async Task<bool> SetOpenAsync(string pollId, bool open, DateTime now)
     {
         var version = (long)await Db.ScriptEvaluateAsync(
-            PollScripts.SetState, [keys.PollMeta(pollId), keys.PollCounts(pollId)], [open ? "open" : "close", UnixMsNumber(now)]);
+            PollScripts.SetState, [keys.PollMeta(pollId), keys.PollCounts(pollId)], [open ? "open" : "close", UnixMs.Of(now)]);
         if (version >= 0 && !open)
         {
             await Db.SortedSetRemoveAsync(keys.PollSchedule, $"close:{pollId}");
@@ -294,8 +294,8 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
     /// </summary>
     public async Task<IReadOnlyList<string>> ApplyDueScheduleAsync(DateTime now)
     {
-        var dueWithTimes = await Db.SortedSetRangeByScoreWithScoresAsync(keys.PollSchedule, double.NegativeInfinity, UnixMsNumber(now), take: 100);
-        metrics.RecordScheduleLag("poll", dueWithTimes.Length == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(UnixMsNumber(now) - dueWithTimes[0].Score));
+        var dueWithTimes = await Db.SortedSetRangeByScoreWithScoresAsync(keys.PollSchedule, double.NegativeInfinity, UnixMs.Of(now), take: 100);
+        metrics.RecordScheduleLag("poll", dueWithTimes.Length == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(UnixMs.Of(now) - dueWithTimes[0].Score));
         var changed = new List<string>();
         foreach (var entry in dueWithTimes.Select(e => e.Element))
         {
@@ -309,7 +309,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
             }
             var (kind, pollId) = (text[..separator], text[(separator + 1)..]);
             var applied = (long)await Db.ScriptEvaluateAsync(
-                PollScripts.ApplySchedule, [keys.PollMeta(pollId), keys.PollCounts(pollId)], [kind, UnixMsNumber(now)]);
+                PollScripts.ApplySchedule, [keys.PollMeta(pollId), keys.PollCounts(pollId)], [kind, UnixMs.Of(now)]);
             await Db.SortedSetRemoveAsync(keys.PollSchedule, entry);
             if (applied == 1)
             {
@@ -321,14 +321,6 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
 
     private static string[] Split(string choices) => choices.Split(',', StringSplitOptions.RemoveEmptyEntries);
 
-    private static long UnixMsNumber(DateTime time) => new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc)).ToUnixTimeMilliseconds();
-
-    private static string UnixMs(DateTime time) => UnixMsNumber(time).ToString(CultureInfo.InvariantCulture);
-
-    private static DateTime? FromUnixMs(string? value) =>
-        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms)
-            ? DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime
-            : null;
 }
 
 /// <summary>

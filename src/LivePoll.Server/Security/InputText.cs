@@ -19,6 +19,12 @@ namespace LivePoll.Server.Security;
 /// </remarks>
 public static class InputText
 {
+    /// <summary>
+    /// A client's value (an id, a name) as an error message repeats it: at most 40 characters, so a long or hostile value
+    /// cannot fill an answer or a log.
+    /// </summary>
+    public static string Shown(string? value) => value is null ? "" : value.Length > 40 ? value[..40] + "…" : value;
+
     /// <summary>The text cleaned by the rule above; null stays null.</summary>
     public static string? Clean(string? text, bool multiline = false)
     {

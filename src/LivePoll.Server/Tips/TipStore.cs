@@ -26,7 +26,7 @@ public sealed class TipStore(IConnectionMultiplexer redis, RedisKeys keys, Store
             Handled = false,
         };
         await WriteAsync(tip);
-        await Db.SortedSetAddAsync(keys.TipIndex, tip.Id, new DateTimeOffset(now).ToUnixTimeMilliseconds());
+        await Db.SortedSetAddAsync(keys.TipIndex, tip.Id, UnixMs.Of(now));
         await writeAcks.ConfirmAsync(keys.Tips);
         return tip;
     }

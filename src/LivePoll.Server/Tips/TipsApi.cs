@@ -137,5 +137,5 @@ internal static class TipsApi
     }
 
     private static ProblemHttpResult UnknownTip(string tipId) =>
-        TypedResults.Problem($"There is no tip with id '{(tipId.Length > 40 ? tipId[..40] : tipId)}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown tip");
+        TypedResults.Problem($"There is no tip with id '{Security.InputText.Shown(tipId)}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown tip");
 }

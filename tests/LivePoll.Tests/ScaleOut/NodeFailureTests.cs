@@ -84,9 +84,11 @@ public sealed class NodeFailureTests(RedisStoreFixture store) : IClassFixture<Re
             }
         })).ToList();
 
-        await Task.Delay(1_500);
+        // The kill lands mid-surge, and the surge goes on until the surviving node has taken votes of its own.
+        await TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref accepted) >= 60), "votes are acknowledged before the kill");
         await cluster.Node1.KillAsync();
-        await Task.Delay(2_500);
+        var atKill = Volatile.Read(ref accepted);
+        await TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref accepted) >= atKill + 50), "the surviving node acknowledges votes after the kill");
         await stop.CancelAsync();
         await Task.WhenAll(streams).DefaultTimeout();
 

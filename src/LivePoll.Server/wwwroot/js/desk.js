@@ -10,6 +10,7 @@ import { signOut, signedIn } from "./newsroom.js";
 import { FeedFollower } from "./feed-follower.js";
 import { Composer, uploadPhoto } from "./desk-composer.js";
 import { desk, loadPolls, pollForm } from "./desk-polls.js";
+import { ClientEvents, HubMethods } from "./hub-names.js";
 
 let timeZone = "Asia/Almaty";
 let session = null;
@@ -257,7 +258,7 @@ const follower = new FeedFollower({
 async function onConnected(hub) {
   await follower.subscribe(hub);
   tips.clear();
-  for (const tip of await hub.invoke("JoinNewsroom")) tips.set(tip.id, tip);
+  for (const tip of await hub.invoke(HubMethods.JoinNewsroom)) tips.set(tip.id, tip);
   renderTips();
   await loadAttachablePolls().catch(() => {});
   await Promise.all([loadArticles(), loadPolls(), loadActivity()]);
@@ -292,9 +293,9 @@ connectHub({
   onState: showStatus,
   handlers: {
     ...follower.handlers,
-    TipReceived: tip => { tips.set(tip.id, tip); renderTips(); },
-    TipUpdated: tip => { if (tip.handled) tips.delete(tip.id); else tips.set(tip.id, tip); renderTips(); },
-    ArticleChanged: article => { composer.articleChanged(article); refreshSoon(); },
+    [ClientEvents.TipReceived]: tip => { tips.set(tip.id, tip); renderTips(); },
+    [ClientEvents.TipUpdated]: tip => { if (tip.handled) tips.delete(tip.id); else tips.set(tip.id, tip); renderTips(); },
+    [ClientEvents.ArticleChanged]: article => { composer.articleChanged(article); refreshSoon(); },
   },
 });
 // Counts of open polls move all the time; the list refreshes itself every few seconds.

@@ -6,6 +6,7 @@ import { t, translatePage } from "./i18n.js";
 import { ApiError, api, connectHub, h, reportHeightToParent, showStatus } from "./live.js";
 import { PollView } from "./poll.js";
 import { createVoter, voteAs } from "./voter.js";
+import { ClientEvents, HubMethods, HubPath } from "./hub-names.js";
 
 const pollId = decodeURIComponent(/^\/embed\/polls\/([^/]+)/.exec(location.pathname)?.[1] ?? "");
 // The language comes from ?lang= (i18n reads it); an embed never changes the reader's saved choice.
@@ -21,7 +22,7 @@ let connection = null;
 function vote(id, optionIds) {
   return voteAs(voter, async voterToken => {
     if (connection?.state === signalR.HubConnectionState.Connected) {
-      return await connection.invoke("Vote", voterToken ? { pollId: id, optionIds, voterToken } : { pollId: id, optionIds });
+      return await connection.invoke(HubMethods.Vote, voterToken ? { pollId: id, optionIds, voterToken } : { pollId: id, optionIds });
     }
     try {
       return await api(`/api/polls/${encodeURIComponent(id)}/votes`, {
@@ -52,14 +53,14 @@ try {
 voter.ready().catch(error => console.warn(error));
 const kept = voter.kept();
 connection = connectHub({
-  url: kept ? `/hubs/live?voter=${encodeURIComponent(kept)}` : "/hubs/live",
+  url: kept ? `${HubPath}?voter=${encodeURIComponent(kept)}` : HubPath,
   onState: showStatus,
   onConnected: async hub => {
     try {
-      pollView.apply(await hub.invoke("SubscribePoll", pollId));
+      pollView.apply(await hub.invoke(HubMethods.SubscribePoll, pollId));
     } catch (error) {
       showProblem(error);
     }
   },
-  handlers: { PollSnapshot: snapshot => { if (snapshot.pollId === pollId) pollView.apply(snapshot); } },
+  handlers: { [ClientEvents.PollSnapshot]: snapshot => { if (snapshot.pollId === pollId) pollView.apply(snapshot); } },
 });

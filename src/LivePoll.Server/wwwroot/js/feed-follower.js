@@ -6,6 +6,7 @@
 // - While the page is loading (first load, language switch, reset) or waiting for a catch-up, live events wait in a
 //   queue; afterwards the catch-up is applied first and the queued events after it, each once (none lost to a reload,
 //   none applied before the changes that came earlier).
+import { ClientEvents, HubMethods } from "./hub-names.js";
 
 export class FeedFollower {
   /**
@@ -28,8 +29,8 @@ export class FeedFollower {
   /** The hub handlers to register: FeedEvent and FeedReset. */
   get handlers() {
     return {
-      FeedEvent: event => this.receive(event),
-      FeedReset: () => { this.reload().catch(error => console.warn("feed reload failed", error)); },
+      [ClientEvents.FeedEvent]: event => this.receive(event),
+      [ClientEvents.FeedReset]: () => { this.reload().catch(error => console.warn("feed reload failed", error)); },
     };
   }
 
@@ -67,7 +68,7 @@ export class FeedFollower {
     this.waiting++;
     let catchUp;
     try {
-      catchUp = await hub.invoke("SubscribeFeed", this.lastSequence);
+      catchUp = await hub.invoke(HubMethods.SubscribeFeed, this.lastSequence);
     } finally {
       this.waiting--;
     }

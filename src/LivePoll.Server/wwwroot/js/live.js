@@ -1,6 +1,7 @@
 // What the reader, screen and desk pages share: the hub connection (with reconnect that never gives up),
 // HTTP calls that turn ProblemDetails into readable errors, dates in the newsroom's time zone, small DOM helpers.
 import { currentLanguage, formatNumber, languages, monthName, setLanguage, t, translatePage } from "./i18n.js";
+import { HubPath } from "./hub-names.js";
 
 export { formatNumber };
 
@@ -120,7 +121,7 @@ const transports = [
  * (re)connect, onConnected runs so the page can subscribe again and catch up. onState gets "live", "reconnecting" or
  * "offline", and the transport's name. Returns a hub with invoke, send and state, whichever transport carries it.
  */
-export function connectHub({ onConnected, onState, handlers = {}, url = "/hubs/live" }) {
+export function connectHub({ onConnected, onState, handlers = {}, url = HubPath }) {
   const backoff = attempt => Math.min(10_000, 500 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random() / 2);
   const route = randomId();
   const asked = { sse: 1, longpolling: 2 }[new URLSearchParams(location.search).get("transport")] ?? 0;

@@ -4,6 +4,7 @@ import { ApiError, api, asDate, connectHub, dateTimeOf, dayKey, dayMonthOf, h, l
 import { PollView } from "./poll.js";
 import { FeedFollower } from "./feed-follower.js";
 import { createVoter, voteAs } from "./voter.js";
+import { ClientEvents, HubMethods } from "./hub-names.js";
 
 const feed = {
   timeZone: "Asia/Almaty",
@@ -289,7 +290,7 @@ async function refreshPolls(attempt = 0) {
   await loadPoll();
   if (pollId && connection?.state === signalR.HubConnectionState.Connected) {
     try {
-      pollView.apply(await connection.invoke("SubscribePoll", pollId));
+      pollView.apply(await connection.invoke(HubMethods.SubscribePoll, pollId));
     } catch (error) {
       showPollProblem(error);
     }
@@ -316,7 +317,7 @@ const voterReady = () => voter.ready();
 function vote(id, optionIds) {
   return voteAs(voter, async voterToken => {
     if (connection?.state === signalR.HubConnectionState.Connected) {
-      return await connection.invoke("Vote", voterToken ? { pollId: id, optionIds, voterToken } : { pollId: id, optionIds });
+      return await connection.invoke(HubMethods.Vote, voterToken ? { pollId: id, optionIds, voterToken } : { pollId: id, optionIds });
     }
     try {
       return await api(`/api/polls/${encodeURIComponent(id)}/votes`, {
@@ -346,7 +347,7 @@ function showExtraPoll(id, container) {
 
 function subscribeExtra(id) {
   if (connection?.state !== signalR.HubConnectionState.Connected) return;
-  connection.invoke("SubscribePoll", id)
+  connection.invoke(HubMethods.SubscribePoll, id)
     .then(snapshot => { for (const view of extraViews.get(id) ?? []) view.apply(snapshot); })
     .catch(error => console.warn("LivePoll: subscribing to poll", id, error));
 }
@@ -357,7 +358,7 @@ function dropExtraPolls(container) {
     for (const view of views) if (container.contains(view.root)) views.delete(view);
     if (views.size === 0) {
       extraViews.delete(id);
-      if (id !== pollId && connection?.state === signalR.HubConnectionState.Connected) connection.invoke("UnsubscribePoll", id).catch(() => {});
+      if (id !== pollId && connection?.state === signalR.HubConnectionState.Connected) connection.invoke(HubMethods.UnsubscribePoll, id).catch(() => {});
     }
   }
 }
@@ -423,7 +424,7 @@ async function onConnected(hub) {
   for (const id of extraViews.keys()) subscribeExtra(id);
   if (pollId) {
     try {
-      pollView.apply(await hub.invoke("SubscribePoll", pollId));
+      pollView.apply(await hub.invoke(HubMethods.SubscribePoll, pollId));
     } catch (error) {
       showPollProblem(error);
     }
@@ -439,7 +440,7 @@ connection = connectHub({
   onConnected: async hub => { await loaded; await onConnected(hub); },
   onState: showStatus,
   handlers: {
-    PollSnapshot: snapshot => {
+    [ClientEvents.PollSnapshot]: snapshot => {
       if (snapshot.pollId === pollId) pollView.apply(snapshot);
       for (const view of extraViews.get(snapshot.pollId) ?? []) view.apply(snapshot);
     },

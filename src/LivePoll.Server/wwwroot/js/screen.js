@@ -7,6 +7,7 @@ import { signedIn } from "./newsroom.js";
 import { PollView } from "./poll.js";
 import { FeedFollower } from "./feed-follower.js";
 import qrcode from "/lib/qrcode.mjs";
+import { ClientEvents, HubMethods } from "./hub-names.js";
 
 const pinnedPoll = new URLSearchParams(location.search).get("poll");
 const pollView = new PollView(document.getElementById("poll"));
@@ -89,19 +90,19 @@ function renderTips() {
 
 async function onConnected(connection) {
   const chosen = await choosePoll();
-  if (chosen !== pollId && pollId) await connection.invoke("UnsubscribePoll", pollId).catch(() => {});
+  if (chosen !== pollId && pollId) await connection.invoke(HubMethods.UnsubscribePoll, pollId).catch(() => {});
   pollId = chosen;
   showJoin();
   await follower.subscribe(connection);
   try {
-    if (pollId) showPoll(await connection.invoke("SubscribePoll", pollId));
+    if (pollId) showPoll(await connection.invoke(HubMethods.SubscribePoll, pollId));
     else document.getElementById("poll").replaceChildren(h("p", { class: "muted" }, t("noPoll")));
   } catch (error) {
     // A pinned poll that does not exist (or a store blip): say so; the feed and tips stay live.
     document.getElementById("poll").replaceChildren(h("p", { class: "muted", role: "status" }, t("failed", { m: error.message })));
   }
   tips.clear();
-  for (const tip of await connection.invoke("JoinNewsroom")) tips.set(tip.id, tip);
+  for (const tip of await connection.invoke(HubMethods.JoinNewsroom)) tips.set(tip.id, tip);
   renderTips();
 }
 
@@ -120,10 +121,10 @@ hub = connectHub({
   onConnected,
   onState: showStatus,
   handlers: {
-    PollSnapshot: snapshot => { if (snapshot.pollId === pollId) showPoll(snapshot); },
+    [ClientEvents.PollSnapshot]: snapshot => { if (snapshot.pollId === pollId) showPoll(snapshot); },
     ...follower.handlers,
-    TipReceived: tip => { tips.set(tip.id, tip); renderTips(); },
-    TipUpdated: tip => { if (tip.handled) tips.delete(tip.id); else tips.set(tip.id, tip); renderTips(); },
+    [ClientEvents.TipReceived]: tip => { tips.set(tip.id, tip); renderTips(); },
+    [ClientEvents.TipUpdated]: tip => { if (tip.handled) tips.delete(tip.id); else tips.set(tip.id, tip); renderTips(); },
   },
 });
 setInterval(tick, 1_000);
