@@ -21,13 +21,16 @@ public sealed class AbuseLimiter(IOptions<AbuseOptions> options, IConnectionMult
     // One counter per partition per window: the first hit starts the window, the counter expires with it. Returns -1
     // when the hit is within the limit, else the milliseconds until the window ends.
     private const string TakeScript = """
-        local n = redis.call('INCR', KEYS[1])
-        local ttl = redis.call('PTTL', KEYS[1])
+        local counter_key = KEYS[1]
+        local limit = tonumber(ARGV[1])    -- hits allowed in a window
+        local window = tonumber(ARGV[2])   -- the window's length, ms
+        local n = redis.call('INCR', counter_key)
+        local ttl = redis.call('PTTL', counter_key)
         if n == 1 or ttl < 0 then
-          redis.call('PEXPIRE', KEYS[1], ARGV[2])
-          ttl = tonumber(ARGV[2])
+          redis.call('PEXPIRE', counter_key, window)
+          ttl = window
         end
-        if n > tonumber(ARGV[1]) then return ttl end
+        if n > limit then return ttl end
         return -1
         """;
 

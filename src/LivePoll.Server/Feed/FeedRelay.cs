@@ -29,7 +29,7 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
     private string? _epoch;
     private string? _lastNonce;
 
-    private RedisChannel Channel => keys.Channel("feed");
+    private RedisChannel Channel => keys.FeedChannel;
 
     /// <summary>Tells every node (this one included) that the feed has a new event.</summary>
     public async Task NotifyAsync(long sequence)

@@ -11,30 +11,6 @@ namespace LivePoll.Server.Feed;
 /// stores the article and updates the feed index together; so the log has no gaps and catch-up after N
 /// returns exactly the changes after N, in order.
 /// </summary>
-public enum ArticleChangeOutcome
-{
-    /// <summary>Stored as the next version (with its feed event, if any).</summary>
-    Stored,
-
-    /// <summary>The article changed since the version the change was made from: nothing was written.</summary>
-    Stale,
-
-    /// <summary>The idempotency key was used already: nothing was written; <see cref="ArticleChange.Replay"/> says by what.</summary>
-    Replayed,
-}
-
-/// <summary>
-/// What became of a change: the article as stored and the feed sequence of its event (0 without one); the current
-/// version when stale; the key's "article id|fingerprint" when replayed.
-/// </summary>
-public sealed record ArticleChange(ArticleChangeOutcome Outcome, Article? Article, long Sequence, int Version, string? Replay);
-
-/// <summary>Where the feed stands: epoch, last sequence, and the stored event at a sequence asked about (null: gone).</summary>
-/// <summary>Events read from the log: the readable ones, the sequence the read reached, and how many entries it read.</summary>
-public sealed record FeedEvents(IReadOnlyList<FeedEvent> Events, long Through, int Read);
-
-public sealed record FeedPosition(string Epoch, long LastSequence, string? EventAt);
-
 public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys, StoredRecords records, WriteAcks writeAcks,
     Diagnostics.LivePollMetrics metrics)
 {
@@ -43,61 +19,73 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys, Stor
 
     internal static readonly JsonSerializerOptions Json = CreateJson();
 
-    // Every change of an article, in one script so that nothing changes between the check and the write.
-    // KEYS: seq, log, articles, index, schedule, pinned, versions, idempotency key, epoch.
-    // ARGV: 1 article id, 2 the version the change was made from, 3 event JSON ('' for an article not in the feed:
-    // no event), 4 article JSON (at version + 1), 5 index action (add | remove | keep), 6 log length, 7 '1' if pinned
-    // and in the feed, 8 schedule time in ms ('' for none), 9 '1' to claim the idempotency key, 10 its value, 11 an epoch
-    // to begin with if the feed has none (a new or wiped store).
+    // Every change of an article, in one script so that nothing changes between the check and the write. Its keys and
+    // arguments are named at its top, in the order ChangeAsync passes them.
     // Returns { feed sequence (0 without an event), new version } or { -1, current version } when the article changed
     // since, or { -2, the key's value } when the idempotency key was used already.
     private const string ChangeScript = """
-        if ARGV[9] == '1' then
-          local prior = redis.call('GET', KEYS[8])
+        local seqKey, logKey, articlesKey, indexKey, scheduleKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+        local pinnedKey, versionsKey, idempotencyKey, epochKey = KEYS[6], KEYS[7], KEYS[8], KEYS[9]
+        local id = ARGV[1]                -- the article
+        local from = tonumber(ARGV[2])    -- the version the change was made from
+        local eventJson = ARGV[3]         -- the feed event; '' for an article not in the feed (no event)
+        local articleJson = ARGV[4]       -- the article at version from + 1
+        local indexAction = ARGV[5]       -- add | remove | keep (the feed's index)
+        local logLength = tonumber(ARGV[6])
+        local pinned = ARGV[7] == '1'     -- pinned and in the feed
+        local scheduleAt = ARGV[8]        -- when to publish, in ms; '' for no schedule
+        local claim = ARGV[9] == '1'      -- claim the idempotency key
+        local claimValue = ARGV[10]
+        local newEpoch = ARGV[11]         -- the epoch to begin with if the feed has none (a new or wiped store)
+
+        if claim then
+          local prior = redis.call('GET', idempotencyKey)
           if prior then return { -2, prior } end
         end
-        local current = tonumber(redis.call('HGET', KEYS[7], ARGV[1]) or '0')
-        if current ~= tonumber(ARGV[2]) then return { -1, tostring(current) } end
-        if ARGV[9] == '1' then redis.call('SET', KEYS[8], ARGV[10], 'EX', 86400) end
-        redis.call('SET', KEYS[9], ARGV[11], 'NX')
-        redis.call('HSET', KEYS[7], ARGV[1], current + 1)
-        redis.call('HSET', KEYS[3], ARGV[1], ARGV[4])
+        local current = tonumber(redis.call('HGET', versionsKey, id) or '0')
+        if current ~= from then return { -1, tostring(current) } end
+        if claim then redis.call('SET', idempotencyKey, claimValue, 'EX', 86400) end
+        redis.call('SET', epochKey, newEpoch, 'NX')
+        redis.call('HSET', versionsKey, id, current + 1)
+        redis.call('HSET', articlesKey, id, articleJson)
         local seq = 0
-        if ARGV[3] ~= '' then
-          seq = redis.call('INCR', KEYS[1])
-          redis.call('ZADD', KEYS[2], seq, ARGV[3])
-          if ARGV[5] == 'add' then redis.call('ZADD', KEYS[4], seq, ARGV[1])
-          elseif ARGV[5] == 'remove' then redis.call('ZREM', KEYS[4], ARGV[1]) end
-          local published = redis.call('ZSCORE', KEYS[4], ARGV[1])
-          if ARGV[7] == '1' and published then redis.call('ZADD', KEYS[6], published, ARGV[1])
-          else redis.call('ZREM', KEYS[6], ARGV[1]) end
-          redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -1 - tonumber(ARGV[6]))
+        if eventJson ~= '' then
+          seq = redis.call('INCR', seqKey)
+          redis.call('ZADD', logKey, seq, eventJson)
+          if indexAction == 'add' then redis.call('ZADD', indexKey, seq, id)
+          elseif indexAction == 'remove' then redis.call('ZREM', indexKey, id) end
+          local published = redis.call('ZSCORE', indexKey, id)
+          if pinned and published then redis.call('ZADD', pinnedKey, published, id)
+          else redis.call('ZREM', pinnedKey, id) end
+          redis.call('ZREMRANGEBYRANK', logKey, 0, -1 - logLength)
         end
-        if ARGV[8] ~= '' then redis.call('ZADD', KEYS[5], ARGV[8], ARGV[1])
-        else redis.call('ZREM', KEYS[5], ARGV[1]) end
+        if scheduleAt ~= '' then redis.call('ZADD', scheduleKey, scheduleAt, id)
+        else redis.call('ZREM', scheduleKey, id) end
         return { seq, tostring(current + 1) }
         """;
 
     // Where the feed stands: its epoch (begun here if it has none), its last sequence number, and the stored event at a
-    // sequence the caller delivered (to tell whether the store still has it). KEYS: epoch, seq, log. ARGV: a new epoch,
-    // the delivered sequence (0: none).
+    // sequence the caller delivered (to tell whether the store still has it).
     private const string PositionScript = """
-        redis.call('SET', KEYS[1], ARGV[1], 'NX')
-        local at = tonumber(ARGV[2])
-        local delivered = false
-        if at > 0 then delivered = redis.call('ZRANGEBYSCORE', KEYS[3], at, at)[1] or false end
-        return { redis.call('GET', KEYS[1]), tonumber(redis.call('GET', KEYS[2]) or '0'), delivered }
+        local epochKey, seqKey, logKey = KEYS[1], KEYS[2], KEYS[3]
+        local newEpoch = ARGV[1]
+        local delivered = tonumber(ARGV[2])   -- the sequence the caller delivered last; 0: none
+        redis.call('SET', epochKey, newEpoch, 'NX')
+        local stored = false
+        if delivered > 0 then stored = redis.call('ZRANGEBYSCORE', logKey, delivered, delivered)[1] or false end
+        return { redis.call('GET', epochKey), tonumber(redis.call('GET', seqKey) or '0'), stored }
         """;
 
-    // Begins a new epoch unless someone already did. KEYS: epoch. ARGV: the epoch the caller knew, the new one.
+    // Begins a new epoch unless someone already did; returns the epoch in force.
     private const string RenewEpochScript = """
-        local current = redis.call('GET', KEYS[1])
-        if current == false or current == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2]); return ARGV[2] end
+        local epochKey = KEYS[1]
+        local known, newEpoch = ARGV[1], ARGV[2]   -- the epoch the caller knew; the one to begin
+        local current = redis.call('GET', epochKey)
+        if current == false or current == known then redis.call('SET', epochKey, newEpoch); return newEpoch end
         return current
         """;
 
     private IDatabase Db => redis.GetDatabase();
-
 
     /// <summary>
     /// The feed's epoch and last sequence number, read together (an epoch is begun if the store has none); with

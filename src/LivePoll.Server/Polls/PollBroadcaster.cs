@@ -61,7 +61,7 @@ public sealed class PollBroadcaster : BackgroundService
         _store = store;
         _connections = connections;
         _redis = redis;
-        _stateChannel = keys.Channel("poll-state");
+        _stateChannel = keys.PollStateChannel;
         _slices = options.Value.FanOutSlices;
         _sliceInterval = TimeSpan.FromMilliseconds((double)options.Value.SnapshotIntervalMs / _slices);
         _clock = clock;

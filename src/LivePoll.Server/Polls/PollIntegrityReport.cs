@@ -30,28 +30,23 @@ public sealed class PollIntegrityReport(IConnectionMultiplexer redis, RedisKeys 
             var lines = await db.ListRangeAsync(keys.PollAudit(poll.Id), start, start + Page - 1);
             foreach (var line in lines)
             {
-                // ms voter choices previous origin node flag; previous is empty for a first vote (two spaces in a row).
-                var fields = line.ToString().Split(' ');
-                if (fields.Length < 6 || !long.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
+                if (!AuditRecord.TryParse(line.ToString(), out var record))
                 {
                     continue;
                 }
                 records++;
-                perMinute[ms / 60_000] = perMinute.GetValueOrDefault(ms / 60_000) + 1;
-                if (fields[3].Length > 0)
+                var minute = record.AtMs / 60_000;
+                perMinute[minute] = perMinute.GetValueOrDefault(minute) + 1;
+                if (record.Previous.Length > 0)
                 {
                     changes++;
                 }
-                if (fields.Length > 6 && fields[6] == "h")
+                if (record.Held)
                 {
                     held++;
                 }
-                var origin = fields[4];
-                var bar = origin.IndexOf('|');
-                var network = bar < 0 ? origin : origin[..bar];
-                var transport = bar < 0 ? "unknown" : origin[(bar + 1)..];
-                networks[network] = networks.GetValueOrDefault(network) + 1;
-                transports[transport] = transports.GetValueOrDefault(transport) + 1;
+                networks[record.Network] = networks.GetValueOrDefault(record.Network) + 1;
+                transports[record.Transport] = transports.GetValueOrDefault(record.Transport) + 1;
             }
             if (lines.Length < Page)
             {

@@ -19,6 +19,22 @@ internal static class PollScripts
         """;
 
     /// <summary>
+    /// The audit record's format (<see cref="AuditRecord"/>) in Lua: audit_line writes one, audit_fields reads one into
+    /// its fields. Shared by the vote script and the recount.
+    /// </summary>
+    public const string AuditLine = """
+
+        local function audit_line(ms, voter, choices, previous, origin, node, flag)
+          return ms .. ' ' .. voter .. ' ' .. choices .. ' ' .. previous .. ' ' .. origin .. ' ' .. node .. ' ' .. flag
+        end
+        local function audit_fields(record)
+          local fields = {}
+          for field in (record .. ' '):gmatch('(.-) ') do fields[#fields + 1] = field end
+          return fields
+        end
+        """;
+
+    /// <summary>
     /// Counts a batch of votes for one poll, in order, as if each were its own script: the votes that arrived
     /// while the previous batch was at the store go together, so a surge costs one call per batch.
     /// KEYS: meta, counts, voters, audit, held, networks, excluded, admitted, outcomes (a tally of every answer). ARGV: now, node name, the per-network cap
@@ -30,11 +46,9 @@ internal static class PollScripts
     /// (Changed only), version (the one this vote produced, or the current one for AlreadyVoted; "0" otherwise).
     /// Checks per vote, in order: poll exists, open, choice count, options exist and distinct, voter new (or may change).
     /// Every counted vote adds one to the version, so a vote's version names the first snapshot that includes it, and
-    /// leaves an audit record at the end of the poll's audit list, one line "ms voter choices previous origin node flag"
-    /// (space separated; none of them holds a space: ids are checked, origins and node names are ours; flag "c" counted,
-    /// "h" held).
+    /// leaves an <see cref="AuditRecord"/> at the end of the poll's audit list (a held vote too, flagged "h").
     /// </summary>
-    public const string VoteBatch = IsOpen + """
+    public const string VoteBatch = IsOpen + AuditLine + """
 
         local meta_key, counts_key, voters_key, audit_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
         local held_key, networks_key, excluded_key, admitted_key = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
@@ -129,7 +143,7 @@ internal static class PollScripts
                 answer('AlreadyVoted', previous, '', tostring(version))
               elseif not previous and blocked(network) then
                 redis.call('HSET', held_key, voter, choices)
-                redis.call('RPUSH', audit_key, ARGV[1] .. ' ' .. voter .. ' ' .. choices .. '  ' .. origin .. ' ' .. node .. ' h')
+                redis.call('RPUSH', audit_key, audit_line(ARGV[1], voter, choices, '', origin, node, 'h'))
                 held_now[voter] = choices
                 answer('Held', choices, '', tostring(version))
               else
@@ -143,7 +157,7 @@ internal static class PollScripts
                 end
                 for j = first, last do add(ARGV[j], 1) end
                 redis.call('HSET', voters_key, voter, choices)
-                redis.call('RPUSH', audit_key, ARGV[1] .. ' ' .. voter .. ' ' .. choices .. ' ' .. (previous or '') .. ' ' .. origin .. ' ' .. node .. ' c')
+                redis.call('RPUSH', audit_key, audit_line(ARGV[1], voter, choices, previous or '', origin, node, 'c'))
                 decided[voter] = choices
                 version = version + 1
                 answer(previous and 'Changed' or 'Accepted', choices, previous or '', tostring(version))
@@ -166,10 +180,11 @@ internal static class PollScripts
 
     /// <summary>
     /// Tallies a vote refused before it reached the poll (rate limit, no voter identity), when the poll exists.
-    /// KEYS: meta, outcomes. ARGV: the outcome.
     /// </summary>
     public const string CountRefusal = """
-        if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[2], ARGV[1], 1) end
+        local meta_key, outcomes_key = KEYS[1], KEYS[2]
+        local outcome = ARGV[1]
+        if redis.call('EXISTS', meta_key) == 1 then redis.call('HINCRBY', outcomes_key, outcome, 1) end
         return 0
         """;
 
@@ -181,7 +196,8 @@ internal static class PollScripts
     /// KEYS: as <see cref="VoteBatch"/>. ARGV: the per-network cap (0: none). Returns {counted voters, held voters, version}.
     /// The whole audit list is read at once: a poll of a million votes blocks the store for about a second.
     /// </summary>
-    public const string Recount = """
+    public const string Recount = AuditLine + """
+
         local meta_key, counts_key, voters_key, audit_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
         local held_key, networks_key, excluded_key, admitted_key = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
         local cap = tonumber(ARGV[1])
@@ -189,8 +205,7 @@ internal static class PollScripts
 
         local latest, first_net, order = {}, {}, {}
         for _, record in ipairs(redis.call('LRANGE', audit_key, 0, -1)) do
-          local parts = {}
-          for field in (record .. ' '):gmatch('(.-) ') do parts[#parts + 1] = field end
+          local parts = audit_fields(record)
           local voter, choices, network = parts[2], parts[3], string.match(parts[5] or '', '^[^|]*')
           if voter and choices then
             if latest[voter] == nil then order[#order + 1] = voter; first_net[voter] = network end
@@ -233,16 +248,16 @@ internal static class PollScripts
 
     /// <summary>
     /// Reads a poll in one step, so its state, counts and version always belong together.
-    /// KEYS: meta, counts. ARGV: a version the caller already has (-1 for none).
     /// Returns nil when there is no such poll; its version (a number) when that is not above the one given; otherwise
     /// {state, opensAt, closesAt, def, epoch, then the counts hash as field, value, field, value…}.
     /// </summary>
     public const string Read = """
         local meta_key, counts_key = KEYS[1], KEYS[2]
-        local known = tonumber(ARGV[1])
+        local known = tonumber(ARGV[1])   -- a version the caller already has; -1 for none
+        local known_epoch = ARGV[2]       -- the epoch that version belongs to
         local meta = redis.call('HMGET', meta_key, 'state', 'opensAt', 'closesAt', 'def', 'epoch')
         if not meta[1] then return nil end
-        if known >= 0 and (meta[5] or '') == ARGV[2] then
+        if known >= 0 and (meta[5] or '') == known_epoch then
           local version = tonumber(redis.call('HGET', counts_key, '_version') or '0')
           if version <= known then return version end
         end
@@ -256,50 +271,55 @@ internal static class PollScripts
     /// Gives a poll a new epoch when it still has the one the caller knows: its version went back (the store lost its
     /// newest votes, e.g. in a failover to a replica that had not received them), so readers must take the counts as
     /// they are now rather than wait for the version to pass the one they saw. Several nodes may notice at once; the
-    /// first renews, the others find the new epoch. KEYS: meta. ARGV: the known epoch, a new one. Returns the epoch
-    /// the poll has now, or nil when there is no such poll.
+    /// first renews, the others find the new epoch. Returns the epoch the poll has now, or nil when there is no such poll.
     /// </summary>
     public const string RenewEpoch = """
-        if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
-        local epoch = redis.call('HGET', KEYS[1], 'epoch') or ''
-        if epoch ~= ARGV[1] then return epoch end
-        redis.call('HSET', KEYS[1], 'epoch', ARGV[2])
-        return ARGV[2]
+        local meta_key = KEYS[1]
+        local known_epoch, new_epoch = ARGV[1], ARGV[2]
+        if redis.call('EXISTS', meta_key) == 0 then return nil end
+        local epoch = redis.call('HGET', meta_key, 'epoch') or ''
+        if epoch ~= known_epoch then return epoch end
+        redis.call('HSET', meta_key, 'epoch', new_epoch)
+        return new_epoch
         """;
 
     /// <summary>
-    /// The newsroom opens or closes a poll. ARGV: 'open' | 'close', now. Opening clears a schedule that
-    /// would keep it shut; closing clears the closing time. Returns the new version, or -1 for no such poll.
+    /// The newsroom opens or closes a poll. Opening clears a schedule that would keep it shut; closing clears the closing
+    /// time. Returns the new version, or -1 for no such poll.
     /// </summary>
     public const string SetState = """
-        if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-        local now = tonumber(ARGV[2])
-        if ARGV[1] == 'open' then
-          local closes = redis.call('HGET', KEYS[1], 'closesAt')
+        local meta_key, counts_key = KEYS[1], KEYS[2]
+        local action = ARGV[1]            -- 'open' | 'close'
+        local now = tonumber(ARGV[2])     -- ms
+        if redis.call('EXISTS', meta_key) == 0 then return -1 end
+        if action == 'open' then
+          local closes = redis.call('HGET', meta_key, 'closesAt')
           if closes ~= '' and tonumber(closes) <= now then closes = '' end
-          redis.call('HSET', KEYS[1], 'state', 'open', 'opensAt', '', 'closesAt', closes)
+          redis.call('HSET', meta_key, 'state', 'open', 'opensAt', '', 'closesAt', closes)
         else
-          redis.call('HSET', KEYS[1], 'state', 'closed', 'closesAt', '')
+          redis.call('HSET', meta_key, 'state', 'closed', 'closesAt', '')
         end
-        return redis.call('HINCRBY', KEYS[2], '_version', 1)
+        return redis.call('HINCRBY', counts_key, '_version', 1)
         """;
 
     /// <summary>
-    /// A scheduled opening or closing falls due. ARGV: 'open' | 'close', now. Returns 1 only for the call
-    /// that made the change, so exactly one node announces it; 0 when there was nothing (left) to do.
+    /// A scheduled opening or closing falls due. Returns 1 only for the call that made the change, so exactly one node
+    /// announces it; 0 when there was nothing (left) to do.
     /// </summary>
     public const string ApplySchedule = """
-        local meta = redis.call('HMGET', KEYS[1], 'state', 'opensAt', 'closesAt')
+        local meta_key, counts_key = KEYS[1], KEYS[2]
+        local action = ARGV[1]            -- 'open' | 'close'
+        local now = tonumber(ARGV[2])     -- ms
+        local meta = redis.call('HMGET', meta_key, 'state', 'opensAt', 'closesAt')
         if not meta[1] then return 0 end
-        local now = tonumber(ARGV[2])
-        if ARGV[1] == 'open' then
+        if action == 'open' then
           if meta[1] ~= 'scheduled' or meta[2] == '' or tonumber(meta[2]) > now then return 0 end
-          redis.call('HSET', KEYS[1], 'state', 'open', 'opensAt', '')
+          redis.call('HSET', meta_key, 'state', 'open', 'opensAt', '')
         else
           if meta[1] == 'closed' or meta[3] == '' or tonumber(meta[3]) > now then return 0 end
-          redis.call('HSET', KEYS[1], 'state', 'closed', 'closesAt', '')
+          redis.call('HSET', meta_key, 'state', 'closed', 'closesAt', '')
         end
-        redis.call('HINCRBY', KEYS[2], '_version', 1)
+        redis.call('HINCRBY', counts_key, '_version', 1)
         return 1
         """;
 }

@@ -320,47 +320,4 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
     }
 
     private static string[] Split(string choices) => choices.Split(',', StringSplitOptions.RemoveEmptyEntries);
-
-}
-
-/// <summary>
-/// What one atomic read of a poll found: the poll (when newer than asked), or only its version in the store (when
-/// not), or no such poll.
-/// </summary>
-public readonly record struct PollRead(Poll? Poll, bool Exists, long Version)
-{
-    public static PollRead Missing => new(null, Exists: false, -1);
-}
-
-/// <summary>One vote as the store counts it: who, and which options.</summary>
-/// <summary>One vote for a batch; <c>Origin</c> is where it came from, for the audit: the hashed network and the transport ("3f2a…|hub").</summary>
-public readonly record struct BallotRequest(string VoterId, IReadOnlyList<string> OptionIds, string Origin = "");
-
-/// <summary>Vote results with the sentence a person reads.</summary>
-public static class VoteResults
-{
-    public static VoteResult Create(VoteOutcome outcome, string pollId, IReadOnlyList<string>? choices = null,
-        IReadOnlyList<string>? previous = null, long? version = null) => new()
-    {
-        Outcome = outcome,
-        PollId = pollId,
-        Choices = choices,
-        PreviousChoices = previous,
-        Version = version,
-        Message = outcome switch
-        {
-            VoteOutcome.Accepted => "Your vote was counted.",
-            VoteOutcome.Changed => "Your vote was changed.",
-            VoteOutcome.AlreadyVoted => $"You have already voted in this poll (your choice: {string.Join(", ", choices ?? [])}).",
-            VoteOutcome.PollClosed => "This poll is not taking votes: it is closed or not open yet.",
-            VoteOutcome.UnknownPoll => $"There is no poll with id '{pollId}'.",
-            VoteOutcome.UnknownOption => "Choose among this poll's options, each at most once.",
-            VoteOutcome.InvalidChoiceCount => "Choose at least one option, and no more than this poll allows.",
-            VoteOutcome.InvalidVoter => "Your voter id is missing or invalid. Reload the page, or get a new token from POST /api/voters.",
-            VoteOutcome.StoreUnavailable => "Votes cannot be counted at this moment, so your vote was not confirmed. Please try again in a few seconds.",
-            VoteOutcome.Held => "Your vote was received and is held for the newsroom's review: it is not counted for now.",
-            VoteOutcome.VoterRequired => "A voter identity is required to vote: reload the page, or solve GET /api/voters/challenge and send the solution to POST /api/voters.",
-            _ => outcome.ToString(),
-        },
-    };
 }

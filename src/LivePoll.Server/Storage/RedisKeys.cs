@@ -125,6 +125,21 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Counter that numbers tips.</summary>
     public RedisKey TipSequence => $"{Prefix}:{{tips}}:seq";
 
+    /// <summary>The channel on which nodes announce a poll's state change (opened, closed) to every node.</summary>
+    public RedisChannel PollStateChannel => Channel("poll-state");
+
+    /// <summary>The channel on which nodes announce a new feed sequence to every node.</summary>
+    public RedisChannel FeedChannel => Channel("feed");
+
+    /// <summary>Every key under the prefix, as a SCAN pattern (the export, import and backup commands).</summary>
+    public string AllKeysPattern => $"{Prefix}:*";
+
+    /// <summary>The key of a name as an export file holds it (without the prefix).</summary>
+    public RedisKey Named(string name) => $"{Prefix}:{name}";
+
+    /// <summary>A key's name without the prefix, as an export file holds it.</summary>
+    public string NameOf(RedisKey key) => ((string)key!)[(Prefix.Length + 1)..];
+
     /// <summary>A pub/sub channel of LivePoll's own (not the SignalR backplane's).</summary>
-    public RedisChannel Channel(string name) => RedisChannel.Literal($"{Prefix}:ch:{name}");
+    private RedisChannel Channel(string name) => RedisChannel.Literal($"{Prefix}:ch:{name}");
 }

@@ -67,8 +67,11 @@ internal static class StoreCommands
 
         public required string Prefix { get; init; }
 
+        /// <summary>Key shapes under this store's prefix.</summary>
+        public RedisKeys Keys => new(Prefix);
+
         /// <summary>A key's name without the prefix, as the export file holds it.</summary>
-        public string NameOf(RedisKey key) => ((string)key!)[(Prefix.Length + 1)..];
+        public string NameOf(RedisKey key) => Keys.NameOf(key);
 
         public async ValueTask DisposeAsync()
         {
@@ -126,7 +129,7 @@ internal static class StoreCommands
     {
         foreach (var server in Primaries(redis))
         {
-            await foreach (var key in server.KeysAsync(pattern: prefix + ":*", pageSize: 1000))
+            await foreach (var key in server.KeysAsync(pattern: new RedisKeys(prefix).AllKeysPattern, pageSize: 1000))
             {
                 yield return key;
             }
@@ -362,7 +365,7 @@ internal static class StoreCommands
         await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (entry, _) =>
         {
             var name = entry.GetProperty("key").GetString()!;
-            RedisKey key = $"{store.Prefix}:{name}";
+            var key = store.Keys.Named(name);
             var value = entry.GetProperty("value");
             var entries = 0L;
             var type = Enum.Parse<RedisType>(entry.GetProperty("type").GetString()!, ignoreCase: true);

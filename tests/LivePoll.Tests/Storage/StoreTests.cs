@@ -69,7 +69,7 @@ public abstract class StoreTests<TStore>(TStore store) : IClassFixture<TStore>, 
     public async Task Carries_pub_sub_on_LivePoll_channels()
     {
         var keys = new RedisKeys(_prefix);
-        var channel = keys.Channel("test");
+        var channel = keys.FeedChannel;
         var received = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var subscriber = _connection.Multiplexer.GetSubscriber();
         await subscriber.SubscribeAsync(channel, (_, message) => received.TrySetResult(message!)).DefaultTimeout();
