@@ -5,7 +5,7 @@
 import { t, translatePage } from "./i18n.js";
 import { ApiError, api, connectHub, h, reportHeightToParent, showStatus } from "./live.js";
 import { PollView } from "./poll.js";
-import { createVoter, voteAs } from "./voter.js";
+import { castVote, createVoter } from "./voter.js";
 import { ClientEvents, HubMethods, HubPath } from "./hub-names.js";
 
 const pollId = decodeURIComponent(/^\/embed\/polls\/([^/]+)/.exec(location.pathname)?.[1] ?? "");
@@ -19,21 +19,8 @@ const voter = createVoter({ keepToken: true });
 const pollView = new PollView(document.getElementById("poll"), { onVote: vote, announce });
 let connection = null;
 
-function vote(id, optionIds) {
-  return voteAs(voter, async voterToken => {
-    if (connection?.state === signalR.HubConnectionState.Connected) {
-      return await connection.invoke(HubMethods.Vote, voterToken ? { pollId: id, optionIds, voterToken } : { pollId: id, optionIds });
-    }
-    try {
-      return await api(`/api/polls/${encodeURIComponent(id)}/votes`, {
-        method: "POST", body: { optionIds }, headers: voterToken ? { "x-voter-token": voterToken } : {},
-      });
-    } catch (error) {
-      if (error instanceof ApiError && error.problem?.outcome) return { outcome: error.problem.outcome, message: error.message };
-      throw error;
-    }
-  });
-}
+/** Votes over the hub when connected, otherwise over HTTP (voter.js: castVote). */
+function vote(id, optionIds) { return castVote(voter, connection, id, optionIds); }
 
 function showProblem(error) {
   document.getElementById("poll").replaceChildren(h("p", { class: "muted", role: "status" },

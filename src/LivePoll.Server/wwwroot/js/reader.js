@@ -3,7 +3,7 @@ import { currentLanguage, t } from "./i18n.js";
 import { ApiError, api, asDate, connectHub, dateTimeOf, dayKey, dayMonthOf, h, languageSwitch, picture, showStatus, thumbnail, timeOf } from "./live.js";
 import { PollView } from "./poll.js";
 import { FeedFollower } from "./feed-follower.js";
-import { createVoter, voteAs } from "./voter.js";
+import { castVote, createVoter } from "./voter.js";
 import { ClientEvents, HubMethods } from "./hub-names.js";
 
 const feed = {
@@ -313,23 +313,8 @@ function showPollProblem(error) {
 const voter = createVoter();
 const voterReady = () => voter.ready();
 
-/** Votes over the hub when connected, otherwise over HTTP; both answer with the same result. */
-function vote(id, optionIds) {
-  return voteAs(voter, async voterToken => {
-    if (connection?.state === signalR.HubConnectionState.Connected) {
-      return await connection.invoke(HubMethods.Vote, voterToken ? { pollId: id, optionIds, voterToken } : { pollId: id, optionIds });
-    }
-    try {
-      return await api(`/api/polls/${encodeURIComponent(id)}/votes`, {
-        method: "POST", body: { optionIds }, headers: voterToken ? { "x-voter-token": voterToken } : {},
-      });
-    } catch (error) {
-      if (error instanceof ApiError && error.problem?.outcome) return { outcome: error.problem.outcome, message: error.message };
-      if (error instanceof ApiError && error.status === 429) throw new Error(`Retry after ${error.retryAfter ?? 60} s`);
-      throw error;
-    }
-  });
-}
+/** Votes over the hub when connected, otherwise over HTTP (voter.js: castVote). */
+function vote(id, optionIds) { return castVote(voter, connection, id, optionIds); }
 
 // ---- More polls: other open ones, and those an article carries ------------------------------------------------
 

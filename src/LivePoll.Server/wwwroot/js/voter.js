@@ -3,7 +3,8 @@
 // lp_voter cookie). The reader page relies on the cookie; an embed inside a partner's page keeps the token itself
 // (browsers may block a third-party iframe's cookies) and sends it with every vote and on its hub connection.
 import { t } from "./i18n.js";
-import { api } from "./live.js";
+import { ApiError, api } from "./live.js";
+import { HubMethods } from "./hub-names.js";
 
 const TokenKey = "livepoll.voterToken";
 
@@ -68,4 +69,26 @@ export async function voteAs(voter, send) {
   if (result?.outcome !== "InvalidVoter") return result;
   console.info("LivePoll: the voter identity was refused; earned a new one and voted again");
   return await send(await voter.renew());
+}
+
+/**
+ * A reader's vote, as the reader page and the embed send it: over the hub when `hub` is connected, otherwise over HTTP
+ * (both answer with the same result; an HTTP refusal becomes its outcome), with the browser's identity and the quiet
+ * recovery of voteAs. A 429 becomes "Retry after N s", which the poll card shows in the reader's language.
+ */
+export function castVote(voter, hub, pollId, optionIds) {
+  return voteAs(voter, async voterToken => {
+    if (hub?.state === signalR.HubConnectionState.Connected) {
+      return await hub.invoke(HubMethods.Vote, voterToken ? { pollId, optionIds, voterToken } : { pollId, optionIds });
+    }
+    try {
+      return await api(`/api/polls/${encodeURIComponent(pollId)}/votes`, {
+        method: "POST", body: { optionIds }, headers: voterToken ? { "x-voter-token": voterToken } : {},
+      });
+    } catch (error) {
+      if (error instanceof ApiError && error.problem?.outcome) return { outcome: error.problem.outcome, message: error.message };
+      if (error instanceof ApiError && error.status === 429) throw new Error(`Retry after ${error.retryAfter ?? 60} s`);
+      throw error;
+    }
+  });
 }
