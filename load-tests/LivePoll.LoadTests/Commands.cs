@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using LivePoll.Contracts;
 using LivePoll.LoadTests.Measurement;
 using LivePoll.LoadTests.Reporting;
 using LivePoll.LoadTests.Scenarios;
@@ -83,6 +84,11 @@ public sealed class SurgeSettings : CommonSettings
 
     [CommandOption("--poll <ID>")] [Description("Vote in this poll instead of creating one.")]
     public string? PollId { get; init; }
+
+    [CommandOption("--kind <KIND>")]
+    [Description("The poll to create: Choice (3 options), Quiz (3 options), Rating (1-5) or Ranking (3 options, every vote orders all of them).")]
+    [DefaultValue(PollKind.Choice)]
+    public PollKind Kind { get; init; }
 
     [CommandOption("--processes <N>")]
     [Description("Spread the run over N processes of this tool on this machine (each a shard), started together, their reports merged.")]
@@ -182,6 +188,7 @@ public sealed class SurgeCommand : AsyncCommand<SurgeSettings>
             Transport = s.Transport,
             VoteConnections = Math.Max(1, Share(s.Connections, index, count)),
             PollId = s.PollId,
+            Kind = s.Kind,
             Shard = s.ParsedShard,
             WaitToStart = s.AwaitGo ? ShardCoordinator.AwaitGoAsync : s.StartAt is { } at ? ct2 => Task.Delay(Max(at - DateTimeOffset.UtcNow), ct2) : null,
         }, progress).RunAsync(ct), cancellationToken);

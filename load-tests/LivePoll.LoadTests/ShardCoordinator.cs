@@ -38,7 +38,7 @@ internal static class ShardCoordinator
         string pollId;
         try
         {
-            pollId = settings.PollId ?? (await target.CreatePollAsync(3, cancellationToken)).PollId;
+            pollId = settings.PollId ?? (await target.CreatePollAsync(3, cancellationToken, settings.Kind)).PollId;
         }
         catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException)
         {

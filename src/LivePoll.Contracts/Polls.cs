@@ -18,6 +18,29 @@ public enum ResultVisibility
     NewsroomOnly,
 }
 
+/// <summary>What a poll asks of a reader, and so how its answers are counted and shown.</summary>
+public enum PollKind
+{
+    /// <summary>Pick one option, or up to maxChoices: each chosen option counts one.</summary>
+    Choice,
+
+    /// <summary>
+    /// A question with one or more correct options; a reader picks one. Which are correct is hidden from readers until the
+    /// newsroom reveals them or the poll closes; then each option's <c>correct</c> and the snapshot's <c>rightVoters</c> show.
+    /// </summary>
+    Quiz,
+
+    /// <summary>A scale (1–5 stars, 0–10…): the options are its values ("1" … "5"); a reader picks one. Results: the
+    /// distribution (counts), the <c>average</c>.</summary>
+    Rating,
+
+    /// <summary>
+    /// A reader orders every option, best first (optionIds lists all of them once). Counted by Borda: with n options, first place
+    /// gets n−1 points, last 0; an option's <c>count</c> is its points, <c>averagePosition</c> its mean place (1 = first).
+    /// </summary>
+    Ranking,
+}
+
 /// <summary>Where a poll is in its life.</summary>
 public enum PollState
 {
@@ -87,8 +110,22 @@ public sealed record PollOptionView
 
     [Key("text")] public required string Text { get; init; }
 
-    /// <summary>Votes for this option, or null where the poll hides its results from this reader.</summary>
+    /// <summary>
+    /// Votes for this option (for a ranking poll: its Borda points), or null where the poll hides its results from this reader.
+    /// </summary>
     [Key("count")] public long? Count { get; init; }
+
+    /// <summary>A photo shown with the option (site-relative, e.g. from the desk's media upload, or https), if any.</summary>
+    [Key("imageUrl")] public string? ImageUrl { get; init; }
+
+    /// <summary>What the photo shows, for readers who cannot see it; set whenever <see cref="ImageUrl"/> is.</summary>
+    [Key("imageAlt")] public string? ImageAlt { get; init; }
+
+    /// <summary>Quiz only: whether this option is a correct answer; null until the answers are revealed (and for other kinds).</summary>
+    [Key("correct")] public bool? Correct { get; init; }
+
+    /// <summary>Ranking only: the option's mean place over all voters (1 = first), or null when hidden or nobody ranked yet.</summary>
+    [Key("averagePosition")] public double? AveragePosition { get; init; }
 }
 
 /// <summary>
@@ -101,6 +138,9 @@ public sealed record PollSnapshot
     [Key("pollId")] public required string PollId { get; init; }
 
     [Key("question")] public required string Question { get; init; }
+
+    /// <summary>What the poll asks of a reader (default <see cref="PollKind.Choice"/>).</summary>
+    [Key("kind")] public PollKind Kind { get; init; }
 
     [Key("state")] public required PollState State { get; init; }
 
@@ -137,6 +177,15 @@ public sealed record PollSnapshot
 
     /// <summary>The option ids this reader chose, or null when they have not voted (or the snapshot is a broadcast).</summary>
     [Key("yourChoices")] public IReadOnlyList<string>? YourChoices { get; init; }
+
+    /// <summary>Quiz only: whether the correct answers are shown (the newsroom revealed them, or the poll closed).</summary>
+    [Key("answersRevealed")] public bool AnswersRevealed { get; init; }
+
+    /// <summary>Quiz only: voters whose answer is correct, once revealed and where results are visible; else null.</summary>
+    [Key("rightVoters")] public long? RightVoters { get; init; }
+
+    /// <summary>Rating only: the mean of the values chosen, or null when hidden or nobody rated yet.</summary>
+    [Key("average")] public double? Average { get; init; }
 }
 
 /// <summary>A vote: one option id, or several where the poll allows multiple choice.</summary>
@@ -289,8 +338,20 @@ public sealed record CreatePollRequest
     /// <summary>The question, 1 to 500 characters.</summary>
     [Key("question")] public string? Question { get; init; }
 
-    /// <summary>2 to 10 options in display order. An option without an id gets "1", "2", … by position.</summary>
+    /// <summary>Default <see cref="PollKind.Choice"/>.</summary>
+    [Key("kind")] public PollKind? Kind { get; init; }
+
+    /// <summary>
+    /// 2 to 10 options in display order. An option without an id gets "1", "2", … by position. A rating poll takes none:
+    /// its options are the scale's values.
+    /// </summary>
     [Key("options")] public IReadOnlyList<CreatePollOption>? Options { get; init; }
+
+    /// <summary>Rating only: the scale's lowest value, 0 or 1 (default 1).</summary>
+    [Key("scaleMin")] public int? ScaleMin { get; init; }
+
+    /// <summary>Rating only: the scale's highest value, 2 to 10 (default 5); 1 to 5 shows as stars.</summary>
+    [Key("scaleMax")] public int? ScaleMax { get; init; }
 
     /// <summary>1 (the default) for single choice; up to the number of options for multiple choice.</summary>
     [Key("maxChoices")] public int? MaxChoices { get; init; }
@@ -317,4 +378,13 @@ public sealed record CreatePollOption
 
     /// <summary>The option's text, 1 to 300 characters.</summary>
     [Key("text")] public string? Text { get; init; }
+
+    /// <summary>Quiz only: a correct answer (at least one option of a quiz is).</summary>
+    [Key("correct")] public bool? Correct { get; init; }
+
+    /// <summary>Optional photo: a site path (e.g. /media/… from POST /api/newsroom/media) or an https URL, up to 500 characters.</summary>
+    [Key("imageUrl")] public string? ImageUrl { get; init; }
+
+    /// <summary>What the photo shows, 1 to 300 characters; required with <see cref="ImageUrl"/>.</summary>
+    [Key("imageAlt")] public string? ImageAlt { get; init; }
 }

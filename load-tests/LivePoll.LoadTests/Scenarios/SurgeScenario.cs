@@ -23,6 +23,9 @@ public sealed record SurgeOptions
     /// <summary>Vote in this poll; null: create a 3-option poll (needs an editor key).</summary>
     public string? PollId { get; init; }
 
+    /// <summary>The kind of poll to create (with no <see cref="PollId"/>): each vote answers it as a reader would.</summary>
+    public PollKind Kind { get; init; } = PollKind.Choice;
+
     /// <summary>Votes in flight beyond this are not sent and counted as not sent: the client, not the server, is the limit.</summary>
     public int MaxInFlight { get; init; } = 50_000;
 
@@ -57,9 +60,9 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         var startedAt = DateTime.UtcNow;
         var setup = Stopwatch.StartNew();
         progress.Status("creating the poll and getting voter tokens");
-        var pollId = options.PollId ?? (await target.CreatePollAsync(3, cancellationToken)).PollId;
+        var pollId = options.PollId ?? (await target.CreatePollAsync(3, cancellationToken, options.Kind)).PollId;
         var initial = await target.ReadPollAsync(pollId, cancellationToken);
-        var optionIds = initial.Options.Select(o => o.Id).ToArray();
+        var answers = Answers(initial);
         var tokens = await target.VoterTokensAsync(options.Voters, cancellationToken);
 
         progress.Status($"connecting {options.Readers} readers");
@@ -119,7 +122,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
                     var request = new VoteRequest
                     {
                         PollId = pollId,
-                        OptionIds = [optionIds[(int)(n % optionIds.Length)]],
+                        OptionIds = answers[(int)(n % answers.Length)],
                         VoterToken = tokens[n % tokens.Length],
                     };
                     Interlocked.Increment(ref inFlight);
@@ -318,5 +321,17 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         var to = (int)Math.Floor((profile.RampUp + profile.Hold).TotalSeconds);
         var hold = meter.Timeline(to).Skip(from).ToList();
         return hold.Count == 0 ? 0 : Math.Round(hold.Average(p => p.Acknowledged), 1);
+    }
+
+    /// <summary>
+    /// The answers votes cycle through, as readers of this poll's kind send them: one option each (a rating's values, a
+    /// quiz's options), or for a ranking every option in each of its rotations.
+    /// </summary>
+    internal static string[][] Answers(PollSnapshot poll)
+    {
+        var ids = poll.Options.Select(o => o.Id).ToArray();
+        return poll.Kind == PollKind.Ranking
+            ? ids.Select((_, shift) => ids.Skip(shift).Concat(ids.Take(shift)).ToArray()).ToArray()
+            : ids.Select(id => new[] { id }).ToArray();
     }
 }

@@ -166,12 +166,15 @@ public sealed class Target : IDisposable
         return tokens;
     }
 
-    public async Task<PollSnapshot> CreatePollAsync(int options, CancellationToken cancellationToken)
+    /// <summary>A new poll of <paramref name="kind"/>: <paramref name="options"/> options (a quiz's first is right; a rating is 1–5).</summary>
+    public async Task<PollSnapshot> CreatePollAsync(int options, CancellationToken cancellationToken, PollKind kind = PollKind.Choice)
     {
         using var response = await Http.PostAsJsonAsync("/api/newsroom/polls", new CreatePollRequest
         {
             Question = $"Load test {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}",
-            Options = Enumerable.Range(1, options).Select(i => new CreatePollOption { Text = $"Option {i}" }).ToList(),
+            Kind = kind,
+            Options = kind == PollKind.Rating ? null
+                : Enumerable.Range(1, options).Select(i => new CreatePollOption { Text = $"Option {i}", Correct = kind == PollKind.Quiz ? i == 1 : null }).ToList(),
         }, Json, cancellationToken);
         await EnsureAsync(response, "create the poll (needs an editor API key: --api-key)");
         return (await response.Content.ReadFromJsonAsync<PollSnapshot>(Json, cancellationToken))!;

@@ -7,6 +7,7 @@ public sealed record PollDefinition
 {
     public required string Id { get; init; }
     public required string Question { get; init; }
+    public PollKind Kind { get; init; } = PollKind.Choice;
     public required IReadOnlyList<PollOptionDefinition> Options { get; init; }
     public int MaxChoices { get; init; } = 1;
     public bool AllowVoteChange { get; init; }
@@ -19,13 +20,43 @@ public sealed record PollDefinition
     public string Epoch { get; init; } = "";
 }
 
-public sealed record PollOptionDefinition(string Id, string Text);
+/// <summary>An option: for a quiz, <paramref name="Correct"/> says whether it is a right answer (never shown to readers before the reveal).</summary>
+public sealed record PollOptionDefinition(string Id, string Text, bool Correct = false, string? ImageUrl = null, string? ImageAlt = null);
 
-/// <summary>A poll as read from the store at one moment: its definition, state and counts.</summary>
+/// <summary>
+/// A poll as read from the store at one moment: its definition, state and counts. <paramref name="Revealed"/>: the newsroom
+/// revealed a quiz's answers.
+/// </summary>
 public sealed record Poll(PollDefinition Definition, PollState State, DateTime? OpensAt, DateTime? ClosesAt,
-    IReadOnlyDictionary<string, long> Counts, long TotalVoters, long Version)
+    IReadOnlyDictionary<string, long> Counts, long TotalVoters, long Version, bool Revealed = false)
 {
     public string Id => Definition.Id;
+
+    /// <summary>A quiz's correct answers are shown to everyone once revealed or closed.</summary>
+    public bool AnswersRevealed => Definition.Kind == PollKind.Quiz && (Revealed || State == PollState.Closed);
+
+    /// <summary>Rating: the mean value chosen (option ids are the values); null when nobody rated.</summary>
+    public double? Average()
+    {
+        long sum = 0, voters = 0;
+        foreach (var option in Definition.Options)
+        {
+            var count = Counts.GetValueOrDefault(option.Id);
+            sum += count * int.Parse(option.Id, System.Globalization.CultureInfo.InvariantCulture);
+            voters += count;
+        }
+        return voters == 0 ? null : Math.Round((double)sum / voters, 2);
+    }
+
+    /// <summary>Quiz: voters who chose a correct option (one choice each).</summary>
+    public long RightVoters() => Definition.Options.Where(o => o.Correct).Sum(o => Counts.GetValueOrDefault(o.Id));
+
+    /// <summary>
+    /// Ranking: an option's mean place (1 = first) from its Borda points: with n options a place p earns n − p points, so the
+    /// mean place is n − points / voters. Null when nobody ranked.
+    /// </summary>
+    public double? AveragePosition(string optionId) => TotalVoters == 0 ? null
+        : Math.Round(Definition.Options.Count - (double)Counts.GetValueOrDefault(optionId) / TotalVoters, 2);
 
     /// <summary>
     /// Whether a reader sees the counts: <paramref name="voted"/> says whether they voted here,
@@ -39,23 +70,45 @@ public sealed record Poll(PollDefinition Definition, PollState State, DateTime? 
         _ => false,
     };
 
-    public PollSnapshot ToSnapshot(bool resultsVisible, IReadOnlyList<string>? yourChoices = null) => new()
+    /// <summary>
+    /// The poll as one reader sees it. A quiz's correct answers are in it once revealed, or with <paramref name="answers"/>
+    /// (the newsroom's own views: the desk; never a broadcast, a page or an export).
+    /// </summary>
+    public PollSnapshot ToSnapshot(bool resultsVisible, IReadOnlyList<string>? yourChoices = null, bool answers = false)
     {
-        PollId = Id,
-        Question = Definition.Question,
-        State = State,
-        Version = Version,
-        Epoch = Definition.Epoch,
-        Options = Definition.Options
-            .Select(o => new PollOptionView { Id = o.Id, Text = o.Text, Count = resultsVisible ? Counts.GetValueOrDefault(o.Id) : null })
-            .ToList(),
-        TotalVoters = resultsVisible ? TotalVoters : null,
-        ResultsVisible = resultsVisible,
-        ResultVisibility = Definition.ResultVisibility,
-        MaxChoices = Definition.MaxChoices,
-        AllowVoteChange = Definition.AllowVoteChange,
-        OpensAt = OpensAt,
-        ClosesAt = ClosesAt,
-        YourChoices = yourChoices,
-    };
+        var kind = Definition.Kind;
+        var showCorrect = kind == PollKind.Quiz && (answers || AnswersRevealed);
+        return new()
+        {
+            PollId = Id,
+            Question = Definition.Question,
+            Kind = kind,
+            State = State,
+            Version = Version,
+            Epoch = Definition.Epoch,
+            Options = Definition.Options
+                .Select(o => new PollOptionView
+                {
+                    Id = o.Id,
+                    Text = o.Text,
+                    Count = resultsVisible ? Counts.GetValueOrDefault(o.Id) : null,
+                    ImageUrl = o.ImageUrl,
+                    ImageAlt = o.ImageAlt,
+                    Correct = showCorrect ? o.Correct : null,
+                    AveragePosition = resultsVisible && kind == PollKind.Ranking ? AveragePosition(o.Id) : null,
+                })
+                .ToList(),
+            AnswersRevealed = AnswersRevealed,
+            RightVoters = resultsVisible && showCorrect ? RightVoters() : null,
+            Average = resultsVisible && kind == PollKind.Rating ? Average() : null,
+            TotalVoters = resultsVisible ? TotalVoters : null,
+            ResultsVisible = resultsVisible,
+            ResultVisibility = Definition.ResultVisibility,
+            MaxChoices = Definition.MaxChoices,
+            AllowVoteChange = Definition.AllowVoteChange,
+            OpensAt = OpensAt,
+            ClosesAt = ClosesAt,
+            YourChoices = yourChoices,
+        };
+    }
 }

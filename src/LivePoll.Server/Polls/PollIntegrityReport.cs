@@ -88,19 +88,47 @@ public sealed class PollIntegrityReport(IConnectionMultiplexer redis, RedisKeys 
             : $"{above} network{(above == 1 ? "" : "s")} above {NotableShare:P0} of votes: the largest has {largest:P1} ({top[0].Votes:N0} of {records:N0} votes, {networks:N0} networks).";
     }
 
-    /// <summary>The results as CSV: option id, text, votes, share of voters.</summary>
+    /// <summary>
+    /// The results as CSV: option id, text, votes, share of voters; a ranking's votes column holds Borda points and adds
+    /// average_position; a quiz adds correct once its answers are revealed (never before: an export is passed around);
+    /// closing rows give the total voters, a rating's average and a quiz's right answers (when revealed).
+    /// </summary>
     public static string ResultsCsv(Poll poll)
     {
-        var csv = new StringBuilder("option_id,option_text,votes,share_of_voters\n");
+        var kind = poll.Definition.Kind;
+        var revealed = poll.AnswersRevealed;
+        var csv = new StringBuilder(kind == PollKind.Ranking ? "option_id,option_text,borda_points,share_of_points,average_position" : "option_id,option_text,votes,share_of_voters");
+        csv.Append(revealed ? ",correct\n" : "\n");
+        var points = poll.Definition.Options.Sum(o => poll.Counts.GetValueOrDefault(o.Id));
         foreach (var option in poll.Definition.Options)
         {
             var count = poll.Counts.GetValueOrDefault(option.Id);
-            var share = poll.TotalVoters == 0 ? 0 : (double)count / poll.TotalVoters;
+            var whole = kind == PollKind.Ranking ? points : poll.TotalVoters;
+            var share = whole == 0 ? 0 : (double)count / whole;
             csv.Append(Field(option.Id)).Append(',').Append(Field(option.Text)).Append(',')
                 .Append(count.ToString(CultureInfo.InvariantCulture)).Append(',')
-                .Append(share.ToString("0.####", CultureInfo.InvariantCulture)).Append('\n');
+                .Append(share.ToString("0.####", CultureInfo.InvariantCulture));
+            if (kind == PollKind.Ranking)
+            {
+                csv.Append(',').Append(poll.AveragePosition(option.Id)?.ToString("0.##", CultureInfo.InvariantCulture));
+            }
+            if (revealed)
+            {
+                csv.Append(',').Append(option.Correct ? "true" : "false");
+            }
+            csv.Append('\n');
         }
         csv.Append("_total_voters,,").Append(poll.TotalVoters.ToString(CultureInfo.InvariantCulture)).Append(",1\n");
+        if (kind == PollKind.Rating)
+        {
+            csv.Append("_average,,").Append(poll.Average()?.ToString("0.##", CultureInfo.InvariantCulture)).Append(",\n");
+        }
+        if (revealed)
+        {
+            var right = poll.RightVoters();
+            csv.Append("_right_voters,,").Append(right.ToString(CultureInfo.InvariantCulture)).Append(',')
+                .Append((poll.TotalVoters == 0 ? 0 : (double)right / poll.TotalVoters).ToString("0.####", CultureInfo.InvariantCulture)).Append('\n');
+        }
         return csv.ToString();
     }
 

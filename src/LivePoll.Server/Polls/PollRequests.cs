@@ -39,6 +39,60 @@ public static partial class PollRequests
             errors["question"] = ["Give the question, 1 to 500 characters."];
         }
 
+        var kind = request.Kind ?? PollKind.Choice;
+        if (!Enum.IsDefined(kind))
+        {
+            errors["kind"] = ["kind is one of Choice, Quiz, Rating, Ranking."];
+        }
+        var defined = kind == PollKind.Rating ? RatingScale(request, errors) : Options(request, kind, errors);
+
+        var maxChoices = request.MaxChoices ?? 1;
+        if (kind == PollKind.Ranking)
+        {
+            // A ranking orders every option: the store checks a vote names each of them once.
+            maxChoices = defined.Count;
+        }
+        else if (maxChoices < 1 || (defined.Count >= 2 && maxChoices > defined.Count))
+        {
+            errors["maxChoices"] = ["maxChoices is 1 for single choice, or up to the number of options."];
+        }
+        else if (maxChoices > 1 && kind is PollKind.Quiz or PollKind.Rating)
+        {
+            errors["maxChoices"] = [$"A {kind.ToString().ToLowerInvariant()} poll takes one answer per voter: leave maxChoices at 1."];
+        }
+        if (request.ResultVisibility is { } visibility && !Enum.IsDefined(visibility))
+        {
+            errors["resultVisibility"] = ["resultVisibility is one of Always, AfterVote, AfterClose, NewsroomOnly."];
+        }
+        var opensAt = request.OpensAt?.ToUniversalTime();
+        var closesAt = request.ClosesAt?.ToUniversalTime();
+        if (closesAt is { } closes && (closes <= now || closes <= opensAt))
+        {
+            errors["closesAt"] = ["closesAt must be in the future and after opensAt."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return (errors, null);
+        }
+        return (errors, new PollDefinition
+        {
+            Id = id,
+            Question = question!,
+            Kind = kind,
+            Options = defined,
+            MaxChoices = maxChoices,
+            AllowVoteChange = request.AllowVoteChange ?? false,
+            ResultVisibility = request.ResultVisibility ?? ResultVisibility.Always,
+            OpensAt = opensAt > now ? opensAt : null,
+            ClosesAt = closesAt,
+            CreatedAt = now,
+        });
+    }
+
+    /// <summary>The options as the newsroom gave them, checked: ids, texts, a quiz's correct answers, photos with alt text.</summary>
+    private static List<PollOptionDefinition> Options(CreatePollRequest request, PollKind kind, Dictionary<string, string[]> errors)
+    {
         var options = request.Options ?? [];
         if (options.Count is < 2 or > MaxOptions)
         {
@@ -62,41 +116,65 @@ public static partial class PollRequests
             {
                 errors[$"options[{i}].text"] = ["Give the option's text, 1 to 300 characters."];
             }
-            defined.Add(new PollOptionDefinition(optionId, text ?? ""));
+            if (option?.Correct == true && kind != PollKind.Quiz)
+            {
+                errors[$"options[{i}].correct"] = ["Only a quiz has correct answers: set kind to Quiz, or leave correct out."];
+            }
+            var (imageUrl, imageAlt) = Image(option, i, errors);
+            defined.Add(new PollOptionDefinition(optionId, text ?? "", option?.Correct == true, imageUrl, imageAlt));
         }
-
-        var maxChoices = request.MaxChoices ?? 1;
-        if (maxChoices < 1 || (options.Count >= 2 && maxChoices > options.Count))
+        if (kind == PollKind.Quiz && options.Count >= 2 && !defined.Any(o => o.Correct))
         {
-            errors["maxChoices"] = ["maxChoices is 1 for single choice, or up to the number of options."];
+            errors["options"] = ["Mark at least one option of a quiz as correct (\"correct\": true)."];
         }
-        if (request.ResultVisibility is { } visibility && !Enum.IsDefined(visibility))
+        if (kind == PollKind.Quiz && options.Count >= 2 && defined.All(o => o.Correct))
         {
-            errors["resultVisibility"] = ["resultVisibility is one of Always, AfterVote, AfterClose, NewsroomOnly."];
+            errors["options"] = ["A quiz needs at least one wrong option: every option is marked correct."];
         }
-        var opensAt = request.OpensAt?.ToUniversalTime();
-        var closesAt = request.ClosesAt?.ToUniversalTime();
-        if (closesAt is { } closes && (closes <= now || closes <= opensAt))
-        {
-            errors["closesAt"] = ["closesAt must be in the future and after opensAt."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return (errors, null);
-        }
-        return (errors, new PollDefinition
-        {
-            Id = id,
-            Question = question!,
-            Options = defined,
-            MaxChoices = maxChoices,
-            AllowVoteChange = request.AllowVoteChange ?? false,
-            ResultVisibility = request.ResultVisibility ?? ResultVisibility.Always,
-            OpensAt = opensAt > now ? opensAt : null,
-            ClosesAt = closesAt,
-            CreatedAt = now,
-        });
+        return defined;
     }
 
+    /// <summary>An option's photo: a site path or an https URL, with alt text; (null, null) when it has none.</summary>
+    private static (string? Url, string? Alt) Image(CreatePollOption? option, int index, Dictionary<string, string[]> errors)
+    {
+        var url = option?.ImageUrl?.Trim();
+        var alt = InputText.Clean(option?.ImageAlt)?.Trim();
+        if (string.IsNullOrEmpty(url))
+        {
+            return (null, null);
+        }
+        var sitePath = url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal);
+        var https = Uri.TryCreate(url, UriKind.Absolute, out var absolute) && absolute.Scheme == Uri.UriSchemeHttps;
+        if (url.Length > 500 || !(sitePath || https) || url.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '"' or '<' or '>'))
+        {
+            errors[$"options[{index}].imageUrl"] = ["imageUrl is a site path (/media/… from the media upload) or an https URL, up to 500 characters."];
+        }
+        if (string.IsNullOrEmpty(alt) || alt.Length > 300)
+        {
+            errors[$"options[{index}].imageAlt"] = ["Say what the option's photo shows (imageAlt, 1 to 300 characters), for readers who cannot see it."];
+        }
+        return (url, alt);
+    }
+
+    /// <summary>A rating poll's options: the scale's values, ids and texts "1" … "5".</summary>
+    private static List<PollOptionDefinition> RatingScale(CreatePollRequest request, Dictionary<string, string[]> errors)
+    {
+        if (request.Options is { Count: > 0 })
+        {
+            errors["options"] = ["A rating poll takes no options: give scaleMin (0 or 1) and scaleMax (2 to 10); its options are the values."];
+        }
+        var (min, max) = (request.ScaleMin ?? 1, request.ScaleMax ?? 5);
+        if (min is not (0 or 1))
+        {
+            errors["scaleMin"] = ["scaleMin is 0 or 1."];
+        }
+        if (max is < 2 or > 10)
+        {
+            errors["scaleMax"] = ["scaleMax is 2 to 10."];
+        }
+        return min is 0 or 1 && max is >= 2 and <= 10
+            ? Enumerable.Range(min, max - min + 1).Select(v => v.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .Select(v => new PollOptionDefinition(v, v)).ToList()
+            : [];
+    }
 }

@@ -49,7 +49,7 @@ public sealed class PollResultsImage : IDisposable
         }
     }
 
-    private sealed record Drawn(string Epoch, long Version, PollState State, bool Visible, DateTimeOffset At, byte[] Png);
+    private sealed record Drawn(string Epoch, long Version, PollState State, bool Visible, bool Revealed, DateTimeOffset At, byte[] Png);
 
     /// <summary>The PNG of <paramref name="snapshot"/> in <paramref name="language"/> (kk, ru, en), and the version it shows.</summary>
     public (byte[] Png, long Version) Get(PollSnapshot snapshot, string language)
@@ -57,7 +57,7 @@ public sealed class PollResultsImage : IDisposable
         var key = (snapshot.PollId, language);
         var now = _clock.GetUtcNow();
         if (_drawn.TryGetValue(key, out var drawn) && drawn.Epoch == snapshot.Epoch && drawn.State == snapshot.State
-            && drawn.Visible == snapshot.ResultsVisible && (drawn.Version == snapshot.Version || now - drawn.At < Freshness))
+            && drawn.Visible == snapshot.ResultsVisible && drawn.Revealed == snapshot.AnswersRevealed && (drawn.Version == snapshot.Version || now - drawn.At < Freshness))
         {
             return (drawn.Png, drawn.Version);
         }
@@ -65,7 +65,7 @@ public sealed class PollResultsImage : IDisposable
         {
             _drawn.Clear();
         }
-        drawn = new Drawn(snapshot.Epoch, snapshot.Version, snapshot.State, snapshot.ResultsVisible, now, Draw(snapshot, language));
+        drawn = new Drawn(snapshot.Epoch, snapshot.Version, snapshot.State, snapshot.ResultsVisible, snapshot.AnswersRevealed, now, Draw(snapshot, language));
         _drawn[key] = drawn;
         return (drawn.Png, drawn.Version);
     }
@@ -81,6 +81,7 @@ public sealed class PollResultsImage : IDisposable
         using var track = new SKPaint { Color = new SKColor(0xe8, 0xee, 0xf5), IsAntialias = true };
         using var leader = new SKPaint { Color = new SKColor(0x0b, 0x5c, 0xab), IsAntialias = true };
         using var bar = new SKPaint { Color = new SKColor(0x7f, 0xa8, 0xd6), IsAntialias = true };
+        using var right = new SKPaint { Color = new SKColor(0x1a, 0x7f, 0x37), IsAntialias = true };
 
         const float margin = 60;
         canvas.DrawRect(0, 0, Width, 12, brand);
@@ -98,8 +99,9 @@ public sealed class PollResultsImage : IDisposable
             y += title.Size * 1.25f;
         }
 
-        var options = poll.Options.Take(6).ToList();
-        var total = poll.TotalVoters ?? 0;
+        var options = poll.Options.Take(poll.Kind == PollKind.Rating ? 11 : 6).ToList();
+        // Bars are shares of voters; a ranking's are shares of all Borda points.
+        var total = poll.Kind == PollKind.Ranking ? poll.Options.Sum(o => o.Count ?? 0) : poll.TotalVoters ?? 0;
         var shares = poll.ResultsVisible ? Percentages(options.Select(o => o.Count ?? 0).ToList()) : null;
         var top = options.Count == 0 ? 0 : options.Max(o => o.Count ?? 0);
         var rowHeight = Math.Min(80f, (Height - 90 - y) / Math.Max(1, options.Count));
@@ -109,8 +111,10 @@ public sealed class PollResultsImage : IDisposable
         {
             var option = options[i];
             var rowTop = y + i * rowHeight;
-            var text = Shorten($"{i + 1}. {option.Text}", label, Width - 2 * margin - 240);
-            canvas.DrawText(text, margin, rowTop + label.Size, SKTextAlign.Left, label, ink);
+            // A quiz's right answer is marked only once the snapshot carries it (revealed); before, nothing tells it apart.
+            var mark = option.Correct == true ? "✓ " : "";
+            var text = Shorten($"{mark}{i + 1}. {option.Text}", label, Width - 2 * margin - 300);
+            canvas.DrawText(text, margin, rowTop + label.Size, SKTextAlign.Left, label, option.Correct == true ? right : ink);
             var barTop = rowTop + label.Size + 10;
             var barHeight = Math.Max(8, rowHeight - label.Size - 22);
             canvas.DrawRoundRect(margin, barTop, Width - 2 * margin, barHeight, 6, 6, track);
@@ -120,14 +124,25 @@ public sealed class PollResultsImage : IDisposable
                 var width = total == 0 ? 0 : (Width - 2 * margin) * count / (float)total;
                 if (width > 0)
                 {
-                    canvas.DrawRoundRect(margin, barTop, Math.Max(width, 12), barHeight, 6, 6, count == top ? leader : bar);
+                    canvas.DrawRoundRect(margin, barTop, Math.Max(width, 12), barHeight, 6, 6, option.Correct == true ? right : count == top ? leader : bar);
                 }
-                canvas.DrawText($"{Number(count, language)} · {shares[i]}%", Width - margin, rowTop + figure.Size, SKTextAlign.Right, figure, ink);
+                var figures = poll.Kind == PollKind.Ranking && option.AveragePosition is { } place
+                    ? $"{Texts.TextCatalog.Get(language, "points", new Dictionary<string, object?> { ["n"] = Number(count, language) })} · ⌀ {Decimal(place, language)}"
+                    : $"{Number(count, language)} · {shares[i]}%";
+                canvas.DrawText(figures, Width - margin, rowTop + figure.Size, SKTextAlign.Right, figure, ink);
             }
         }
 
         using var footer = new SKFont(_regular, 26);
-        var bottom = Texts.TextCatalog.Get(language, poll.ResultsVisible ? "total" : "afterClose", new Dictionary<string, object?> { ["n"] = total });
+        var bottom = Texts.TextCatalog.Get(language, poll.ResultsVisible ? "total" : "afterClose", new Dictionary<string, object?> { ["n"] = poll.TotalVoters ?? 0 });
+        if (poll.Average is { } average)
+        {
+            bottom += " · " + Texts.TextCatalog.Get(language, "averageOf", new Dictionary<string, object?> { ["n"] = Decimal(average, language), ["max"] = poll.Options[^1].Id });
+        }
+        if (poll.RightVoters is { } rightVoters && poll.TotalVoters is > 0 and { } voters)
+        {
+            bottom += " · " + Texts.TextCatalog.Get(language, "rightShare", new Dictionary<string, object?> { ["p"] = (int)Math.Round(rightVoters * 100.0 / voters) });
+        }
         canvas.DrawText(bottom, margin, Height - 40, SKTextAlign.Left, footer, muted);
 
         using var image = surface.Snapshot();
@@ -153,6 +168,9 @@ public sealed class PollResultsImage : IDisposable
     }
 
     private static string Number(long value, string language) => Texts.TextCatalog.Number(value, language);
+
+    private static string Decimal(double value, string language) =>
+        value.ToString("0.#", CultureInfo.GetCultureInfo(language == "en" ? "en-GB" : "ru-RU"));
 
     private static IEnumerable<string> Wrap(string text, SKFont font, float width, int maxLines)
     {

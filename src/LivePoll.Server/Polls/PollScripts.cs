@@ -3,8 +3,10 @@ namespace LivePoll.Server.Polls;
 /// <summary>
 /// The Lua scripts that change a poll. Each runs atomically in the store over the keys of one poll, which
 /// share a hash tag, so they work on Redis, Redis Cluster and Garnet alike.
-/// Keys: meta (hash: state, opensAt, closesAt, maxChoices, allowChange, def), counts (hash: option id →
+/// Keys: meta (hash: state, opensAt, closesAt, maxChoices, allowChange, kind, revealed, def), counts (hash: option id →
 /// count, plus _total voters and _version), voters (hash: voter id → "a,b").
+/// A ranking poll (meta kind "ranking") counts Borda points instead of one per chosen option: a vote lists every option
+/// once, best first, and with n options the one in place p (1 = first) gains n − p; a changed vote takes its old points back.
 /// Times are Unix milliseconds passed in by the node; "" means none.
 /// </summary>
 internal static class PollScripts
@@ -68,12 +70,15 @@ internal static class PollScripts
         end
 
         -- One reading of the poll serves the whole batch: the script runs atomically.
-        local meta = redis.call('HMGET', meta_key, 'state', 'opensAt', 'closesAt', 'maxChoices', 'allowChange')
+        local meta = redis.call('HMGET', meta_key, 'state', 'opensAt', 'closesAt', 'maxChoices', 'allowChange', 'kind')
         local refusal = nil
         if not meta[1] then refusal = 'UnknownPoll'
         elseif not is_open(meta[1], meta[2], meta[3], now) then refusal = 'PollClosed' end
         local max_choices = tonumber(meta[4] or '0')
         local may_change = meta[5] == '1'
+        local ranked = meta[6] == 'ranking'
+        -- What an option gains in place p of a vote: one, or for a ranking its Borda points.
+        local function points(p) if ranked then return max_choices - p else return 1 end end
 
         local version = tonumber(redis.call('HGET', counts_key, '_version') or '0')
         local first_version = version
@@ -119,7 +124,7 @@ internal static class PollScripts
           i = last + 1
           if refusal then
             answer(refusal, '', '', '0')
-          elseif n < 1 or n > max_choices then
+          elseif n < 1 or n > max_choices or (ranked and n ~= max_choices) then
             answer('InvalidChoiceCount', '', '', '0')
           else
             local valid, seen = true, {}
@@ -148,14 +153,15 @@ internal static class PollScripts
                 answer('Held', choices, '', tostring(version))
               else
                 if previous then
-                  for id in string.gmatch(previous, '[^,]+') do add(id, -1) end
+                  local p = 0
+                  for id in string.gmatch(previous, '[^,]+') do p = p + 1; add(id, -points(p)) end
                 else
                   new_voters = new_voters + 1
                   if net_count[network] == nil then net_count[network] = tonumber(redis.call('HGET', networks_key, network) or '0') end
                   net_count[network] = net_count[network] + 1
                   net_added[network] = (net_added[network] or 0) + 1
                 end
-                for j = first, last do add(ARGV[j], 1) end
+                for j = first, last do add(ARGV[j], points(j - first + 1)) end
                 redis.call('HSET', voters_key, voter, choices)
                 redis.call('RPUSH', audit_key, audit_line(ARGV[1], voter, choices, previous or '', origin, node, 'c'))
                 decided[voter] = choices
@@ -194,6 +200,7 @@ internal static class PollScripts
     /// counted voters, in the order voters first came; the rest are held. Rewrites counts, voters, held and per-network
     /// counts in one step and raises the version by one, so every reader gets the corrected snapshot.
     /// KEYS: as <see cref="VoteBatch"/>. ARGV: the per-network cap (0: none). Returns {counted voters, held voters, version}.
+    /// A ranking's counts are Borda points, as in <see cref="VoteBatch"/>.
     /// The whole audit list is read at once: a poll of a million votes blocks the store for about a second.
     /// </summary>
     public const string Recount = AuditLine + """
@@ -202,6 +209,8 @@ internal static class PollScripts
         local held_key, networks_key, excluded_key, admitted_key = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
         local cap = tonumber(ARGV[1])
         if redis.call('EXISTS', meta_key) == 0 then return nil end
+        local ranked = redis.call('HGET', meta_key, 'kind') == 'ranking'
+        local max_choices = tonumber(redis.call('HGET', meta_key, 'maxChoices') or '0')
 
         local latest, first_net, order = {}, {}, {}
         for _, record in ipairs(redis.call('LRANGE', audit_key, 0, -1)) do
@@ -234,8 +243,10 @@ internal static class PollScripts
             redis.call('HSET', voters_key, voter, latest[voter])
             net_count[network] = count + 1
             total = total + 1
+            local p = 0
             for id in string.gmatch(latest[voter], '[^,]+') do
-              if counts[id] ~= nil then counts[id] = counts[id] + 1 end
+              p = p + 1
+              if counts[id] ~= nil then counts[id] = counts[id] + (ranked and (max_choices - p) or 1) end
             end
           end
         end
@@ -249,19 +260,20 @@ internal static class PollScripts
     /// <summary>
     /// Reads a poll in one step, so its state, counts and version always belong together.
     /// Returns nil when there is no such poll; its version (a number) when that is not above the one given; otherwise
-    /// {state, opensAt, closesAt, def, epoch, then the counts hash as field, value, field, value…}.
+    /// {state, opensAt, closesAt, def, epoch, revealed ("1" when a quiz's answers were revealed), then the counts hash as
+    /// field, value, field, value…}.
     /// </summary>
     public const string Read = """
         local meta_key, counts_key = KEYS[1], KEYS[2]
         local known = tonumber(ARGV[1])   -- a version the caller already has; -1 for none
         local known_epoch = ARGV[2]       -- the epoch that version belongs to
-        local meta = redis.call('HMGET', meta_key, 'state', 'opensAt', 'closesAt', 'def', 'epoch')
+        local meta = redis.call('HMGET', meta_key, 'state', 'opensAt', 'closesAt', 'def', 'epoch', 'revealed')
         if not meta[1] then return nil end
         if known >= 0 and (meta[5] or '') == known_epoch then
           local version = tonumber(redis.call('HGET', counts_key, '_version') or '0')
           if version <= known then return version end
         end
-        local reply = { meta[1], meta[2] or '', meta[3] or '', meta[4] or '', meta[5] or '' }
+        local reply = { meta[1], meta[2] or '', meta[3] or '', meta[4] or '', meta[5] or '', meta[6] or '' }
         local counts = redis.call('HGETALL', counts_key)
         for i = 1, #counts do reply[#reply + 1] = counts[i] end
         return reply
@@ -284,15 +296,17 @@ internal static class PollScripts
         """;
 
     /// <summary>
-    /// The newsroom opens or closes a poll. Opening clears a schedule that would keep it shut; closing clears the closing
-    /// time. Returns the new version, or -1 for no such poll.
+    /// The newsroom opens or closes a poll, or reveals a quiz's answers. Opening clears a schedule that would keep it shut;
+    /// closing clears the closing time. Returns the new version, or -1 for no such poll.
     /// </summary>
     public const string SetState = """
         local meta_key, counts_key = KEYS[1], KEYS[2]
-        local action = ARGV[1]            -- 'open' | 'close'
+        local action = ARGV[1]            -- 'open' | 'close' | 'reveal'
         local now = tonumber(ARGV[2])     -- ms
         if redis.call('EXISTS', meta_key) == 0 then return -1 end
-        if action == 'open' then
+        if action == 'reveal' then
+          redis.call('HSET', meta_key, 'revealed', '1')
+        elseif action == 'open' then
           local closes = redis.call('HGET', meta_key, 'closesAt')
           if closes ~= '' and tonumber(closes) <= now then closes = '' end
           redis.call('HSET', meta_key, 'state', 'open', 'opensAt', '', 'closesAt', closes)

@@ -45,6 +45,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
             new("closesAt", poll.ClosesAt is { } c ? UnixMs.Text(c) : ""),
             new("maxChoices", poll.MaxChoices),
             new("allowChange", poll.AllowVoteChange ? "1" : "0"),
+            new("kind", poll.Kind.ToString().ToLowerInvariant()),
             new("def", JsonSerializer.Serialize(poll, Json)),
             new("epoch", poll.Epoch),
         ];
@@ -89,7 +90,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
 
         var fields = (RedisResult[])reply!;
         var counts = new Dictionary<string, long>(fields.Length / 2);
-        for (var i = 5; i + 1 < fields.Length; i += 2)
+        for (var i = 6; i + 1 < fields.Length; i += 2)
         {
             counts[fields[i].ToString()] = (long)fields[i + 1];
         }
@@ -116,7 +117,8 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
             state = PollState.Closed;
         }
         var version = counts.GetValueOrDefault("_version");
-        return new PollRead(new Poll(definition, state, opensAt, closesAt, counts, counts.GetValueOrDefault("_total"), version), Exists: true, version);
+        var revealed = fields[5].ToString() == "1";
+        return new PollRead(new Poll(definition, state, opensAt, closesAt, counts, counts.GetValueOrDefault("_total"), version, revealed), Exists: true, version);
     }
 
     /// <summary>
@@ -267,6 +269,18 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         nameof(VoteOutcome.Changed) => VoteOutcome.Changed,
         _ => Enum.Parse<VoteOutcome>(outcome),
     };
+
+    /// <summary>Shows a quiz's correct answers to readers from now on (a new version); false when no poll has this id.</summary>
+    public async Task<bool> RevealAsync(string pollId, DateTime now)
+    {
+        var version = (long)await Db.ScriptEvaluateAsync(
+            PollScripts.SetState, [keys.PollMeta(pollId), keys.PollCounts(pollId)], ["reveal", UnixMs.Of(now)]);
+        if (version >= 0)
+        {
+            await writeAcks.ConfirmAsync(keys.PollMeta(pollId));
+        }
+        return version >= 0;
+    }
 
     /// <summary>Opens or closes a poll by the newsroom's hand; false when no poll has this id.</summary>
     public async Task<bool> SetOpenAsync(string pollId, bool open, DateTime now)

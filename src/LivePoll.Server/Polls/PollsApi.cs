@@ -67,7 +67,8 @@ internal static class PollsApi
             .WithSummary("Vote in a poll")
             .WithDescription("Counted atomically, at most once per voter. 200 with outcome Accepted, Changed or AlreadyVoted "
                 + "(a retry of a vote answers AlreadyVoted and counts nothing); 404 UnknownPoll; 409 PollClosed; "
-                + "400 UnknownOption or InvalidChoiceCount; 401 InvalidVoter (forged or tampered token) or VoterRequired (no voter "
+                + "400 UnknownOption or InvalidChoiceCount (a rating takes one of its scale's values, e.g. [\"4\"]; a ranking lists "
+                + "every option once, best first); 401 InvalidVoter (forged or tampered token) or VoterRequired (no voter "
                 + "identity: see POST /api/voters); 429 over the rate limit "
                 + "(Retry-After says when to try again; the vote was not counted); 503 StoreUnavailable when the store does not answer, "
                 + "or (Redis:AckAfterReplicas) no replica confirmed the vote in time: not acknowledged, try again; a retry answers "
@@ -80,11 +81,16 @@ internal static class PollsApi
     public static RouteGroupBuilder MapNewsroomPolls(this RouteGroupBuilder newsroom)
     {
         var group = newsroom.MapGroup("/polls");
-        group.MapGet("/", ListPolls).WithSummary("List polls, newest first, with counts");
+        group.MapGet("/", ListPolls).WithSummary("List polls, newest first, with counts (and a quiz's correct answers)");
         group.MapPost("/", CreatePoll).WithSummary("Create a poll")
-            .WithDescription("Opens at once, or at opensAt; closes at closesAt if given. Option ids default to 1, 2, 3… by position.")
+            .WithDescription("Opens at once, or at opensAt; closes at closesAt if given. Option ids default to 1, 2, 3… by position. "
+                + "kind: Choice (default), Quiz (mark correct options; one answer per voter; hidden until POST …/reveal or the close), "
+                + "Rating (no options: scaleMin 0 or 1, scaleMax 2-10; the options are the values \"1\"…\"5\"; results add average), "
+                + "Ranking (voters order every option; counts are Borda points, options add averagePosition). Any option may carry "
+                + "a photo: imageUrl (a /media/… path from POST /api/newsroom/media, or https) with imageAlt.")
             .EditorsOnly();
-        group.MapGet("/{pollId}", GetPollForNewsroom).WithSummary("Read a poll with counts, whatever its visibility");
+        group.MapGet("/{pollId}", GetPollForNewsroom).WithSummary("Read a poll with counts, whatever its visibility")
+            .WithDescription("For a quiz, options carry correct before the reveal too: this is the newsroom's view.");
         group.MapGet("/{pollId}/integrity", GetIntegrity)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("Where a poll's votes came from: votes per minute, the largest client networks, a verdict")
@@ -140,6 +146,15 @@ internal static class PollsApi
         group.MapPost("/{pollId}/close", (string pollId, PollStore store, PollBroadcaster broadcaster, TimeProvider clock) =>
                 SetOpen(pollId, false, store, broadcaster, clock))
             .WithSummary("Close a poll now")
+            .WithDescription("A quiz's correct answers are shown to readers once it closes.")
+            .EditorsOnly();
+        group.MapPost("/{pollId}/reveal", Reveal)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Reveal a quiz's correct answers to readers now")
+            .WithDescription("Until then (or until the quiz closes) no reader answer, snapshot, page, results image, embed or export "
+                + "says which options are correct; from now on every one does (options' correct, the snapshot's rightVoters), and "
+                + "every subscribed reader gets the new snapshot. The poll may stay open. 409 when the poll is not a quiz.")
             .EditorsOnly();
         return group;
     }
@@ -282,11 +297,11 @@ internal static class PollsApi
     }
 
     private static async Task<Ok<List<PollSnapshot>>> ListPolls(PollStore store, TimeProvider clock) =>
-        TypedResults.Ok((await store.ListAsync(clock.GetUtcNow().UtcDateTime)).Select(p => p.ToSnapshot(resultsVisible: true)).ToList());
+        TypedResults.Ok((await store.ListAsync(clock.GetUtcNow().UtcDateTime)).Select(p => p.ToSnapshot(resultsVisible: true, answers: true)).ToList());
 
     private static async Task<Results<Ok<PollSnapshot>, ProblemHttpResult>> GetPollForNewsroom(string pollId, PollStore store, TimeProvider clock) =>
         PollRequests.IsValidId(pollId) && await store.GetAsync(pollId, clock.GetUtcNow().UtcDateTime) is { } poll
-            ? TypedResults.Ok(poll.ToSnapshot(resultsVisible: true))
+            ? TypedResults.Ok(poll.ToSnapshot(resultsVisible: true, answers: true))
             : UnknownPoll(pollId);
 
     private static async Task<Results<Created<PollSnapshot>, ValidationProblem>> CreatePoll(
@@ -301,7 +316,7 @@ internal static class PollsApi
         definition = definition with { Id = await store.NextIdAsync() };
         await store.CreateAsync(definition);
         var poll = (await store.GetAsync(definition.Id, now))!;
-        return TypedResults.Created($"/api/polls/{poll.Id}", poll.ToSnapshot(resultsVisible: true));
+        return TypedResults.Created($"/api/polls/{poll.Id}", poll.ToSnapshot(resultsVisible: true, answers: true));
     }
 
     private static async Task<Results<Ok<PollSnapshot>, ProblemHttpResult>> SetOpen(
@@ -313,7 +328,25 @@ internal static class PollsApi
             return UnknownPoll(pollId);
         }
         await broadcaster.PublishStateChangeAsync(pollId);
-        return TypedResults.Ok((await store.GetAsync(pollId, now))!.ToSnapshot(resultsVisible: true));
+        return TypedResults.Ok((await store.GetAsync(pollId, now))!.ToSnapshot(resultsVisible: true, answers: true));
+    }
+
+    private static async Task<Results<Ok<PollSnapshot>, ProblemHttpResult>> Reveal(
+        string pollId, PollStore store, PollBroadcaster broadcaster, TimeProvider clock)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (await FindPollAsync(pollId, store, clock) is not { } poll)
+        {
+            return UnknownPoll(pollId);
+        }
+        if (poll.Definition.Kind != PollKind.Quiz)
+        {
+            return TypedResults.Problem($"Poll {pollId} is a {poll.Definition.Kind.ToString().ToLowerInvariant()} poll: only a quiz has answers to reveal.",
+                statusCode: StatusCodes.Status409Conflict, title: "Not a quiz");
+        }
+        await store.RevealAsync(pollId, now);
+        await broadcaster.PublishStateChangeAsync(pollId);
+        return TypedResults.Ok((await store.GetAsync(pollId, now))!.ToSnapshot(resultsVisible: true, answers: true));
     }
 
     /// <summary>The poll with this id as it stands now, or null when the id is malformed or no poll has it.</summary>

@@ -2,6 +2,7 @@
 // each poll's integrity panel (editors): a chart with one bar per minute of the poll's life, the largest networks, exports.
 import { t } from "./i18n.js";
 import { api, formatNumber, h, zonedToUtc } from "./live.js";
+import { uploadPhoto } from "./desk-composer.js";
 
 /** What the desk shares with this module: its role, its action runner, the site's address and the newsroom's time zone. */
 export const desk = { editor: false, act: async (_button, action) => action(), siteUrl: location.origin, timeZone: "Asia/Almaty", pollsChanged: async () => {} };
@@ -74,12 +75,14 @@ export async function loadPolls() {
     return h("tr", { dataset: { pollId: poll.pollId } },
       h("td", {}, h("strong", {}, poll.question), h("br"),
         h("span", { class: `state state-${poll.state}` }, stateLabel(poll.state)), " ",
+        (poll.kind ?? "Choice") !== "Choice" ? h("span", { class: "kind-badge" }, t(`kind${poll.kind}`), poll.answersRevealed ? ` · ${t("revealed")}` : "") : null, " ",
         h("span", { class: "muted" }, t("total", { n: poll.totalVoters ?? 0 })), " · ",
         h("a", { href: `/polls/${id}` }, "/polls/" + poll.pollId), " · ", h("a", { href: `/screen?poll=${id}` }, "/screen")),
       h("td", { class: "row-actions" },
         desk.editor && poll.state === "Scheduled" ? action("open", t("open")) : null,
         desk.editor && poll.state === "Open" ? action("close", t("close")) : null,
         desk.editor && poll.state === "Closed" ? action("reopen", t("reopen")) : null,
+        desk.editor && poll.kind === "Quiz" && !poll.answersRevealed ? action("reveal", t("reveal")) : null,
         h("button", { type: "button", class: "secondary small", onclick: e => desk.act(e.currentTarget, () => showEmbedCode(e.currentTarget, poll.pollId)) }, t("embed")),
         desk.editor ? h("button", { type: "button", class: "secondary small integrity-toggle", "aria-expanded": "false",
           onclick: e => toggleIntegrity(e.currentTarget, poll.pollId) }, t("integrity")) : null,
@@ -147,20 +150,90 @@ function showIntegrity(row, pollId, report) {
 
 const timeOfMinute = iso => new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
 
+/**
+ * One option of the poll being made: its text, for a quiz whether it is right, and an optional photo (uploaded through
+ * the media upload, which strips its metadata, or an https address) with the alt text readers who cannot see it need.
+ */
+function optionRow(list) {
+  const photo = h("div", { class: "option-photo", hidden: true });
+  const url = h("input", { type: "url", name: "optionImageUrl", placeholder: "https://… / /media/…", "aria-label": t("photoAddress") });
+  const alt = h("input", { name: "optionImageAlt", maxlength: "300", "aria-label": t("photoAlt") , placeholder: t("photoAlt") });
+  const status = h("span", { class: "muted", role: "status" });
+  const file = h("input", { type: "file", accept: "image/jpeg,image/png,image/webp", "aria-label": t("choosePhoto"), onchange: async () => {
+    const chosen = file.files[0];
+    if (!chosen) return;
+    status.textContent = t("uploading", { n: chosen.name });
+    try {
+      const item = await uploadPhoto(chosen);
+      url.value = item.image.src;
+      status.textContent = t("photoAdded");
+      alt.focus();
+    } catch (error) {
+      status.textContent = t("failed", { m: error.message });
+    }
+  } });
+  photo.append(file, status, url, alt);
+  const row = h("li", { class: "option-row" },
+    h("input", { name: "optionText", maxlength: "300", "aria-label": t("optionN", { n: list.children.length + 1 }) }),
+    h("label", { class: "check kind-quiz", hidden: true }, h("input", { type: "checkbox", name: "optionCorrect" }), " ", t("rightOption")),
+    h("button", { type: "button", class: "secondary small", "aria-expanded": "false", onclick: e => {
+      photo.hidden = !photo.hidden;
+      e.currentTarget.setAttribute("aria-expanded", String(!photo.hidden));
+    } }, t("optionPhoto")),
+    h("button", { type: "button", class: "secondary small remove-option", "aria-label": t("removeOption"), onclick: () => {
+      if (list.children.length > 2) row.remove();
+      renumber(list);
+    } }, "×"),
+    photo);
+  return row;
+}
+
+const renumber = list => [...list.children].forEach((row, i) => row.querySelector("[name=optionText]").setAttribute("aria-label", t("optionN", { n: i + 1 })));
+
 export function pollForm() {
   const form = document.getElementById("poll-form");
+  const list = form.querySelector("#p-options");
+  const reset = () => { list.replaceChildren(optionRow(list)); list.append(optionRow(list)); renumber(list); showKind(); };
+  // What each kind asks for: options (not a rating: its options are its scale), right answers for a quiz, several
+  // choices only for a plain choice poll.
+  const showKind = () => {
+    const kind = form.elements.kind.value;
+    form.querySelector(".poll-option-editor").hidden = kind === "Rating";
+    form.querySelector(".kind-rating").hidden = kind !== "Rating";
+    form.querySelector(".kind-choice").hidden = kind !== "Choice";
+    for (const label of form.querySelectorAll(".kind-quiz")) label.hidden = kind !== "Quiz";
+    form.querySelector(".kind-hint").textContent = t(`hint${kind}`);
+  };
+  form.elements.kind.addEventListener("change", showKind);
+  form.querySelector(".add-option").addEventListener("click", () => {
+    if (list.children.length >= 10) return;
+    const row = optionRow(list);
+    list.append(row);
+    for (const label of row.querySelectorAll(".kind-quiz")) label.hidden = form.elements.kind.value !== "Quiz";
+    row.querySelector("input").focus();
+  });
+  reset();
   form.addEventListener("submit", e => {
     e.preventDefault();
-    const options = form.elements.options.value.split("\n").map(line => line.trim()).filter(Boolean).map(text => ({ text }));
+    const kind = form.elements.kind.value;
+    const options = kind === "Rating" ? undefined : [...list.children].map(row => ({
+      text: row.querySelector("[name=optionText]").value.trim(),
+      correct: kind === "Quiz" ? row.querySelector("[name=optionCorrect]").checked : undefined,
+      imageUrl: row.querySelector("[name=optionImageUrl]").value.trim() || undefined,
+      imageAlt: row.querySelector("[name=optionImageAlt]").value.trim() || undefined,
+    })).filter(o => o.text || o.imageUrl);
+    const [scaleMin, scaleMax] = form.elements.scale.value.split("-").map(Number);
     desk.act(form.querySelector("button[type=submit]"), async () => {
       await api("/api/newsroom/polls", { method: "POST", body: {
-        question: form.elements.question.value.trim(), options, maxChoices: Number(form.elements.maxChoices.value) || 1,
+        question: form.elements.question.value.trim(), kind, options,
+        scaleMin: kind === "Rating" ? scaleMin : undefined, scaleMax: kind === "Rating" ? scaleMax : undefined,
+        maxChoices: kind === "Choice" ? Number(form.elements.maxChoices.value) || 1 : undefined,
         allowVoteChange: form.elements.allowVoteChange.checked, resultVisibility: form.elements.resultVisibility.value,
         opensAt: form.elements.opensAt.value ? zonedToUtc(form.elements.opensAt.value, desk.timeZone) : undefined,
         closesAt: form.elements.closesAt.value ? zonedToUtc(form.elements.closesAt.value, desk.timeZone) : undefined } });
       form.reset();
+      reset();
       await Promise.all([loadPolls(), desk.pollsChanged()]);
     });
   });
 }
-

@@ -1,8 +1,18 @@
 // A poll card: numbered options, vote buttons (one click, or checkboxes and a Vote button for multiple choice),
 // bars with counts in brackets and percentages that animate in place as snapshots arrive. Keeps the snapshot
 // with the highest version: with several nodes, snapshots can arrive out of order.
+// Kinds: a quiz votes like a single choice and, once the answers are revealed, tells the reader whether they were right;
+// a rating is a row of stars (1–5) or numbers, with the live average; a ranking is a list the reader orders (drag and
+// drop, or the ↑ ↓ buttons from the keyboard) and sends; its results are Borda points and average places. Any option
+// may show a photo.
 import { t, textForm } from "./i18n.js";
 import { animateNumber, formatNumber, h, percentages } from "./live.js";
+
+/** A rating on a 1–5 scale shows as stars; others as numbers. */
+const stars = snapshot => snapshot.kind === "Rating" && snapshot.options[0].id === "1" && snapshot.options.length <= 5;
+
+/** 4.2 as "4,2" in Kazakh and Russian, "4.2" in English. */
+const formatDecimal = n => formatNumber(n);
 
 export class PollView {
   /** root: the element to fill; onVote(optionIds) returns a promise of the vote's result, or is absent (screen). */
@@ -33,7 +43,8 @@ export class PollView {
     // message instead of the poll (it was missing for a moment).
     const structural = !this.snapshot || !samePoll || !this.root.querySelector(".poll-question") || this.snapshot.state !== snapshot.state
       || this.snapshot.resultsVisible !== snapshot.resultsVisible || String(this.snapshot.yourChoices) !== String(yourChoices)
-      || this.snapshot.options.length !== snapshot.options.length;
+      || this.snapshot.options.length !== snapshot.options.length || this.snapshot.answersRevealed !== snapshot.answersRevealed;
+    if (!samePoll) this.order = null;
     this.snapshot = { ...snapshot, yourChoices };
     if (structural) this.render(); else this.update();
     this.maybeAnnounce();
@@ -47,26 +58,37 @@ export class PollView {
 
   render() {
     const s = this.snapshot;
-    const multiple = s.maxChoices > 1;
+    const kind = s.kind ?? "Choice";
+    const multiple = s.maxChoices > 1 && kind === "Choice";
     const voting = this.canVote;
-    const list = h("ol", { class: "poll-options" }, s.options.map((option, index) => {
+    const ranking = kind === "Ranking" && voting;
+    const rating = kind === "Rating" && voting;
+    const list = h("ol", { class: `poll-options kind-${kind.toLowerCase()}` }, s.options.map((option, index) => {
       const chosen = s.yourChoices?.includes(option.id);
-      const label = [h("span", { class: "option-number" }, `${index + 1}.`), " ", h("span", { class: "option-text" }, option.text)];
+      // A revealed quiz marks the reader's wrong answer as wrong, not as a plain choice.
+      const wrong = chosen && s.answersRevealed && option.correct === false;
+      const label = [
+        option.imageUrl ? h("img", { class: "option-image", src: option.imageUrl, alt: option.imageAlt ?? "", loading: "lazy", decoding: "async" }) : null,
+        h("span", { class: "option-number" }, `${index + 1}.`), " ", h("span", { class: "option-text" }, kind === "Rating" ? this.ratingLabel(option.id) : option.text),
+        option.correct ? h("span", { class: "option-correct" }, " ✓ ", t("correctAnswer")) : null,
+      ];
       const counts = h("span", { class: "option-figures", hidden: !s.resultsVisible },
         h("span", { class: "option-count", "aria-hidden": "true" }, "(", h("span", { class: "count" }), ")"),
         " ", h("span", { class: "option-percent" }));
       const bar = h("span", { class: "bar", hidden: !s.resultsVisible, "aria-hidden": "true" }, h("span", { class: "bar-fill" }));
       let control;
-      if (voting && multiple) {
+      if (ranking || rating) {
+        control = h("span", { class: "option-label" }, ...label);
+      } else if (voting && multiple) {
         control = h("label", { class: "option-choice" },
           h("input", { type: "checkbox", name: "choice", value: option.id, checked: chosen, onchange: () => this.limitChoices() }),
           h("span", {}, ...label));
       } else if (voting) {
         control = h("button", { type: "button", class: "option-vote", disabled: this.busy, onclick: () => this.vote([option.id]) }, ...label);
       } else {
-        control = h("span", { class: "option-label" }, ...label, chosen ? h("span", { class: "you-chose", title: t("voted") }, " ✓") : null);
+        control = h("span", { class: "option-label" }, ...label, chosen ? h("span", { class: "you-chose", title: t("voted") }, wrong ? " ✗" : " ✓") : null);
       }
-      return h("li", { class: `poll-option${chosen ? " chosen" : ""}`, dataset: { optionId: option.id } }, control, counts, bar);
+      return h("li", { class: `poll-option${chosen ? " chosen" : ""}${option.correct ? " correct" : ""}${wrong ? " wrong" : ""}`, dataset: { optionId: option.id } }, control, counts, bar);
     }));
 
     const notes = [];
@@ -78,9 +100,15 @@ export class PollView {
     this.root.replaceChildren(...[
       h("h3", { class: "poll-question", id: this.headingId }, s.question),
       multiple && voting ? h("p", { class: "poll-hint" }, t("chooseUpTo", { n: s.maxChoices })) : null,
-      list,
+      rating ? this.ratingControl() : null,
+      ranking ? this.rankingControl() : null,
+      rating || (ranking && !s.resultsVisible) ? null : list,
       multiple && voting ? h("button", { type: "button", class: "primary vote-multiple", disabled: this.busy, onclick: () => this.voteChecked() }, t("vote")) : null,
       s.yourChoices ? h("p", { class: "poll-voted", role: "status" }, "✓ ", t("voted")) : null,
+      kind === "Quiz" && s.yourChoices ? this.quizVerdict() : null,
+      kind === "Ranking" && s.yourChoices ? h("p", { class: "poll-hint" }, t("yourRanking", { a: s.yourChoices.map(id => s.options.find(o => o.id === id)?.text ?? id).join(" › ") })) : null,
+      h("p", { class: "poll-average", hidden: s.average === null || s.average === undefined }),
+      h("p", { class: "poll-right", hidden: s.rightVoters === null || s.rightVoters === undefined }),
       h("p", { class: "poll-total", hidden: s.totalVoters === null || s.totalVoters === undefined }),
       ...notes.map(n => h("p", { class: "poll-note" }, n)),
       h("p", { class: "poll-error", role: "alert" }, this.error),
@@ -92,7 +120,8 @@ export class PollView {
   /** Moves bars and numbers to the current snapshot without rebuilding, so CSS transitions animate them. */
   update(immediate = false) {
     const s = this.snapshot;
-    const shares = s.maxChoices > 1 && s.totalVoters
+    // Shares of voters (several choices each: of voters, not of votes); a ranking's of all points.
+    const shares = s.maxChoices > 1 && s.totalVoters && s.kind !== "Ranking"
       ? s.options.map(o => o.count === null ? null : Math.round(o.count * 100 / s.totalVoters))
       : percentages(s.options);
     s.options.forEach((option, i) => {
@@ -101,10 +130,25 @@ export class PollView {
       const count = item.querySelector(".count");
       if (immediate) { count.dataset.value = String(option.count); count.textContent = formatNumber(option.count); }
       else animateNumber(count, option.count);
-      item.querySelector(".option-percent").textContent = `${shares[i]}%`;
+      const place = option.averagePosition === null || option.averagePosition === undefined ? "" : t("avgPlace", { n: formatDecimal(option.averagePosition) });
+      item.querySelector(".option-percent").textContent = s.kind === "Ranking"
+        ? [t("points", { n: formatNumber(option.count) }), place].filter(Boolean).join(" · ") : `${shares[i]}%`;
       item.querySelector(".bar-fill").style.width = `${shares[i]}%`;
-      item.setAttribute("aria-label", `${i + 1}. ${option.text}: ${formatNumber(option.count)}, ${shares[i]}%`);
+      item.setAttribute("aria-label", s.kind === "Ranking"
+        ? `${i + 1}. ${option.text}: ${t("points", { n: formatNumber(option.count) })}, ${place}`
+        : `${i + 1}. ${s.kind === "Rating" ? this.ratingLabel(option.id) : option.text}: ${formatNumber(option.count)}, ${shares[i]}%`);
     });
+    // A rating's average and a quiz's right share appear with the first answer (or the reveal) and move live.
+    const average = this.root.querySelector(".poll-average");
+    if (average) {
+      average.hidden = s.average === null || s.average === undefined;
+      if (!average.hidden) average.textContent = t("averageOf", { n: formatDecimal(s.average), max: s.options.at(-1).id });
+    }
+    const right = this.root.querySelector(".poll-right");
+    if (right) {
+      right.hidden = s.rightVoters === null || s.rightVoters === undefined;
+      if (!right.hidden) right.textContent = t("rightShare", { p: s.totalVoters ? Math.round(s.rightVoters * 100 / s.totalVoters) : 0 });
+    }
     const line = this.root.querySelector(".poll-total");
     if (line && s.totalVoters !== null && s.totalVoters !== undefined) {
       // "Всего: 1 голос" / "Всего: 2 голоса": the words follow the count's plural form; the number animates in its own span.
@@ -120,6 +164,90 @@ export class PollView {
       if (immediate) { total.dataset.value = String(s.totalVoters); total.textContent = formatNumber(s.totalVoters); }
       else animateNumber(total, s.totalVoters);
     }
+  }
+
+  /** A rating value as readers see it: "★★★★☆" on a 1–5 scale, else the number. */
+  ratingLabel(value) {
+    const max = Number(this.snapshot.options.at(-1).id);
+    return stars(this.snapshot) ? "★".repeat(Number(value)) + "☆".repeat(max - Number(value)) : value;
+  }
+
+  /** A rating's vote: one button per value, the reader's own choice pressed. */
+  ratingControl() {
+    const s = this.snapshot;
+    const max = s.options.at(-1).id;
+    return h("div", { class: "rating-scale", role: "group", "aria-label": t("rateHint", { min: s.options[0].id, max }) },
+      h("p", { class: "poll-hint" }, t("rateHint", { min: s.options[0].id, max })),
+      h("div", { class: `rating-buttons${stars(s) ? " stars" : ""}` }, s.options.map(option =>
+        h("button", {
+          type: "button", class: "rating-value", disabled: this.busy, "aria-pressed": String(!!s.yourChoices?.includes(option.id)),
+          "aria-label": t("rateAs", { n: option.id, max }), title: t("rateAs", { n: option.id, max }), dataset: { value: option.id },
+          onclick: () => this.vote([option.id]),
+        }, stars(s) ? "★" : option.id))),
+      s.resultsVisible ? h("ol", { class: "poll-options rating-results" }, s.options.map(option => h("li", { class: "poll-option", dataset: { optionId: option.id } },
+        h("span", { class: "option-label" }, this.ratingLabel(option.id)),
+        h("span", { class: "option-figures" }, h("span", { class: "option-count", "aria-hidden": "true" }, "(", h("span", { class: "count" }), ")"), " ", h("span", { class: "option-percent" })),
+        h("span", { class: "bar", "aria-hidden": "true" }, h("span", { class: "bar-fill" }))))) : null);
+  }
+
+  /**
+   * A ranking's vote: the options in the reader's order, each with ↑ ↓ buttons (reachable by Tab, pressed with Enter or
+   * Space; focus follows the moved option) and draggable with a mouse; then one button sends the whole order.
+   */
+  rankingControl() {
+    const s = this.snapshot;
+    this.order ??= (s.yourChoices?.length === s.options.length ? s.yourChoices : s.options.map(o => o.id)).slice();
+    const textOf = id => s.options.find(o => o.id === id)?.text ?? id;
+    const status = h("p", { class: "visually-hidden", role: "status" });
+    const list = h("ol", { class: "ranking-list" });
+    const draw = (focusId, focusClass) => {
+      list.replaceChildren(...this.order.map((id, index) => {
+        const move = by => {
+          const to = index + by;
+          if (to < 0 || to >= this.order.length) return;
+          [this.order[index], this.order[to]] = [this.order[to], this.order[index]];
+          status.textContent = t("moved", { n: textOf(id), p: to + 1 });
+          draw(id, by < 0 ? "move-up" : "move-down");
+        };
+        const item = h("li", { class: "ranking-item", draggable: "true", dataset: { rankId: id },
+          ondragstart: e => { e.dataTransfer.setData("text/plain", id); e.dataTransfer.effectAllowed = "move"; },
+          ondragover: e => e.preventDefault(),
+          ondrop: e => {
+            e.preventDefault();
+            const from = this.order.indexOf(e.dataTransfer.getData("text/plain"));
+            if (from < 0 || from === index) return;
+            const [moved] = this.order.splice(from, 1);
+            this.order.splice(index, 0, moved);
+            status.textContent = t("moved", { n: textOf(moved), p: index + 1 });
+            draw();
+          } },
+          h("span", { class: "ranking-place" }, `${index + 1}.`),
+          h("span", { class: "ranking-text" }, textOf(id)),
+          h("button", { type: "button", class: "move-up", disabled: index === 0, "aria-label": t("moveUp", { n: textOf(id) }), onclick: () => move(-1) }, "↑"),
+          h("button", { type: "button", class: "move-down", disabled: index === this.order.length - 1, "aria-label": t("moveDown", { n: textOf(id) }), onclick: () => move(1) }, "↓"));
+        return item;
+      }));
+      if (focusId) {
+        const item = list.querySelector(`li[data-rank-id="${CSS.escape(focusId)}"]`);
+        // At the top or bottom the pressed button is disabled: keep focus on the item's other button.
+        const button = item.querySelector(`.${focusClass}:not([disabled])`) ?? item.querySelector("button:not([disabled])");
+        button?.focus();
+      }
+    };
+    draw();
+    return h("div", { class: "ranking" },
+      h("p", { class: "poll-hint" }, t("rankHint")), list, status,
+      h("button", { type: "button", class: "primary vote-ranking", disabled: this.busy, onclick: () => this.vote(this.order.slice()) }, t("sendRanking")));
+  }
+
+  /** A quiz answer: right or not once the answers are revealed, else a promise that they will be. */
+  quizVerdict() {
+    const s = this.snapshot;
+    if (!s.answersRevealed) return h("p", { class: "poll-note quiz-pending" }, t("quizPending"));
+    const right = s.options.filter(o => o.correct);
+    return s.yourChoices.some(id => right.some(o => o.id === id))
+      ? h("p", { class: "quiz-verdict right", role: "status" }, t("quizRight"))
+      : h("p", { class: "quiz-verdict wrong", role: "status" }, t("quizWrong", { a: right.map(o => o.text).join(", ") }));
   }
 
   /** Tells screen readers the new total, at most every 10 s, so a surge does not drown them. */
