@@ -39,6 +39,57 @@ public enum PollKind
     /// gets n−1 points, last 0; an option's <c>count</c> is its points, <c>averagePosition</c> its mean place (1 = first).
     /// </summary>
     Ranking,
+
+    /// <summary>
+    /// An open answer: a reader sends a word or short phrase (<c>text</c>, not optionIds). Entries are normalised (case, ё/е,
+    /// punctuation, stop words) and counted; <b>no entry reaches another reader or the screen before an editor approves
+    /// it</b> (or it is on the newsroom's allow-list); a blocked word is never shown. Results: <c>words</c>, the approved
+    /// entries with their counts, most first.
+    /// </summary>
+    Words,
+}
+
+/// <summary>One entry of a words poll as readers see it: approved, with how many readers sent it.</summary>
+[MessagePackObject]
+public sealed record WordCount
+{
+    [Key("text")] public required string Text { get; init; }
+
+    /// <summary>Readers who sent it, or null where the poll hides its counts from this reader.</summary>
+    [Key("count")] public long? Count { get; init; }
+}
+
+/// <summary>Where an entry of a words poll stands with the newsroom.</summary>
+public enum WordState
+{
+    /// <summary>Waiting for an editor: shown to no reader.</summary>
+    Pending,
+
+    /// <summary>Approved (or on the allow-list): shown to readers and on screens.</summary>
+    Approved,
+
+    /// <summary>Hidden by an editor: shown to no reader, out of the queue.</summary>
+    Hidden,
+
+    /// <summary>On the newsroom's block-list: never shown, cannot be approved.</summary>
+    Blocked,
+}
+
+/// <summary>Entries of a words poll to approve or hide, as readers' entries read (normalised again by the server).</summary>
+public sealed record WordModeration
+{
+    public IReadOnlyList<string>? Entries { get; init; }
+}
+
+/// <summary>An entry of a words poll as the newsroom moderates it.</summary>
+public sealed record WordEntry(string Text, long Count, WordState State);
+
+/// <summary>The newsroom's lists for words polls: entries always shown (once sent) and entries never shown.</summary>
+public sealed record WordLists
+{
+    public IReadOnlyList<string> Allowed { get; init; } = [];
+
+    public IReadOnlyList<string> Blocked { get; init; } = [];
 }
 
 /// <summary>Where a poll is in its life.</summary>
@@ -186,6 +237,9 @@ public sealed record PollSnapshot
 
     /// <summary>Rating only: the mean of the values chosen, or null when hidden or nobody rated yet.</summary>
     [Key("average")] public double? Average { get; init; }
+
+    /// <summary>Words only: the approved entries (at most 100), most sent first; counts null where results are hidden.</summary>
+    [Key("words")] public IReadOnlyList<WordCount>? Words { get; init; }
 }
 
 /// <summary>A vote: one option id, or several where the poll allows multiple choice.</summary>
@@ -195,6 +249,9 @@ public sealed record VoteRequest
     [Key("pollId")] public string? PollId { get; init; }
 
     [Key("optionIds")] public IReadOnlyList<string>? OptionIds { get; init; }
+
+    /// <summary>Words polls only, instead of optionIds: the reader's word or short phrase, 1 to 40 characters.</summary>
+    [Key("text")] public string? Text { get; init; }
 
     /// <summary>
     /// Optional, hub only: vote as this signed voter instead of the connection's own voter, so one

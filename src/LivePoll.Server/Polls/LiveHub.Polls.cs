@@ -36,9 +36,10 @@ public sealed partial class LiveHub
     public async Task<VoteResult> Vote(VoteRequest request, PollVoting voting, PollStore polls, VoterTokens tokens,
         PollBroadcaster broadcaster, TimeProvider clock, Abuse.AbuseLimiter limiter)
     {
-        var pollId = request?.PollId ?? throw new HubException("Send a vote as { pollId, optionIds: [...] }.");
+        var pollId = request?.PollId ?? throw new HubException("Send a vote as { pollId, optionIds: [...] } (a words poll: { pollId, text }).");
         PollRequests.EnsureValidId(pollId);
-        var optionIds = PollRequests.ValidOptionIds(request.OptionIds) ?? throw new HubException(PollRequests.OptionIdsMessage);
+        var (choices, problem) = PollRequests.Choices(request);
+        var optionIds = choices ?? throw new HubException(problem);
 
         var voter = request.VoterToken is null
             ? VoterMiddleware.Get(Context.GetHttpContext())

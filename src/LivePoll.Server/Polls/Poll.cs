@@ -25,10 +25,11 @@ public sealed record PollOptionDefinition(string Id, string Text, bool Correct =
 
 /// <summary>
 /// A poll as read from the store at one moment: its definition, state and counts. <paramref name="Revealed"/>: the newsroom
-/// revealed a quiz's answers.
+/// revealed a quiz's answers. <paramref name="ShownWords"/>: a words poll's entries readers may see (approved), most first.
 /// </summary>
 public sealed record Poll(PollDefinition Definition, PollState State, DateTime? OpensAt, DateTime? ClosesAt,
-    IReadOnlyDictionary<string, long> Counts, long TotalVoters, long Version, bool Revealed = false)
+    IReadOnlyDictionary<string, long> Counts, long TotalVoters, long Version, bool Revealed = false,
+    IReadOnlyList<WordCount>? ShownWords = null)
 {
     public string Id => Definition.Id;
 
@@ -101,6 +102,9 @@ public sealed record Poll(PollDefinition Definition, PollState State, DateTime? 
             AnswersRevealed = AnswersRevealed,
             RightVoters = resultsVisible && showCorrect ? RightVoters() : null,
             Average = resultsVisible && kind == PollKind.Rating ? Average() : null,
+            Words = kind == PollKind.Words
+                ? (ShownWords ?? []).Select(w => resultsVisible ? w : w with { Count = null }).ToList()
+                : null,
             TotalVoters = resultsVisible ? TotalVoters : null,
             ResultsVisible = resultsVisible,
             ResultVisibility = Definition.ResultVisibility,

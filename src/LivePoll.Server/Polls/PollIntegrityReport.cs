@@ -96,6 +96,18 @@ public sealed class PollIntegrityReport(IConnectionMultiplexer redis, RedisKeys 
     public static string ResultsCsv(Poll poll)
     {
         var kind = poll.Definition.Kind;
+        if (kind == PollKind.Words)
+        {
+            // Only what readers may see: an entry no editor approved stays out of a file that is passed around.
+            var words = new StringBuilder("entry,count,share_of_voters\n");
+            foreach (var word in poll.ShownWords ?? [])
+            {
+                var count = word.Count ?? 0;
+                words.Append(Field(word.Text)).Append(',').Append(count.ToString(CultureInfo.InvariantCulture)).Append(',')
+                    .Append((poll.TotalVoters == 0 ? 0 : (double)count / poll.TotalVoters).ToString("0.####", CultureInfo.InvariantCulture)).Append('\n');
+            }
+            return words.Append("_total_voters,").Append(poll.TotalVoters.ToString(CultureInfo.InvariantCulture)).Append(",1\n").ToString();
+        }
         var revealed = poll.AnswersRevealed;
         var csv = new StringBuilder(kind == PollKind.Ranking ? "option_id,option_text,borda_points,share_of_points,average_position" : "option_id,option_text,votes,share_of_voters");
         csv.Append(revealed ? ",correct\n" : "\n");

@@ -25,6 +25,24 @@ public static partial class PollRequests
         }
     }
 
+    /// <summary>
+    /// What a vote names: its option ids when well formed (existence is the store's check), or for a words poll the entry
+    /// key of its text; else null with a sentence saying what to send.
+    /// </summary>
+    public static (IReadOnlyList<string>? Choices, string? Problem) Choices(VoteRequest request)
+    {
+        if (request.Text is not null)
+        {
+            if (request.OptionIds is { Count: > 0 })
+            {
+                return (null, "Send text (a words poll) or optionIds, not both.");
+            }
+            var (entry, problem) = WordEntries.Normalize(request.Text);
+            return entry is null ? (null, problem) : ([WordEntries.Key(entry)], null);
+        }
+        return ValidOptionIds(request.OptionIds) is { } optionIds ? (optionIds, null) : (null, OptionIdsMessage);
+    }
+
     /// <summary>The option ids when they are well formed (existence is the store's check), else null.</summary>
     public static IReadOnlyList<string>? ValidOptionIds(IReadOnlyList<string>? optionIds) =>
         optionIds is { Count: > 0 and <= MaxOptions } && optionIds.All(IsValidId) ? optionIds : null;
@@ -42,9 +60,14 @@ public static partial class PollRequests
         var kind = request.Kind ?? PollKind.Choice;
         if (!Enum.IsDefined(kind))
         {
-            errors["kind"] = ["kind is one of Choice, Quiz, Rating, Ranking."];
+            errors["kind"] = ["kind is one of Choice, Quiz, Rating, Ranking, Words."];
         }
-        var defined = kind == PollKind.Rating ? RatingScale(request, errors) : Options(request, kind, errors);
+        var defined = kind switch
+        {
+            PollKind.Rating => RatingScale(request, errors),
+            PollKind.Words => NoOptions(request, errors),
+            _ => Options(request, kind, errors),
+        };
 
         var maxChoices = request.MaxChoices ?? 1;
         if (kind == PollKind.Ranking)
@@ -55,6 +78,13 @@ public static partial class PollRequests
         else if (maxChoices < 1 || (defined.Count >= 2 && maxChoices > defined.Count))
         {
             errors["maxChoices"] = ["maxChoices is 1 for single choice, or up to the number of options."];
+        }
+        else if (kind == PollKind.Words)
+        {
+            if (maxChoices != 1)
+            {
+                errors["maxChoices"] = ["A words poll takes one entry per voter: leave maxChoices at 1."];
+            }
         }
         else if (maxChoices > 1 && kind is PollKind.Quiz or PollKind.Rating)
         {
@@ -154,6 +184,16 @@ public static partial class PollRequests
             errors[$"options[{index}].imageAlt"] = ["Say what the option's photo shows (imageAlt, 1 to 300 characters), for readers who cannot see it."];
         }
         return (url, alt);
+    }
+
+    /// <summary>A words poll has no options: readers write their own.</summary>
+    private static List<PollOptionDefinition> NoOptions(CreatePollRequest request, Dictionary<string, string[]> errors)
+    {
+        if (request.Options is { Count: > 0 })
+        {
+            errors["options"] = ["A words poll takes no options: readers send their own word or short phrase."];
+        }
+        return [];
     }
 
     /// <summary>A rating poll's options: the scale's values, ids and texts "1" … "5".</summary>

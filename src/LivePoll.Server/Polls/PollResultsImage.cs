@@ -49,7 +49,11 @@ public sealed class PollResultsImage : IDisposable
         }
     }
 
-    private sealed record Drawn(string Epoch, long Version, PollState State, bool Visible, bool Revealed, DateTimeOffset At, byte[] Png);
+    // Words: which entries the image shows. A change of them (approved, hidden, blocked) draws it again at once, not a few
+    // seconds later: an entry taken off the cloud leaves the image too.
+    private sealed record Drawn(string Epoch, long Version, PollState State, bool Visible, bool Revealed, string Words, DateTimeOffset At, byte[] Png);
+
+    private static string ShownWords(PollSnapshot snapshot) => snapshot.Words is { } words ? string.Join('\n', words.Select(w => w.Text)) : "";
 
     /// <summary>The PNG of <paramref name="snapshot"/> in <paramref name="language"/> (kk, ru, en), and the version it shows.</summary>
     public (byte[] Png, long Version) Get(PollSnapshot snapshot, string language)
@@ -57,7 +61,7 @@ public sealed class PollResultsImage : IDisposable
         var key = (snapshot.PollId, language);
         var now = _clock.GetUtcNow();
         if (_drawn.TryGetValue(key, out var drawn) && drawn.Epoch == snapshot.Epoch && drawn.State == snapshot.State
-            && drawn.Visible == snapshot.ResultsVisible && drawn.Revealed == snapshot.AnswersRevealed && (drawn.Version == snapshot.Version || now - drawn.At < Freshness))
+            && drawn.Visible == snapshot.ResultsVisible && drawn.Revealed == snapshot.AnswersRevealed && drawn.Words == ShownWords(snapshot) && (drawn.Version == snapshot.Version || now - drawn.At < Freshness))
         {
             return (drawn.Png, drawn.Version);
         }
@@ -65,7 +69,7 @@ public sealed class PollResultsImage : IDisposable
         {
             _drawn.Clear();
         }
-        drawn = new Drawn(snapshot.Epoch, snapshot.Version, snapshot.State, snapshot.ResultsVisible, snapshot.AnswersRevealed, now, Draw(snapshot, language));
+        drawn = new Drawn(snapshot.Epoch, snapshot.Version, snapshot.State, snapshot.ResultsVisible, snapshot.AnswersRevealed, ShownWords(snapshot), now, Draw(snapshot, language));
         _drawn[key] = drawn;
         return (drawn.Png, drawn.Version);
     }
@@ -99,7 +103,10 @@ public sealed class PollResultsImage : IDisposable
             y += title.Size * 1.25f;
         }
 
-        var options = poll.Options.Take(poll.Kind == PollKind.Rating ? 11 : 6).ToList();
+        // A words poll shows its most sent approved entries as rows.
+        var options = poll.Kind == PollKind.Words
+            ? (poll.Words ?? []).Take(6).Select(w => new PollOptionView { Id = w.Text, Text = w.Text, Count = w.Count }).ToList()
+            : poll.Options.Take(poll.Kind == PollKind.Rating ? 11 : 6).ToList();
         // Bars are shares of voters; a ranking's are shares of all Borda points.
         var total = poll.Kind == PollKind.Ranking ? poll.Options.Sum(o => o.Count ?? 0) : poll.TotalVoters ?? 0;
         var shares = poll.ResultsVisible ? Percentages(options.Select(o => o.Count ?? 0).ToList()) : null;

@@ -7,6 +7,8 @@ namespace LivePoll.Server.Polls;
 /// count, plus _total voters and _version), voters (hash: voter id → "a,b").
 /// A ranking poll (meta kind "ranking") counts Borda points instead of one per chosen option: a vote lists every option
 /// once, best first, and with n options the one in place p (1 = first) gains n − p; a changed vote takes its old points back.
+/// A words poll (kind "words") has no options: a vote names one entry key "w:…" (see <see cref="WordEntries"/>), counted in
+/// the counts hash under that key; which entries readers see is the newsroom's (word-states hash), never the script's.
 /// Times are Unix milliseconds passed in by the node; "" means none.
 /// </summary>
 internal static class PollScripts
@@ -77,6 +79,7 @@ internal static class PollScripts
         local max_choices = tonumber(meta[4] or '0')
         local may_change = meta[5] == '1'
         local ranked = meta[6] == 'ranking'
+        local words = meta[6] == 'words'
         -- What an option gains in place p of a vote: one, or for a ranking its Borda points.
         local function points(p) if ranked then return max_choices - p else return 1 end end
 
@@ -106,7 +109,8 @@ internal static class PollScripts
 
         local function has_option(id)
           if option_known[id] == nil then
-            option_known[id] = string.sub(id, 1, 1) ~= '_' and redis.call('HEXISTS', counts_key, id) == 1
+            if words then option_known[id] = string.sub(id, 1, 2) == 'w:'
+            else option_known[id] = string.sub(id, 1, 1) ~= '_' and redis.call('HEXISTS', counts_key, id) == 1 end
           end
           return option_known[id]
         end
@@ -260,11 +264,11 @@ internal static class PollScripts
     /// <summary>
     /// Reads a poll in one step, so its state, counts and version always belong together.
     /// Returns nil when there is no such poll; its version (a number) when that is not above the one given; otherwise
-    /// {state, opensAt, closesAt, def, epoch, revealed ("1" when a quiz's answers were revealed), then the counts hash as
-    /// field, value, field, value…}.
+    /// {state, opensAt, closesAt, def, epoch, revealed ("1" when a quiz's answers were revealed), n, then the counts hash as
+    /// n items field, value, field, value…, then a words poll's word-states hash as field, value…}.
     /// </summary>
     public const string Read = """
-        local meta_key, counts_key = KEYS[1], KEYS[2]
+        local meta_key, counts_key, states_key = KEYS[1], KEYS[2], KEYS[3]
         local known = tonumber(ARGV[1])   -- a version the caller already has; -1 for none
         local known_epoch = ARGV[2]       -- the epoch that version belongs to
         local meta = redis.call('HMGET', meta_key, 'state', 'opensAt', 'closesAt', 'def', 'epoch', 'revealed')
@@ -273,9 +277,11 @@ internal static class PollScripts
           local version = tonumber(redis.call('HGET', counts_key, '_version') or '0')
           if version <= known then return version end
         end
-        local reply = { meta[1], meta[2] or '', meta[3] or '', meta[4] or '', meta[5] or '', meta[6] or '' }
         local counts = redis.call('HGETALL', counts_key)
+        local reply = { meta[1], meta[2] or '', meta[3] or '', meta[4] or '', meta[5] or '', meta[6] or '', #counts }
         for i = 1, #counts do reply[#reply + 1] = counts[i] end
+        local states = redis.call('HGETALL', states_key)
+        for i = 1, #states do reply[#reply + 1] = states[i] end
         return reply
         """;
 
@@ -335,5 +341,17 @@ internal static class PollScripts
         end
         redis.call('HINCRBY', counts_key, '_version', 1)
         return 1
+        """;
+
+    /// <summary>
+    /// The newsroom approves ("a") or hides ("h") entries of a words poll; each change raises the poll's version by one so every
+    /// reader gets the new cloud. KEYS: meta, counts, word-states. ARGV: the state, then the entry keys. Returns the new
+    /// version, or -1 for no such poll.
+    /// </summary>
+    public const string ModerateWords = """
+        local meta_key, counts_key, states_key = KEYS[1], KEYS[2], KEYS[3]
+        if redis.call('EXISTS', meta_key) == 0 then return -1 end
+        for i = 2, #ARGV do redis.call('HSET', states_key, ARGV[i], ARGV[1]) end
+        return redis.call('HINCRBY', counts_key, '_version', 1)
         """;
 }

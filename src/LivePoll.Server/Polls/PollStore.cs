@@ -77,7 +77,8 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
     public async Task<PollRead> GetIfNewerAsync(string pollId, long knownVersion, DateTime now, string knownEpoch = "")
     {
         var started = Stopwatch.GetTimestamp();
-        var reply = await Db.ScriptEvaluateAsync(PollScripts.Read, [keys.PollMeta(pollId), keys.PollCounts(pollId)], [knownVersion, knownEpoch]);
+        var reply = await Db.ScriptEvaluateAsync(PollScripts.Read, [keys.PollMeta(pollId), keys.PollCounts(pollId), keys.PollWordStates(pollId)],
+            [knownVersion, knownEpoch]);
         metrics.RecordStoreLatency(Stopwatch.GetElapsedTime(started), "poll.read");
         if (reply.IsNull)
         {
@@ -89,8 +90,9 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         }
 
         var fields = (RedisResult[])reply!;
-        var counts = new Dictionary<string, long>(fields.Length / 2);
-        for (var i = 6; i + 1 < fields.Length; i += 2)
+        var countsEnd = 7 + (int)fields[6];
+        var counts = new Dictionary<string, long>(countsEnd / 2);
+        for (var i = 7; i + 1 < countsEnd; i += 2)
         {
             counts[fields[i].ToString()] = (long)fields[i + 1];
         }
@@ -118,7 +120,115 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         }
         var version = counts.GetValueOrDefault("_version");
         var revealed = fields[5].ToString() == "1";
-        return new PollRead(new Poll(definition, state, opensAt, closesAt, counts, counts.GetValueOrDefault("_total"), version, revealed), Exists: true, version);
+        var shownWords = definition.Kind == PollKind.Words ? await ShownWordsAsync(counts, fields, countsEnd) : null;
+        return new PollRead(new Poll(definition, state, opensAt, closesAt, counts, counts.GetValueOrDefault("_total"), version, revealed, shownWords),
+            Exists: true, version);
+    }
+
+    /// <summary>
+    /// A words poll's entries readers may see, most sent first (at most 100): approved by an editor or on the allow-list, and
+    /// neither hidden nor on the block-list.
+    /// </summary>
+    private async Task<IReadOnlyList<WordCount>> ShownWordsAsync(Dictionary<string, long> counts, RedisResult[] fields, int statesStart)
+    {
+        var states = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = statesStart; i + 1 < fields.Length; i += 2)
+        {
+            states[fields[i].ToString()] = fields[i + 1].ToString();
+        }
+        var lists = await GetWordListsAsync();
+        var allowed = lists.Allowed.Select(WordEntries.Key).ToHashSet(StringComparer.Ordinal);
+        var blocked = lists.Blocked.Select(WordEntries.Key).ToHashSet(StringComparer.Ordinal);
+        return counts
+            .Where(c => WordEntries.IsKey(c.Key) && c.Value > 0 && !blocked.Contains(c.Key)
+                && (states.TryGetValue(c.Key, out var state) ? state == "a" : allowed.Contains(c.Key)))
+            .OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal)
+            .Take(100)
+            .Select(c => new WordCount { Text = WordEntries.Text(c.Key), Count = c.Value })
+            .ToList();
+    }
+
+    /// <summary>Every entry of a words poll with its count and where it stands: the desk's moderation queue.</summary>
+    public async Task<IReadOnlyList<WordEntry>?> GetWordEntriesAsync(string pollId)
+    {
+        var db = Db;
+        if (!await db.KeyExistsAsync(keys.PollMeta(pollId)))
+        {
+            return null;
+        }
+        var counts = await db.HashGetAllAsync(keys.PollCounts(pollId));
+        var states = (await db.HashGetAllAsync(keys.PollWordStates(pollId))).ToDictionary(e => e.Name.ToString(), e => e.Value.ToString(), StringComparer.Ordinal);
+        var lists = await GetWordListsAsync();
+        var allowed = lists.Allowed.ToHashSet(StringComparer.Ordinal);
+        var blocked = lists.Blocked.ToHashSet(StringComparer.Ordinal);
+        return counts
+            .Where(c => WordEntries.IsKey(c.Name.ToString()) && (long)c.Value > 0)
+            .Select(c =>
+            {
+                var key = c.Name.ToString();
+                var text = WordEntries.Text(key);
+                var state = blocked.Contains(text) ? WordState.Blocked
+                    : states.TryGetValue(key, out var s) ? (s == "a" ? WordState.Approved : WordState.Hidden)
+                    : allowed.Contains(text) ? WordState.Approved : WordState.Pending;
+                return new WordEntry(text, (long)c.Value, state);
+            })
+            .OrderBy(e => e.State).ThenByDescending(e => e.Count).ThenBy(e => e.Text, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>
+    /// Approves or hides entries of a words poll (a new version, so readers get the new cloud); false when there is no such
+    /// poll. Approving a blocked entry is the caller's to refuse.
+    /// </summary>
+    public async Task<bool> ModerateWordsAsync(string pollId, IReadOnlyList<string> entries, bool approve)
+    {
+        var args = new RedisValue[entries.Count + 1];
+        args[0] = approve ? "a" : "h";
+        for (var i = 0; i < entries.Count; i++)
+        {
+            args[i + 1] = WordEntries.Key(entries[i]);
+        }
+        var version = (long)await Db.ScriptEvaluateAsync(PollScripts.ModerateWords,
+            [keys.PollMeta(pollId), keys.PollCounts(pollId), keys.PollWordStates(pollId)], args);
+        if (version >= 0)
+        {
+            await writeAcks.ConfirmAsync(keys.PollCounts(pollId));
+        }
+        return version >= 0;
+    }
+
+    /// <summary>The newsroom's allow- and block-lists for words polls.</summary>
+    public async Task<WordLists> GetWordListsAsync()
+    {
+        var db = Db;
+        var allowed = db.SetMembersAsync(keys.WordsAllowed);
+        var blocked = db.SetMembersAsync(keys.WordsBlocked);
+        return new WordLists
+        {
+            Allowed = (await allowed).Select(v => v.ToString()).Order(StringComparer.Ordinal).ToList(),
+            Blocked = (await blocked).Select(v => v.ToString()).Order(StringComparer.Ordinal).ToList(),
+        };
+    }
+
+    /// <summary>Replaces the newsroom's lists (entries normalised as readers' are).</summary>
+    public async Task<WordLists> SetWordListsAsync(WordLists lists)
+    {
+        var allowed = WordEntries.NormalizeList(lists.Allowed);
+        var blocked = WordEntries.NormalizeList(lists.Blocked);
+        var transaction = Db.CreateTransaction();
+        _ = transaction.KeyDeleteAsync(keys.WordsAllowed);
+        _ = transaction.KeyDeleteAsync(keys.WordsBlocked);
+        if (allowed.Count > 0)
+        {
+            _ = transaction.SetAddAsync(keys.WordsAllowed, allowed.Select(a => (RedisValue)a).ToArray());
+        }
+        if (blocked.Count > 0)
+        {
+            _ = transaction.SetAddAsync(keys.WordsBlocked, blocked.Select(b => (RedisValue)b).ToArray());
+        }
+        await transaction.ExecuteAsync();
+        await writeAcks.ConfirmAsync(keys.WordsBlocked);
+        return await GetWordListsAsync();
     }
 
     /// <summary>
@@ -333,5 +443,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         return changed;
     }
 
-    private static string[] Split(string choices) => choices.Split(',', StringSplitOptions.RemoveEmptyEntries);
+    // A words poll's choice is an entry key ("w:…"): shown to its voter as the entry's text.
+    private static string[] Split(string choices) =>
+        choices.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(WordEntries.Text).ToArray();
 }

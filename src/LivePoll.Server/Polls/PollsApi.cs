@@ -148,6 +148,40 @@ internal static class PollsApi
             .WithSummary("Close a poll now")
             .WithDescription("A quiz's correct answers are shown to readers once it closes.")
             .EditorsOnly();
+        group.MapGet("/{pollId}/words", async Task<Results<Ok<IReadOnlyList<WordEntry>>, ProblemHttpResult>> (string pollId, PollStore store) =>
+                PollRequests.IsValidId(pollId) && await store.GetWordEntriesAsync(pollId) is { } entries ? TypedResults.Ok(entries) : UnknownPoll(pollId))
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("A words poll's entries for moderation: every entry with its count and state")
+            .WithDescription("Pending (shown to no reader yet) first, then Approved (shown: approved here or on the allow-list), Hidden, "
+                + "Blocked (on the block-list: never shown); most sent first within each. The desk's moderation queue reads this every "
+                + "two seconds while open.");
+        group.MapPost("/{pollId}/words/approve", (string pollId, WordModeration body, PollStore store, PollBroadcaster broadcaster) =>
+                ModerateWords(pollId, body, approve: true, store, broadcaster))
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Approve entries of a words poll: readers and screens see them from now on")
+            .WithDescription("Body { entries: [\"экономика\", …] } (normalised as readers' entries are). Every subscriber gets the new "
+                + "cloud at once. 409 naming them when any is on the block-list (nothing is approved then). Answers the entries.")
+            .EditorsOnly();
+        group.MapPost("/{pollId}/words/hide", (string pollId, WordModeration body, PollStore store, PollBroadcaster broadcaster) =>
+                ModerateWords(pollId, body, approve: false, store, broadcaster))
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Hide entries of a words poll (approved or not): shown to no one, out of the queue")
+            .WithDescription("Body { entries: [...] }. Takes an approved entry off every reader's cloud at once. Answers the entries.")
+            .EditorsOnly();
+        newsroom.MapGet("/words/lists", async (PollStore store) => TypedResults.Ok(await store.GetWordListsAsync()))
+            .WithTags("Polls")
+            .WithSummary("The newsroom's allow-list and block-list for words polls");
+        newsroom.MapPut("/words/lists", SetWordLists)
+            .WithTags("Polls")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .WithSummary("Replace the allow-list and block-list for words polls")
+            .WithDescription("Body { allowed: [...], blocked: [...] }, each entry normalised as readers' are (at most 1,000 each). An "
+                + "allowed entry is shown as soon as a reader sends it, with no approval; a blocked one is never shown and cannot be "
+                + "approved: blocking takes it off every words poll's cloud at once.")
+            .EditorsOnly();
         group.MapPost("/{pollId}/reveal", Reveal)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
@@ -277,9 +311,10 @@ internal static class PollsApi
         {
             return UnknownPoll(pollId);
         }
-        if (PollRequests.ValidOptionIds(request.OptionIds) is not { } optionIds)
+        var (optionIds, problem) = PollRequests.Choices(request);
+        if (optionIds is null)
         {
-            return Problem(StatusCodes.Status400BadRequest, VoteOutcome.UnknownOption, "Invalid vote", PollRequests.OptionIdsMessage);
+            return Problem(StatusCodes.Status400BadRequest, VoteOutcome.UnknownOption, "Invalid vote", problem!);
         }
 
         var result = await voting.VoteAsync(pollId, VoterMiddleware.Get(context), optionIds, VoteTransport.Http, context.Connection.RemoteIpAddress,
@@ -329,6 +364,51 @@ internal static class PollsApi
         }
         await broadcaster.PublishStateChangeAsync(pollId);
         return TypedResults.Ok((await store.GetAsync(pollId, now))!.ToSnapshot(resultsVisible: true, answers: true));
+    }
+
+    private static async Task<IResult> ModerateWords(string pollId, WordModeration body, bool approve, PollStore store, PollBroadcaster broadcaster)
+    {
+        var entries = WordEntries.NormalizeList(body.Entries);
+        if (entries.Count is 0 or > 100)
+        {
+            return TypedResults.Problem("Name 1 to 100 entries: { \"entries\": [\"экономика\"] }.", statusCode: StatusCodes.Status400BadRequest,
+                title: "No entries");
+        }
+        if (!PollRequests.IsValidId(pollId) || await store.GetWordEntriesAsync(pollId) is null)
+        {
+            return UnknownPoll(pollId);
+        }
+        if (approve)
+        {
+            var blocked = (await store.GetWordListsAsync()).Blocked.Intersect(entries, StringComparer.Ordinal).ToList();
+            if (blocked.Count > 0)
+            {
+                return TypedResults.Problem($"On the newsroom's block-list, never shown: {string.Join(", ", blocked)}. Nothing was approved.",
+                    statusCode: StatusCodes.Status409Conflict, title: "Blocked entry");
+            }
+        }
+        await store.ModerateWordsAsync(pollId, entries, approve);
+        await broadcaster.PublishStateChangeAsync(pollId);
+        return TypedResults.Ok(await store.GetWordEntriesAsync(pollId));
+    }
+
+    private static async Task<IResult> SetWordLists(WordLists body, PollStore store, PollBroadcaster broadcaster, TimeProvider clock)
+    {
+        if (body.Allowed.Count > 1_000 || body.Blocked.Count > 1_000)
+        {
+            return TypedResults.Problem("At most 1,000 entries on each list.", statusCode: StatusCodes.Status400BadRequest, title: "List too long");
+        }
+        var lists = await store.SetWordListsAsync(body);
+        // A newly blocked entry leaves every words poll's cloud now, not at the poll's next vote.
+        if (lists.Blocked.Count > 0)
+        {
+            foreach (var poll in (await store.ListAsync(clock.GetUtcNow().UtcDateTime)).Where(p => p.Definition.Kind == PollKind.Words))
+            {
+                await store.ModerateWordsAsync(poll.Id, lists.Blocked, approve: false);
+                await broadcaster.PublishStateChangeAsync(poll.Id);
+            }
+        }
+        return TypedResults.Ok(lists);
     }
 
     private static async Task<Results<Ok<PollSnapshot>, ProblemHttpResult>> Reveal(

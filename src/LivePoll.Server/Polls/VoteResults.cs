@@ -20,7 +20,7 @@ public static class VoteResults
             VoteOutcome.AlreadyVoted => $"You have already voted in this poll (your choice: {string.Join(", ", choices ?? [])}).",
             VoteOutcome.PollClosed => "This poll is not taking votes: it is closed or not open yet.",
             VoteOutcome.UnknownPoll => $"There is no poll with id '{pollId}'.",
-            VoteOutcome.UnknownOption => "Choose among this poll's options, each at most once (for a rating: one value of its scale).",
+            VoteOutcome.UnknownOption => "Choose among this poll's options, each at most once (for a rating: one value of its scale; for a words poll send text, not optionIds; text only goes to a words poll).",
             VoteOutcome.InvalidChoiceCount => "Choose at least one option, and no more than this poll allows (a ranking lists every option once).",
             VoteOutcome.InvalidVoter => "Your voter id is missing or invalid. Reload the page, or get a new token from POST /api/voters.",
             VoteOutcome.StoreUnavailable => "Votes cannot be counted at this moment, so your vote was not confirmed. Please try again in a few seconds.",

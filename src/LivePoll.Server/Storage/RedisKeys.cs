@@ -41,6 +41,15 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Set of client networks the newsroom admitted in a poll: no cap on their votes.</summary>
     public RedisKey PollAdmitted(string pollId) => $"{Prefix}:poll:{{{pollId}}}:admitted";
 
+    /// <summary>Hash of a words poll's moderated entries: entry key ("w:…") → "a" approved (shown) or "h" hidden.</summary>
+    public RedisKey PollWordStates(string pollId) => $"{Prefix}:poll:{{{pollId}}}:word-states";
+
+    /// <summary>Sets of the newsroom's words-poll entries always shown (allowed) and never shown (blocked).</summary>
+    /// Both share the hash tag <c>{words}</c>, so they change together in one transaction on a cluster too.
+    public RedisKey WordsAllowed => $"{Prefix}:{{words}}:allowed";
+
+    public RedisKey WordsBlocked => $"{Prefix}:{{words}}:blocked";
+
     /// <summary>Sorted set of every poll id by creation time.</summary>
     public RedisKey PollIndex => $"{Prefix}:polls";
 

@@ -6,6 +6,7 @@ using System.Text.Json;
 using LivePoll.Contracts;
 using LivePoll.Server.Polls;
 using LivePoll.Tests.Infrastructure;
+using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -41,6 +42,7 @@ public abstract class PollKindTests<TStore>(TStore store) : IClassFixture<TStore
             Kind = PollKind.Ranking,
             Options = [new() { Text = "Roads" }, new() { Text = "Schools" }, new() { Text = "Hospitals" }, new() { Text = "Parks" }],
         });
+        var words = await _server.CreatePollAsync(new CreatePollRequest { Question = "Дебат туралы бір сөзбен?", Kind = PollKind.Words });
         var photos = await _server.CreatePollAsync(new CreatePollRequest
         {
             Question = "Which design?",
@@ -60,12 +62,24 @@ public abstract class PollKindTests<TStore>(TStore store) : IClassFixture<TStore
         var ratings = Enumerable.Range(0, Voters).Select(_ => random.Next(5) + 1).ToArray();
         var orders = Enumerable.Range(0, Voters).Select(_ => new[] { "1", "2", "3", "4" }.OrderBy(_ => random.Next()).ToArray()).ToArray();
         var photoAnswers = Enumerable.Range(0, Voters).Select(_ => Text(random.Next(2) + 1)).ToArray();
-        var polls = new (PollSnapshot Poll, Func<int, string[]> Answer)[]
+        // Words: one of a few entries, each written several ways; the server counts each as one normalised entry.
+        string[][] spellings =
+        [
+            ["Экономика", "экономика!", "ЭКОНОМИКА", "  экономика  "],
+            ["Жаңа Қазақстан", "жаңа қазақстан", "ЖАҢА ҚАЗАҚСТАН?!", "жаңа, қазақстан"],
+            ["Ёлка", "елка", "ЁЛКА."],
+            ["the future", "Future", "FUTURE!!!"],
+        ];
+        string[] entries = ["экономика", "жаңа қазақстан", "елка", "future"];
+        var wordAnswers = Enumerable.Range(0, Voters).Select(_ => random.Next(spellings.Length)).ToArray();
+        var wordSpelling = Enumerable.Range(0, Voters).Select(v => spellings[wordAnswers[v]][random.Next(spellings[wordAnswers[v]].Length)]).ToArray();
+        var polls = new (PollSnapshot Poll, Func<int, string[]> Answer, Func<int, string[]> Expected, bool Text)[]
         {
-            (quiz, v => [quizAnswers[v]]),
-            (rating, v => [Text(ratings[v])]),
-            (ranking, v => orders[v]),
-            (photos, v => [photoAnswers[v]]),
+            (quiz, v => [quizAnswers[v]], v => [quizAnswers[v]], false),
+            (rating, v => [Text(ratings[v])], v => [Text(ratings[v])], false),
+            (ranking, v => orders[v], v => orders[v], false),
+            (photos, v => [photoAnswers[v]], v => [photoAnswers[v]], false),
+            (words, v => [wordSpelling[v]], v => [entries[wordAnswers[v]]], true),
         };
 
         var tokens = await Task.WhenAll(Enumerable.Range(0, Voters).Select(_ => _server.NewVoterAsync()));
@@ -83,9 +97,12 @@ public abstract class PollKindTests<TStore>(TStore store) : IClassFixture<TStore
             try
             {
                 var route = (voter + attempt) % 3;
+                var request = polls[poll].Text
+                    ? new VoteRequest { PollId = polls[poll].Poll.PollId, Text = sent[0], VoterToken = tokens[voter] }
+                    : new VoteRequest { PollId = polls[poll].Poll.PollId, OptionIds = sent, VoterToken = tokens[voter] };
                 var result = route == 2
-                    ? (await _server.VoteHttpAsync(_server.LoadTool, polls[poll].Poll.PollId, tokens[voter], sent)).Result!
-                    : await hubs[2 * (i % 4) + route].VoteHubAsync(polls[poll].Poll.PollId, tokens[voter], sent);
+                    ? await VoteHttpAsync(request)
+                    : await hubs[2 * (i % 4) + route].InvokeAsync<VoteResult>(HubMethods.Vote, request).DefaultTimeout();
                 answers.GetOrAdd((poll, voter), _ => []).Add(result);
             }
             finally
@@ -99,7 +116,7 @@ public abstract class PollKindTests<TStore>(TStore store) : IClassFixture<TStore
             Assert.Equal(AttemptsPerVoter, results.Count);
             Assert.Equal(1, results.Count(r => r.Outcome == VoteOutcome.Accepted));
             Assert.Equal(AttemptsPerVoter - 1, results.Count(r => r.Outcome == VoteOutcome.AlreadyVoted));
-            Assert.All(results, r => Assert.Equal(polls[poll].Answer(voter), r.Choices!));
+            Assert.All(results, r => Assert.Equal(polls[poll].Expected(voter), r.Choices!));
         }
         Assert.Equal(polls.Length * Voters, answers.Count);
 
@@ -131,6 +148,24 @@ public abstract class PollKindTests<TStore>(TStore store) : IClassFixture<TStore
             Assert.Equal(orders.Sum(o => 3 - Array.IndexOf(o, id)), rankingResults.Count(id));
             Assert.Equal(Math.Round(orders.Average(o => Array.IndexOf(o, id) + 1.0), 2),
                 rankingResults.Options.Single(o => o.Id == id).AveragePosition!.Value, 2);
+        }
+
+        // Words: nothing shown before an editor approves; then each entry with the count of every spelling sent.
+        var wordResults = await _server.GetPollAsync(words.PollId);
+        Assert.Equal(Voters, wordResults.TotalVoters);
+        Assert.Empty(wordResults.Words!);
+        var queue = (await _server.Http.GetFromJsonAsync<List<WordEntry>>($"/api/newsroom/polls/{words.PollId}/words", PollTestKit.Json).DefaultTimeout())!;
+        Assert.Equal(entries.Order(StringComparer.Ordinal), queue.Select(e => e.Text).Order(StringComparer.Ordinal));
+        Assert.All(queue, e => Assert.Equal(WordState.Pending, e.State));
+        using (var approved = await _server.Http.PostAsJsonAsync($"/api/newsroom/polls/{words.PollId}/words/approve",
+            new WordModeration { Entries = entries }, PollTestKit.Json).DefaultTimeout())
+        {
+            approved.EnsureSuccessStatusCode();
+        }
+        var cloud = (await _server.GetPollAsync(words.PollId)).Words!;
+        for (var e = 0; e < entries.Length; e++)
+        {
+            Assert.Equal(wordAnswers.Count(a => a == e), cloud.Single(w => w.Text == entries[e]).Count);
         }
 
         // Photo options: plain counts, photos and alt texts on the options.
@@ -223,6 +258,138 @@ public abstract class PollKindTests<TStore>(TStore store) : IClassFixture<TStore
             Assert.True(s.AnswersRevealed);
             Assert.Equal([false, true], s.Options.Select(o => o.Correct));
         }
+    }
+
+    [Fact]
+    public async Task A_words_entry_reaches_no_reader_or_screen_until_approved_an_allowed_one_shows_at_once_and_a_blocked_one_never()
+    {
+        var poll = await _server.CreatePollAsync(new CreatePollRequest { Question = "Дебаттан кейін бір сөз?", Kind = PollKind.Words });
+        Assert.Empty(poll.Options);
+        using (var lists = await _server.Http.PutAsJsonAsync("/api/newsroom/words/lists",
+            new WordLists { Allowed = ["Бағалар"], Blocked = ["ЖАМАН!"] }, PollTestKit.Json).DefaultTimeout())
+        {
+            lists.EnsureSuccessStatusCode();
+            var saved = (await lists.Content.ReadFromJsonAsync<WordLists>(PollTestKit.Json))!;
+            Assert.Equal(["бағалар"], saved.Allowed);
+            Assert.Equal(["жаман"], saved.Blocked);
+        }
+
+        var token = await _server.NewVoterAsync();
+        await using var reader = await _server.ConnectAsync(WireProtocol.MessagePack, token);
+        var readerSnapshots = new EventRecorder<PollSnapshot>(reader, ClientEvents.PollSnapshot);
+        await reader.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, poll.PollId).DefaultTimeout();
+        await using var screen = await _server.ConnectAsync(WireProtocol.Json, apiKey: LivePollServer.ScreenKey);
+        var screenSnapshots = new EventRecorder<PollSnapshot>(screen, ClientEvents.PollSnapshot);
+        await screen.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, poll.PollId).DefaultTimeout();
+
+        var sent = await reader.InvokeAsync<VoteResult>(HubMethods.Vote, new VoteRequest { PollId = poll.PollId, Text = "Экономика!" }).DefaultTimeout();
+        Assert.Equal((VoteOutcome.Accepted, "экономика"), (sent.Outcome, sent.Choices!.Single()));
+        await WordVoteAsync(poll.PollId, "бағалар");
+        await WordVoteAsync(poll.PollId, "Жаман");
+        await readerSnapshots.WaitForAsync(s => s.TotalVoters == 3, "the reader sees three answers counted");
+        await screenSnapshots.WaitForAsync(s => s.TotalVoters == 3 && s.Words!.Any(w => w.Text == "бағалар"), "the screen shows the allowed entry at once");
+
+        // Only the allowed entry is anywhere a reader or a screen looks; the queue has the rest.
+        Assert.All(readerSnapshots.Events.Concat(screenSnapshots.Events), s => Assert.All(s.Words!, w => Assert.Equal("бағалар", w.Text)));
+        var page = await _server.Anonymous.GetStringAsync($"/polls/{poll.PollId}?lang=kk").DefaultTimeout();
+        var csv = await _server.Http.GetStringAsync($"/api/newsroom/polls/{poll.PollId}/export").DefaultTimeout();
+        foreach (var unshown in new[] { "экономика", "жаман" })
+        {
+            Assert.DoesNotContain(unshown, page, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain(unshown, csv, StringComparison.OrdinalIgnoreCase);
+            Assert.DoesNotContain((await _server.GetPollAsync(poll.PollId)).Words!, w => w.Text == unshown);
+        }
+        Assert.Contains("бағалар", page, StringComparison.Ordinal);
+        var queue = (await _server.Http.GetFromJsonAsync<List<WordEntry>>($"/api/newsroom/polls/{poll.PollId}/words", PollTestKit.Json).DefaultTimeout())!;
+        Assert.Equal([("экономика", WordState.Pending), ("бағалар", WordState.Approved), ("жаман", WordState.Blocked)],
+            queue.Select(e => (e.Text, e.State)));
+        var imageBefore = await _server.Anonymous.GetByteArrayAsync($"/polls/{poll.PollId}/results.png?lang=kk").DefaultTimeout();
+
+        // A blocked entry cannot be approved; an approved one reaches every subscriber at once, and leaves when hidden or blocked.
+        using (var blocked = await Moderate(poll.PollId, "approve", "жаман"))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, blocked.StatusCode);
+            Assert.Contains("block-list", await blocked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        (await Moderate(poll.PollId, "approve", "ЭКОНОМИКА")).Dispose();
+        await readerSnapshots.WaitForAsync(s => s.Words!.Any(w => w.Text == "экономика" && w.Count == 1), "the approved entry reaches the reader");
+        await screenSnapshots.WaitForAsync(s => s.Words!.Any(w => w.Text == "экономика"), "the approved entry reaches the screen");
+        Assert.Contains("экономика", await _server.Anonymous.GetStringAsync($"/polls/{poll.PollId}?lang=kk").DefaultTimeout(), StringComparison.Ordinal);
+        Assert.NotEqual(imageBefore, await _server.Anonymous.GetByteArrayAsync($"/polls/{poll.PollId}/results.png?lang=kk").DefaultTimeout());
+        var approvedAt = readerSnapshots.Events.Count;
+        (await Moderate(poll.PollId, "hide", "экономика")).Dispose();
+        await readerSnapshots.WaitForAsync(s => s.Version > readerSnapshots.Events[approvedAt - 1].Version && s.Words!.All(w => w.Text != "экономика"),
+            "a hidden entry leaves the reader's cloud");
+        using (var lists = await _server.Http.PutAsJsonAsync("/api/newsroom/words/lists",
+            new WordLists { Blocked = ["жаман", "бағалар"] }, PollTestKit.Json).DefaultTimeout())
+        {
+            lists.EnsureSuccessStatusCode();
+        }
+        await screenSnapshots.WaitForAsync(s => s.Words!.Count == 0 && s.TotalVoters == 3, "a newly blocked entry leaves the screen at once");
+        Assert.Empty((await _server.GetPollAsync(poll.PollId)).Words!);
+        Assert.All(readerSnapshots.Events.Concat(screenSnapshots.Events), s => Assert.DoesNotContain(s.Words!, w => w.Text == "жаман"));
+    }
+
+    [Fact]
+    public async Task A_words_entry_of_10_KB_with_control_characters_or_of_only_common_words_is_refused_and_counts_nothing()
+    {
+        var words = await _server.CreatePollAsync(new CreatePollRequest { Question = "One word?", Kind = PollKind.Words });
+        var choice = await _server.CreatePollAsync(options: 2);
+        var token = await _server.NewVoterAsync();
+        foreach (var (text, says) in new[]
+        {
+            (new string('а', 10_240), "at most 40 characters"),
+            ("эко\u0001номика", "control or invisible characters"),
+            ("и the және", "only common words"),
+            ("   ", "a word or a short phrase"),
+        })
+        {
+            using var response = await TextVoteAsync(words.PollId, token, text);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains(says, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+        await using (var hub = await _server.ConnectAsync(WireProtocol.MessagePack, token))
+        {
+            var refused = await Assert.ThrowsAsync<HubException>(() =>
+                hub.InvokeAsync<VoteResult>(HubMethods.Vote, new VoteRequest { PollId = words.PollId, Text = new string('x', 10_240) }).DefaultTimeout());
+            Assert.Contains("at most 40 characters", refused.Message, StringComparison.Ordinal);
+            // Text to a choice poll, option ids to a words poll: refused, with what to send.
+            var wrongKind = await hub.InvokeAsync<VoteResult>(HubMethods.Vote, new VoteRequest { PollId = choice.PollId, Text = "yes" }).DefaultTimeout();
+            Assert.Equal(VoteOutcome.UnknownOption, wrongKind.Outcome);
+            Assert.Equal(VoteOutcome.UnknownOption, (await hub.VoteHubAsync(words.PollId, null, "1")).Outcome);
+            Assert.Contains("for a words poll send text", (await hub.VoteHubAsync(words.PollId, null, "1")).Message, StringComparison.Ordinal);
+        }
+        Assert.Equal((0L, 0L), ((await _server.GetPollAsNewsroomAsync(words.PollId)).TotalVoters!.Value, (await _server.GetPollAsNewsroomAsync(choice.PollId)).TotalVoters!.Value));
+        await AssertInvalid(new() { Question = "Q", Kind = PollKind.Words, Options = [new() { Text = "a" }, new() { Text = "b" }] }, "options", "no options");
+    }
+
+    private async Task WordVoteAsync(string pollId, string text)
+    {
+        using var response = await TextVoteAsync(pollId, await _server.NewVoterAsync(), text);
+        response.EnsureSuccessStatusCode();
+    }
+
+    private Task<HttpResponseMessage> TextVoteAsync(string pollId, string token, string text)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{pollId}/votes") { Content = JsonContent.Create(new VoteRequest { Text = text }, options: PollTestKit.Json) };
+        request.Headers.Add(VoterTokens.HeaderName, token);
+        return _server.LoadTool.SendAsync(request).DefaultTimeout();
+    }
+
+    private Task<HttpResponseMessage> Moderate(string pollId, string change, string entry) =>
+        _server.Http.PostAsJsonAsync($"/api/newsroom/polls/{pollId}/words/{change}", new WordModeration { Entries = [entry] }, PollTestKit.Json).DefaultTimeout();
+
+    /// <summary>A vote over HTTP with the load tool's key (exempt from the per-network limits), its token in the header.</summary>
+    private async Task<VoteResult> VoteHttpAsync(VoteRequest vote)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{vote.PollId}/votes")
+        {
+            Content = JsonContent.Create(vote with { VoterToken = null, PollId = null }, options: PollTestKit.Json),
+        };
+        request.Headers.Add(VoterTokens.HeaderName, vote.VoterToken);
+        using var response = await _server.LoadTool.SendAsync(request).DefaultTimeout();
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<VoteResult>(PollTestKit.Json))!;
     }
 
     /// <summary>Every place a reader (or a file passed around) can see a poll.</summary>

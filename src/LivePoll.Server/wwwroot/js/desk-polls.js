@@ -68,7 +68,7 @@ async function showEmbedCode(button, pollId) {
 
 export async function loadPolls() {
   const polls = await api("/api/newsroom/polls");
-  document.getElementById("polls").replaceChildren(...polls.slice(0, 30).map(poll => {
+  placeRows(document.getElementById("polls"), polls.slice(0, 30).map(poll => {
     const id = encodeURIComponent(poll.pollId);
     const action = (name, label) => h("button", { type: "button", class: "secondary small", onclick: e => desk.act(e.currentTarget, async () => {
       await api(`/api/newsroom/polls/${id}/${name}`, { method: "POST" }); await loadPolls(); }) }, label);
@@ -83,6 +83,8 @@ export async function loadPolls() {
         desk.editor && poll.state === "Open" ? action("close", t("close")) : null,
         desk.editor && poll.state === "Closed" ? action("reopen", t("reopen")) : null,
         desk.editor && poll.kind === "Quiz" && !poll.answersRevealed ? action("reveal", t("reveal")) : null,
+        desk.editor && poll.kind === "Words" ? h("button", { type: "button", class: "secondary small moderate-toggle", "aria-expanded": "false",
+          onclick: e => toggleModeration(e.currentTarget, poll.pollId) }, t("moderate")) : null,
         h("button", { type: "button", class: "secondary small", onclick: e => desk.act(e.currentTarget, () => showEmbedCode(e.currentTarget, poll.pollId)) }, t("embed")),
         desk.editor ? h("button", { type: "button", class: "secondary small integrity-toggle", "aria-expanded": "false",
           onclick: e => toggleIntegrity(e.currentTarget, poll.pollId) }, t("integrity")) : null,
@@ -90,13 +92,50 @@ export async function loadPolls() {
   }));
 }
 
+/** The panels open under a poll's row (integrity, moderation): the rows that follow it up to the next poll's row. */
+function panelsOf(row) {
+  const panels = [];
+  for (let next = row.nextElementSibling; next && !next.dataset.pollId; next = next.nextElementSibling) panels.push(next);
+  return panels;
+}
+
+/**
+ * Puts fresh rows in place of the old ones without touching the panels open under them, so a queue being moderated or an
+ * integrity panel being read stays open (with its focus) while the list refreshes itself every few seconds.
+ */
+function placeRows(body, rows) {
+  const old = new Map([...body.querySelectorAll("tr[data-poll-id]")].map(r => [r.dataset.pollId, r]));
+  let cursor = null;
+  for (const row of rows) {
+    const previous = old.get(row.dataset.pollId);
+    old.delete(row.dataset.pollId);
+    if (previous) {
+      for (const panel of panelsOf(previous)) {
+        const toggle = panel.classList.contains("integrity-row") ? ".integrity-toggle" : ".moderate-toggle";
+        row.querySelector(toggle)?.setAttribute("aria-expanded", "true");
+      }
+      previous.replaceWith(row);
+    } else if (cursor) {
+      cursor.after(row);
+    } else {
+      body.prepend(row);
+    }
+    cursor = panelsOf(row).at(-1) ?? row;
+  }
+  for (const gone of old.values()) {
+    for (const panel of panelsOf(gone)) panel.remove();
+    gone.remove();
+  }
+}
+
 const percent = share => `${(share * 100).toLocaleString(undefined, { maximumFractionDigits: 1 })} %`;
 
 /** Shows (or hides) a poll's integrity panel under its row: verdict, votes per minute, largest networks, exports. */
 async function toggleIntegrity(button, pollId) {
   const row = button.closest("tr");
-  if (row.nextElementSibling?.classList.contains("integrity-row")) {
-    row.nextElementSibling.remove();
+  const open = panelsOf(row).find(p => p.classList.contains("integrity-row"));
+  if (open) {
+    open.remove();
     button.setAttribute("aria-expanded", "false");
     return;
   }
@@ -143,9 +182,61 @@ function showIntegrity(row, pollId, report) {
     h("p", {},
       h("a", { href: `/api/newsroom/polls/${id}/export?series=results`, download: `poll-${pollId}-results.csv`, class: "export-results" }, t("downloadResults")), " · ",
       h("a", { href: `/api/newsroom/polls/${id}/export?series=minutes`, download: `poll-${pollId}-minutes.csv` }, t("downloadMinutes"))));
-  const existing = row.nextElementSibling?.classList.contains("integrity-row") ? row.nextElementSibling : null;
+  const existing = panelsOf(row).find(p => p.classList.contains("integrity-row")) ?? null;
   const panelRow = h("tr", { class: "integrity-row" }, panel);
   if (existing) existing.replaceWith(panelRow); else row.after(panelRow);
+}
+
+/** The queue of a words poll under its row, read again every two seconds while open: approve or hide each entry. */
+async function toggleModeration(button, pollId) {
+  const row = button.closest("tr");
+  const open = panelsOf(row).find(p => p.classList.contains("moderation-row"));
+  if (open) {
+    clearInterval(Number(open.dataset.timer));
+    open.remove();
+    button.setAttribute("aria-expanded", "false");
+    return;
+  }
+  const id = encodeURIComponent(pollId);
+  const list = h("ul", { class: "word-queue" });
+  const panel = h("tr", { class: "moderation-row" }, h("td", { colspan: "2" }, h("h3", {}, t("moderate")), list));
+  const stateText = { Pending: t("wordPendingState"), Approved: t("wordApprovedState"), Hidden: t("wordHiddenState"), Blocked: t("wordBlockedState") };
+  const moderate = (change, entry) => e => desk.act(e.currentTarget, async () => {
+    show(await api(`/api/newsroom/polls/${id}/words/${change}`, { method: "POST", body: { entries: [entry] } }));
+  });
+  const show = entries => {
+    // Keep focus on the entry a person is working on when the queue is drawn again.
+    const focused = document.activeElement?.closest?.(".word-queue li")?.dataset.entry;
+    list.replaceChildren(...(entries.length === 0 ? [h("li", { class: "muted" }, t("noEntries"))] : entries.map(entry =>
+      h("li", { class: `word-entry state-${entry.state}`, dataset: { entry: entry.text } },
+        h("span", { class: "word-text" }, entry.text), " ", h("span", { class: "muted" }, `× ${formatNumber(entry.count)} · ${stateText[entry.state]}`),
+        entry.state !== "Approved" && entry.state !== "Blocked" ? h("button", { type: "button", class: "secondary small approve", onclick: moderate("approve", entry.text) }, t("approve")) : null,
+        entry.state !== "Hidden" && entry.state !== "Blocked" ? h("button", { type: "button", class: "secondary small hide", onclick: moderate("hide", entry.text) }, t("hide")) : null))));
+    if (focused) list.querySelector(`li[data-entry="${CSS.escape(focused)}"] button`)?.focus();
+  };
+  row.after(panel);
+  button.setAttribute("aria-expanded", "true");
+  const refresh = async () => {
+    if (!panel.isConnected) { clearInterval(timer); return; }
+    try { show(await api(`/api/newsroom/polls/${id}/words`)); } catch { /* the next round tries again */ }
+  };
+  const timer = setInterval(refresh, 2_000);
+  panel.dataset.timer = String(timer);
+  await refresh();
+}
+
+/** The newsroom's allow- and block-lists for words polls, one entry per line. */
+export async function wordListsForm() {
+  const form = document.getElementById("word-lists-form");
+  if (!form || !desk.editor) return;
+  const lines = value => value.split("\n").map(l => l.trim()).filter(Boolean);
+  const fill = lists => { form.elements.allowed.value = lists.allowed.join("\n"); form.elements.blocked.value = lists.blocked.join("\n"); };
+  fill(await api("/api/newsroom/words/lists"));
+  form.addEventListener("submit", e => {
+    e.preventDefault();
+    desk.act(form.querySelector("button[type=submit]"), async () => fill(await api("/api/newsroom/words/lists", { method: "PUT",
+      body: { allowed: lines(form.elements.allowed.value), blocked: lines(form.elements.blocked.value) } })));
+  });
 }
 
 const timeOfMinute = iso => new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
@@ -198,7 +289,8 @@ export function pollForm() {
   // choices only for a plain choice poll.
   const showKind = () => {
     const kind = form.elements.kind.value;
-    form.querySelector(".poll-option-editor").hidden = kind === "Rating";
+    form.querySelector(".poll-option-editor").hidden = kind === "Rating" || kind === "Words";
+    form.querySelector(".kind-hint-outside").textContent = kind === "Words" ? t("hintWords") : "";
     form.querySelector(".kind-rating").hidden = kind !== "Rating";
     form.querySelector(".kind-choice").hidden = kind !== "Choice";
     for (const label of form.querySelectorAll(".kind-quiz")) label.hidden = kind !== "Quiz";
@@ -216,7 +308,7 @@ export function pollForm() {
   form.addEventListener("submit", e => {
     e.preventDefault();
     const kind = form.elements.kind.value;
-    const options = kind === "Rating" ? undefined : [...list.children].map(row => ({
+    const options = kind === "Rating" || kind === "Words" ? undefined : [...list.children].map(row => ({
       text: row.querySelector("[name=optionText]").value.trim(),
       correct: kind === "Quiz" ? row.querySelector("[name=optionCorrect]").checked : undefined,
       imageUrl: row.querySelector("[name=optionImageUrl]").value.trim() || undefined,

@@ -9,7 +9,7 @@ import { askText, richText } from "./editor.js";
 import { signOut, signedIn } from "./newsroom.js";
 import { FeedFollower } from "./feed-follower.js";
 import { Composer, uploadPhoto } from "./desk-composer.js";
-import { desk, loadPolls, pollForm } from "./desk-polls.js";
+import { desk, loadPolls, pollForm, wordListsForm } from "./desk-polls.js";
 import { ClientEvents, HubMethods } from "./hub-names.js";
 
 let timeZone = "Asia/Almaty";
@@ -279,6 +279,7 @@ Object.assign(desk, { editor: isEditor(), act, pollsChanged: loadAttachablePolls
 composer = new Composer(session, { timeZone: () => timeZone, say, changed: refreshSoon });
 tabs();
 pollForm();
+wordListsForm().catch(() => {});
 for (const chip of document.querySelectorAll("#article-filter .chip")) {
   chip.addEventListener("click", () => {
     filter = chip.dataset.filter;

@@ -20,7 +20,7 @@ const pollView = new PollView(document.getElementById("poll"), { onVote: vote, a
 let connection = null;
 
 /** Votes over the hub when connected, otherwise over HTTP (voter.js: castVote). */
-function vote(id, optionIds) { return castVote(voter, connection, id, optionIds); }
+function vote(id, optionIds, text) { return castVote(voter, connection, id, optionIds, text); }
 
 function showProblem(error) {
   document.getElementById("poll").replaceChildren(h("p", { class: "muted", role: "status" },

@@ -63,6 +63,7 @@ export class PollView {
     const voting = this.canVote;
     const ranking = kind === "Ranking" && voting;
     const rating = kind === "Rating" && voting;
+    const words = kind === "Words";
     const list = h("ol", { class: `poll-options kind-${kind.toLowerCase()}` }, s.options.map((option, index) => {
       const chosen = s.yourChoices?.includes(option.id);
       // A revealed quiz marks the reader's wrong answer as wrong, not as a plain choice.
@@ -102,9 +103,13 @@ export class PollView {
       multiple && voting ? h("p", { class: "poll-hint" }, t("chooseUpTo", { n: s.maxChoices })) : null,
       rating ? this.ratingControl() : null,
       ranking ? this.rankingControl() : null,
-      rating || (ranking && !s.resultsVisible) ? null : list,
+      words && voting ? this.wordForm() : null,
+      words ? h("ul", { class: "word-cloud", "aria-live": "off" }) : null,
+      words ? h("p", { class: "poll-note words-empty" }, t("wordsEmpty")) : null,
+      rating || words || (ranking && !s.resultsVisible) ? null : list,
       multiple && voting ? h("button", { type: "button", class: "primary vote-multiple", disabled: this.busy, onclick: () => this.voteChecked() }, t("vote")) : null,
-      s.yourChoices ? h("p", { class: "poll-voted", role: "status" }, "✓ ", t("voted")) : null,
+      s.yourChoices ? h("p", { class: "poll-voted", role: "status" }, "✓ ", words ? t("wordSent", { w: s.yourChoices[0] }) : t("voted")) : null,
+      words && s.yourChoices ? h("p", { class: "poll-hint" }, t("wordPending")) : null,
       kind === "Quiz" && s.yourChoices ? this.quizVerdict() : null,
       kind === "Ranking" && s.yourChoices ? h("p", { class: "poll-hint" }, t("yourRanking", { a: s.yourChoices.map(id => s.options.find(o => o.id === id)?.text ?? id).join(" › ") })) : null,
       h("p", { class: "poll-average", hidden: s.average === null || s.average === undefined }),
@@ -138,6 +143,7 @@ export class PollView {
         ? `${i + 1}. ${option.text}: ${t("points", { n: formatNumber(option.count) })}, ${place}`
         : `${i + 1}. ${s.kind === "Rating" ? this.ratingLabel(option.id) : option.text}: ${formatNumber(option.count)}, ${shares[i]}%`);
     });
+    if (s.kind === "Words") this.updateCloud();
     // A rating's average and a quiz's right share appear with the first answer (or the reveal) and move live.
     const average = this.root.querySelector(".poll-average");
     if (average) {
@@ -164,6 +170,34 @@ export class PollView {
       if (immediate) { total.dataset.value = String(s.totalVoters); total.textContent = formatNumber(s.totalVoters); }
       else animateNumber(total, s.totalVoters);
     }
+  }
+
+  /**
+   * A words poll's cloud: the approved entries only (the server sends no other), sized by how many sent each, most sent
+   * first; each says its count to a pointer and a screen reader.
+   */
+  updateCloud() {
+    const s = this.snapshot;
+    const cloud = this.root.querySelector(".word-cloud");
+    if (!cloud) return;
+    const words = s.words ?? [];
+    const top = Math.max(1, ...words.map(w => w.count ?? 1));
+    cloud.replaceChildren(...words.map(w => {
+      const weight = w.count === null || w.count === undefined ? 0.5 : Math.log1p(w.count) / Math.log1p(top);
+      return h("li", { style: `font-size: ${(1 + weight * 1.6).toFixed(2)}em`, title: w.count === null || w.count === undefined ? w.text : `${w.text}: ${formatNumber(w.count)}` },
+        w.text, w.count === null || w.count === undefined ? null : h("span", { class: "visually-hidden" }, ` (${formatNumber(w.count)})`));
+    }));
+    this.root.querySelector(".words-empty").hidden = words.length > 0;
+  }
+
+  /** A words poll's answer: a short text field and a send button. */
+  wordForm() {
+    const input = h("input", { type: "text", name: "word", maxlength: "40", autocomplete: "off", enterkeyhint: "send", "aria-label": t("wordHint"), placeholder: t("wordHint") });
+    return h("form", { class: "word-form", onsubmit: e => {
+      e.preventDefault();
+      if (!input.value.trim()) { input.focus(); return; }
+      this.vote(null, input.value.trim());
+    } }, input, h("button", { type: "submit", class: "primary", disabled: this.busy }, t("wordSend")));
   }
 
   /** A rating value as readers see it: "★★★★☆" on a 1–5 scale, else the number. */
@@ -272,12 +306,13 @@ export class PollView {
     return this.vote(ids);
   }
 
-  async vote(optionIds) {
+  /** Sends a vote: option ids, or for a words poll the reader's text. */
+  async vote(optionIds, text) {
     this.busy = true;
     this.error = "";
     this.render();
     try {
-      const result = await this.onVote(this.snapshot.pollId, optionIds);
+      const result = await this.onVote(this.snapshot.pollId, optionIds, text);
       if (["Accepted", "Changed", "AlreadyVoted"].includes(result.outcome)) {
         this.snapshot = { ...this.snapshot, yourChoices: result.choices };
       } else {

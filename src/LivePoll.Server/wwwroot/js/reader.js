@@ -314,7 +314,7 @@ const voter = createVoter();
 const voterReady = () => voter.ready();
 
 /** Votes over the hub when connected, otherwise over HTTP (voter.js: castVote). */
-function vote(id, optionIds) { return castVote(voter, connection, id, optionIds); }
+function vote(id, optionIds, text) { return castVote(voter, connection, id, optionIds, text); }
 
 // ---- More polls: other open ones, and those an article carries ------------------------------------------------
 

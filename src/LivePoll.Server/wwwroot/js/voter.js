@@ -76,14 +76,16 @@ export async function voteAs(voter, send) {
  * (both answer with the same result; an HTTP refusal becomes its outcome), with the browser's identity and the quiet
  * recovery of voteAs. A 429 becomes "Retry after N s", which the poll card shows in the reader's language.
  */
-export function castVote(voter, hub, pollId, optionIds) {
+export function castVote(voter, hub, pollId, optionIds, text) {
+  // A words poll's answer is text; every other kind names option ids.
+  const answer = text === undefined || text === null ? { optionIds } : { text };
   return voteAs(voter, async voterToken => {
     if (hub?.state === signalR.HubConnectionState.Connected) {
-      return await hub.invoke(HubMethods.Vote, voterToken ? { pollId, optionIds, voterToken } : { pollId, optionIds });
+      return await hub.invoke(HubMethods.Vote, voterToken ? { pollId, ...answer, voterToken } : { pollId, ...answer });
     }
     try {
       return await api(`/api/polls/${encodeURIComponent(pollId)}/votes`, {
-        method: "POST", body: { optionIds }, headers: voterToken ? { "x-voter-token": voterToken } : {},
+        method: "POST", body: answer, headers: voterToken ? { "x-voter-token": voterToken } : {},
       });
     } catch (error) {
       if (error instanceof ApiError && error.problem?.outcome) return { outcome: error.problem.outcome, message: error.message };
