@@ -78,7 +78,7 @@ public sealed class PollKindPageTests(Chromium chromium)
         await NewsroomPagesTests.SignInAsync(desk, LivePollServer.EditorAccount);
         await PageSession.WaitLiveAsync(desk);
         await NewsroomPagesTests.OpenTabAsync(desk, "Polls");
-        await desk.Locator("#panel-polls summary").ClickAsync();
+        await desk.Locator("#panel-polls summary", new() { HasText = "Create poll" }).ClickAsync();
         await desk.Locator("#p-question").FillAsync("Who was Kazakhstan's first cosmonaut?");
         await desk.Locator("#p-kind").SelectOptionAsync("Quiz");
         await desk.Locator(".add-option").ClickAsync();
@@ -108,6 +108,50 @@ public sealed class PollKindPageTests(Chromium chromium)
         await Expect(reader.Locator("#poll .poll-right")).ToHaveTextAsync("0% answered right");
         await Expect(row.Locator(".kind-badge")).ToHaveTextAsync("Quiz · answer revealed");
         await browser.ScreenshotAsync(reader, "quiz-revealed");
+        browser.AssertNoScriptErrors();
+    }
+
+    [Fact]
+    public async Task A_readers_word_waits_in_the_desk_queue_and_reaches_another_readers_cloud_within_a_second_of_approval()
+    {
+        await using var server = await LivePollServer.StartAsync("", new Dictionary<string, string?> { ["Voters:ChallengeMaxNumber"] = "0" });
+        var pollId = await CreateAsync(server.Http, new CreatePollRequest { Question = "Дебатты бір сөзбен сипаттаңыз", Kind = PollKind.Words });
+        await using var browser = new PageSession(chromium.Browser, server.BaseAddress, nameof(PollKindPageTests) + ".words");
+        var writer = await browser.OpenAsync($"/polls/{pollId}?lang=kk", width: 390, height: 844, phone: true);
+        var other = await browser.OpenAsync($"/polls/{pollId}?lang=kk", width: 390, height: 844, phone: true);
+        var screen = await browser.OpenAsync($"/screen?poll={pollId}&lang=kk#key=" + LivePollServer.ScreenKey, width: 1920, height: 1080);
+        var desk = await browser.OpenAsync("/desk?lang=en", 1366, 768);
+        await NewsroomPagesTests.SignInAsync(desk, LivePollServer.EditorAccount);
+        foreach (var page in new[] { writer, other, screen, desk })
+        {
+            await PageSession.WaitLiveAsync(page);
+        }
+
+        await writer.Locator("#poll .word-form input").FillAsync("Қызықты!");
+        await writer.Locator("#poll .word-form button").ClickAsync();
+        await Expect(writer.Locator("#poll .poll-voted")).ToHaveTextAsync("✓ Сіздің жауабыңыз: қызықты");
+        await Expect(other.Locator("#poll .poll-total")).ToHaveTextAsync("Барлығы: 1 дауыс", new() { Timeout = 2_000 });
+        // Counted, but on no reader's page until an editor approves it.
+        await Expect(other.Locator("#poll .word-cloud li")).ToHaveCountAsync(0);
+        await Expect(other.Locator("#poll .words-empty")).ToBeVisibleAsync();
+        await Expect(screen.Locator("#total-votes")).ToHaveTextAsync("1", new() { Timeout = 2_000 });
+        await Expect(screen.Locator(".word-cloud li")).ToHaveCountAsync(0);
+
+        await NewsroomPagesTests.OpenTabAsync(desk, "Polls");
+        var row = desk.Locator("#polls tr[data-poll-id]", new() { HasText = "Дебатты бір сөзбен сипаттаңыз" });
+        await row.GetByRole(AriaRole.Button, new() { Name = "Moderate answers" }).ClickAsync();
+        var entry = desk.Locator(".word-queue li", new() { HasText = "қызықты" });
+        await Expect(entry).ToContainTextAsync("Waiting");
+        await browser.ScreenshotAsync(desk, "words-queue", fullPage: false);
+        await entry.GetByRole(AriaRole.Button, new() { Name = "Show" }).ClickAsync();
+        await Expect(other.Locator("#poll .word-cloud li")).ToHaveTextAsync(["қызықты (1)"], new() { Timeout = 1_000 });
+        await Expect(screen.Locator(".word-cloud li")).ToHaveTextAsync(["қызықты (1)"], new() { Timeout = 1_000 });
+        await Expect(entry).ToContainTextAsync("Shown");
+        // The queue stays open through the list's own refresh (every 5 s).
+        await desk.WaitForTimeoutAsync(5_500);
+        await Expect(desk.Locator(".word-queue li", new() { HasText = "қызықты" })).ToBeVisibleAsync();
+        await browser.ScreenshotAsync(other, "words-cloud");
+        await browser.ScreenshotAsync(screen, "words-screen", fullPage: false);
         browser.AssertNoScriptErrors();
     }
 
