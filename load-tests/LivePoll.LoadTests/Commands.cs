@@ -86,7 +86,7 @@ public sealed class SurgeSettings : CommonSettings
     public string? PollId { get; init; }
 
     [CommandOption("--kind <KIND>")]
-    [Description("The poll to create: Choice (3 options), Quiz (3 options), Rating (1-5) or Ranking (3 options, every vote orders all of them).")]
+    [Description("The poll to create: Choice (3 options), Quiz (3 options), Rating (1-5), Ranking (3 options, every vote orders all of them) or Words (twenty entries sent as text).")]
     [DefaultValue(PollKind.Choice)]
     public PollKind Kind { get; init; }
 

@@ -49,6 +49,24 @@ public enum PollKind
     Words,
 }
 
+/// <summary>A reader's score over the questions of one quiz: right answers among the questions whose answers are revealed.</summary>
+public sealed record QuizScore
+{
+    public required string Quiz { get; init; }
+
+    /// <summary>Questions in the quiz (its polls).</summary>
+    public required int Questions { get; init; }
+
+    /// <summary>Questions this reader answered.</summary>
+    public required int Answered { get; init; }
+
+    /// <summary>Questions whose right answers are shown (revealed or closed).</summary>
+    public required int Revealed { get; init; }
+
+    /// <summary>Revealed questions this reader answered right: the score.</summary>
+    public required int Right { get; init; }
+}
+
 /// <summary>One entry of a words poll as readers see it: approved, with how many readers sent it.</summary>
 [MessagePackObject]
 public sealed record WordCount
@@ -229,6 +247,9 @@ public sealed record PollSnapshot
     /// <summary>The option ids this reader chose, or null when they have not voted (or the snapshot is a broadcast).</summary>
     [Key("yourChoices")] public IReadOnlyList<string>? YourChoices { get; init; }
 
+    /// <summary>Quiz only: the quiz this question belongs to, if it is one of several (see <c>GET /api/quizzes/{quiz}/score</c>).</summary>
+    [Key("quiz")] public string? Quiz { get; init; }
+
     /// <summary>Quiz only: whether the correct answers are shown (the newsroom revealed them, or the poll closed).</summary>
     [Key("answersRevealed")] public bool AnswersRevealed { get; init; }
 
@@ -403,6 +424,12 @@ public sealed record CreatePollRequest
     /// its options are the scale's values.
     /// </summary>
     [Key("options")] public IReadOnlyList<CreatePollOption>? Options { get; init; }
+
+    /// <summary>
+    /// Quiz only: the quiz this question belongs to (1-16 of a-z, 0-9, '-'): questions with one quiz id form one quiz, and a
+    /// reader's score over them is at <c>GET /api/quizzes/{quiz}/score</c>.
+    /// </summary>
+    [Key("quiz")] public string? Quiz { get; init; }
 
     /// <summary>Rating only: the scale's lowest value, 0 or 1 (default 1).</summary>
     [Key("scaleMin")] public int? ScaleMin { get; init; }

@@ -166,11 +166,20 @@ internal static class LightHub
                     writer.WriteMapHeader(3);
                     writer.Write("pollId");
                     writer.Write(vote.PollId);
-                    writer.Write("optionIds");
-                    writer.WriteArrayHeader(vote.OptionIds?.Count ?? 0);
-                    foreach (var optionId in vote.OptionIds ?? [])
+                    if (vote.Text is { } answer)
                     {
-                        writer.Write(optionId);
+                        // A words poll's answer.
+                        writer.Write("text");
+                        writer.Write(answer);
+                    }
+                    else
+                    {
+                        writer.Write("optionIds");
+                        writer.WriteArrayHeader(vote.OptionIds?.Count ?? 0);
+                        foreach (var optionId in vote.OptionIds ?? [])
+                        {
+                            writer.Write(optionId);
+                        }
                     }
                     writer.Write("voterToken");
                     writer.Write(vote.VoterToken);

@@ -63,6 +63,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         var pollId = options.PollId ?? (await target.CreatePollAsync(3, cancellationToken, options.Kind)).PollId;
         var initial = await target.ReadPollAsync(pollId, cancellationToken);
         var answers = Answers(initial);
+        var words = initial.Kind == PollKind.Words;
         var tokens = await target.VoterTokensAsync(options.Voters, cancellationToken);
 
         progress.Status($"connecting {options.Readers} readers");
@@ -122,7 +123,8 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
                     var request = new VoteRequest
                     {
                         PollId = pollId,
-                        OptionIds = answers[(int)(n % answers.Length)],
+                        OptionIds = words ? null : answers[(int)(n % answers.Length)],
+                        Text = words ? answers[(int)(n % answers.Length)][0] : null,
                         VoterToken = tokens[n % tokens.Length],
                     };
                     Interlocked.Increment(ref inFlight);
@@ -265,7 +267,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
             else
             {
                 // A body of known length, as browsers send it (JsonContent would stream it chunked).
-                var json = new ByteArrayContent(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new VoteRequest { OptionIds = request.OptionIds }, Target.Json));
+                var json = new ByteArrayContent(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new VoteRequest { OptionIds = request.OptionIds, Text = request.Text }, Target.Json));
                 json.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
                 using var message = new HttpRequestMessage(HttpMethod.Post, $"/api/polls/{request.PollId}/votes") { Content = json };
                 message.Headers.Add("X-Voter-Token", request.VoterToken);
@@ -325,10 +327,14 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
 
     /// <summary>
     /// The answers votes cycle through, as readers of this poll's kind send them: one option each (a rating's values, a
-    /// quiz's options), or for a ranking every option in each of its rotations.
+    /// quiz's options), or for a ranking every option in each of its rotations; for a words poll, twenty entries (sent as text).
     /// </summary>
     internal static string[][] Answers(PollSnapshot poll)
     {
+        if (poll.Kind == PollKind.Words)
+        {
+            return Enumerable.Range(1, 20).Select(i => new[] { $"entry{i}" }).ToArray();
+        }
         var ids = poll.Options.Select(o => o.Id).ToArray();
         return poll.Kind == PollKind.Ranking
             ? ids.Select((_, shift) => ids.Skip(shift).Concat(ids.Take(shift)).ToArray()).ToArray()

@@ -173,7 +173,7 @@ public sealed class Target : IDisposable
         {
             Question = $"Load test {DateTime.UtcNow:yyyy-MM-dd HH:mm:ss}",
             Kind = kind,
-            Options = kind == PollKind.Rating ? null
+            Options = kind is PollKind.Rating or PollKind.Words ? null
                 : Enumerable.Range(1, options).Select(i => new CreatePollOption { Text = $"Option {i}", Correct = kind == PollKind.Quiz ? i == 1 : null }).ToList(),
         }, Json, cancellationToken);
         await EnsureAsync(response, "create the poll (needs an editor API key: --api-key)");

@@ -8,6 +8,9 @@ public sealed record PollDefinition
     public required string Id { get; init; }
     public required string Question { get; init; }
     public PollKind Kind { get; init; } = PollKind.Choice;
+
+    /// <summary>Quiz only: the quiz (several questions) this one belongs to.</summary>
+    public string? Quiz { get; init; }
     public required IReadOnlyList<PollOptionDefinition> Options { get; init; }
     public int MaxChoices { get; init; } = 1;
     public bool AllowVoteChange { get; init; }
@@ -48,6 +51,9 @@ public sealed record Poll(PollDefinition Definition, PollState State, DateTime? 
         }
         return voters == 0 ? null : Math.Round((double)sum / voters, 2);
     }
+
+    /// <summary>Quiz: whether <paramref name="choices"/> (a voter's) is a right answer.</summary>
+    public bool IsRight(IReadOnlyList<string> choices) => Definition.Options.Any(o => o.Correct && choices.Contains(o.Id));
 
     /// <summary>Quiz: voters who chose a correct option (one choice each).</summary>
     public long RightVoters() => Definition.Options.Where(o => o.Correct).Sum(o => Counts.GetValueOrDefault(o.Id));
@@ -100,6 +106,7 @@ public sealed record Poll(PollDefinition Definition, PollState State, DateTime? 
                 })
                 .ToList(),
             AnswersRevealed = AnswersRevealed,
+            Quiz = Definition.Quiz,
             RightVoters = resultsVisible && showCorrect ? RightVoters() : null,
             Average = resultsVisible && kind == PollKind.Rating ? Average() : null,
             Words = kind == PollKind.Words

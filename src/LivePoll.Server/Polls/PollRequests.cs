@@ -69,6 +69,10 @@ public static partial class PollRequests
             _ => Options(request, kind, errors),
         };
 
+        if (request.Quiz is not null && (kind != PollKind.Quiz || !IsValidId(request.Quiz)))
+        {
+            errors["quiz"] = ["quiz groups quiz questions: 1-16 of a-z, 0-9 or '-', and only on a poll of kind Quiz."];
+        }
         var maxChoices = request.MaxChoices ?? 1;
         if (kind == PollKind.Ranking)
         {
@@ -110,6 +114,7 @@ public static partial class PollRequests
             Id = id,
             Question = question!,
             Kind = kind,
+            Quiz = request.Quiz,
             Options = defined,
             MaxChoices = maxChoices,
             AllowVoteChange = request.AllowVoteChange ?? false,

@@ -52,6 +52,13 @@ internal static class PollsApi
             .WithDescription("limit: 1-20 (default 5). Counts are null where a poll hides them from readers; yourChoices is not filled "
                 + "(read one poll, or subscribe on the hub, for that). The reader page shows them below its main poll.");
 
+        group.MapGet("/quizzes/{quizId}/score", QuizScoreAsync)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("This reader's score in a quiz of several questions")
+            .WithDescription("The quiz polls created with this quiz id (the 100 newest polls are searched): how many there are, how many "
+                + "this voter (cookie or X-Voter-Token) answered, how many have their answers revealed (or are closed), and how many of "
+                + "those this voter answered right. Nothing about a question's answer before it is revealed. 404 when no quiz has this id.");
+
         group.MapGet("/polls/{pollId}", GetPoll)
             .WithSummary("Read a poll with its current counts")
             .WithDescription("Counts (and totalVoters) are null where the poll's resultVisibility hides them from this voter. "
@@ -203,6 +210,27 @@ internal static class PollsApi
         var voter = VoterMiddleware.Get(context);
         var choices = voter.IsValid ? await store.GetChoicesAsync(pollId, voter.Id!) : null;
         return TypedResults.Ok(poll.ToSnapshot(poll.ResultsVisibleTo(choices is not null, newsroom: false), choices));
+    }
+
+    private static async Task<Results<Ok<QuizScore>, ProblemHttpResult>> QuizScoreAsync(string quizId, HttpContext context, PollStore store, TimeProvider clock)
+    {
+        var questions = PollRequests.IsValidId(quizId)
+            ? (await store.ListAsync(clock.GetUtcNow().UtcDateTime)).Where(p => p.Definition.Kind == PollKind.Quiz && p.Definition.Quiz == quizId).ToList()
+            : [];
+        if (questions.Count == 0)
+        {
+            return TypedResults.Problem($"There is no quiz '{Security.InputText.Shown(quizId)}'.", statusCode: StatusCodes.Status404NotFound, title: "Unknown quiz");
+        }
+        var voter = VoterMiddleware.Get(context);
+        var answers = await Task.WhenAll(questions.Select(async p => (Poll: p, Choices: voter.IsValid ? await store.GetChoicesAsync(p.Id, voter.Id!) : null)));
+        return TypedResults.Ok(new QuizScore
+        {
+            Quiz = quizId,
+            Questions = questions.Count,
+            Answered = answers.Count(a => a.Choices is not null),
+            Revealed = questions.Count(p => p.AnswersRevealed),
+            Right = answers.Count(a => a.Poll.AnswersRevealed && a.Choices is { } choices && a.Poll.IsRight(choices)),
+        });
     }
 
     private static async Task<Results<Ok<PollSnapshot>, ProblemHttpResult>> GetCurrentPoll(

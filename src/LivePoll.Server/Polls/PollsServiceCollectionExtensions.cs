@@ -29,10 +29,11 @@ internal static class PollsServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Resolves the voter of poll, tip and hub requests, giving browsers a signed cookie (tips are limited per voter too).</summary>
+    /// <summary>Resolves the voter of poll, quiz score, tip and hub requests, giving browsers a signed cookie (tips are limited per voter too).</summary>
     public static IApplicationBuilder UseVoters(this IApplicationBuilder app) =>
         app.UseWhen(
-            c => c.Request.Path.StartsWithSegments("/api/polls") || c.Request.Path.StartsWithSegments("/api/tips")
+            c => c.Request.Path.StartsWithSegments("/api/polls") || c.Request.Path.StartsWithSegments("/api/quizzes")
+                || c.Request.Path.StartsWithSegments("/api/tips")
                 || c.Request.Path.StartsWithSegments(Contracts.HubPaths.Live),
             branch => branch.UseMiddleware<VoterMiddleware>());
 

@@ -409,6 +409,43 @@ public abstract class PollKindTests<TStore>(TStore store) : IClassFixture<TStore
     }
 
     [Fact]
+    public async Task Several_quiz_questions_form_one_quiz_whose_score_counts_only_revealed_right_answers()
+    {
+        CreatePollRequest Question(string text) => new()
+        {
+            Question = text, Kind = PollKind.Quiz, Quiz = "space",
+            Options = [new() { Id = "a", Text = "Right", Correct = true }, new() { Id = "b", Text = "Wrong" }],
+        };
+        var first = await _server.CreatePollAsync(Question("First?"));
+        var second = await _server.CreatePollAsync(Question("Second?"));
+        Assert.Equal("space", first.Quiz);
+        var token = await _server.NewVoterAsync();
+        Assert.Equal(VoteOutcome.Accepted, (await _server.VoteHttpAsync(first.PollId, token, "a")).Outcome);
+        Assert.Equal(VoteOutcome.Accepted, (await _server.VoteHttpAsync(second.PollId, token, "b")).Outcome);
+
+        Assert.Equal((2, 2, 0, 0), await ScoreAsync());
+        (await _server.Http.PostAsync($"/api/newsroom/polls/{first.PollId}/reveal", null).DefaultTimeout()).EnsureSuccessStatusCode();
+        Assert.Equal((2, 2, 1, 1), await ScoreAsync());
+        (await _server.Http.PostAsync($"/api/newsroom/polls/{second.PollId}/close", null).DefaultTimeout()).EnsureSuccessStatusCode();
+        Assert.Equal((2, 2, 2, 1), await ScoreAsync());
+        using (var unknown = await _server.Anonymous.GetAsync("/api/quizzes/nothing/score").DefaultTimeout())
+        {
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        }
+        await AssertInvalid(new() { Question = "Q", Quiz = "space", Options = [new() { Text = "a" }, new() { Text = "b" }] }, "quiz", "only on a poll of kind Quiz");
+
+        async Task<(int, int, int, int)> ScoreAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/quizzes/space/score");
+            request.Headers.Add(VoterTokens.HeaderName, token);
+            using var response = await _server.Anonymous.SendAsync(request).DefaultTimeout();
+            response.EnsureSuccessStatusCode();
+            var score = (await response.Content.ReadFromJsonAsync<QuizScore>(PollTestKit.Json))!;
+            return (score.Questions, score.Answered, score.Revealed, score.Right);
+        }
+    }
+
+    [Fact]
     public async Task A_changed_ranking_moves_its_points_and_a_recount_counts_Borda_points_again()
     {
         var ranking = await _server.CreatePollAsync(new CreatePollRequest

@@ -293,6 +293,7 @@ export function pollForm() {
     form.querySelector(".kind-hint-outside").textContent = kind === "Words" ? t("hintWords") : "";
     form.querySelector(".kind-rating").hidden = kind !== "Rating";
     form.querySelector(".kind-choice").hidden = kind !== "Choice";
+    form.querySelector(".kind-quiz-group").hidden = kind !== "Quiz";
     for (const label of form.querySelectorAll(".kind-quiz")) label.hidden = kind !== "Quiz";
     form.querySelector(".kind-hint").textContent = t(`hint${kind}`);
   };
@@ -318,6 +319,7 @@ export function pollForm() {
     desk.act(form.querySelector("button[type=submit]"), async () => {
       await api("/api/newsroom/polls", { method: "POST", body: {
         question: form.elements.question.value.trim(), kind, options,
+        quiz: kind === "Quiz" && form.elements.quiz.value.trim() ? form.elements.quiz.value.trim() : undefined,
         scaleMin: kind === "Rating" ? scaleMin : undefined, scaleMax: kind === "Rating" ? scaleMax : undefined,
         maxChoices: kind === "Choice" ? Number(form.elements.maxChoices.value) || 1 : undefined,
         allowVoteChange: form.elements.allowVoteChange.checked, resultVisibility: form.elements.resultVisibility.value,

@@ -6,7 +6,7 @@
 // drop, or the ↑ ↓ buttons from the keyboard) and sends; its results are Borda points and average places. Any option
 // may show a photo.
 import { t, textForm } from "./i18n.js";
-import { animateNumber, formatNumber, h, percentages } from "./live.js";
+import { animateNumber, api, formatNumber, h, percentages } from "./live.js";
 
 /** A rating on a 1–5 scale shows as stars; others as numbers. */
 const stars = snapshot => snapshot.kind === "Rating" && snapshot.options[0].id === "1" && snapshot.options.length <= 5;
@@ -111,6 +111,7 @@ export class PollView {
       s.yourChoices ? h("p", { class: "poll-voted", role: "status" }, "✓ ", words ? t("wordSent", { w: s.yourChoices[0] }) : t("voted")) : null,
       words && s.yourChoices ? h("p", { class: "poll-hint" }, t("wordPending")) : null,
       kind === "Quiz" && s.yourChoices ? this.quizVerdict() : null,
+      kind === "Quiz" && s.quiz && s.yourChoices ? h("p", { class: "quiz-score", role: "status" }) : null,
       kind === "Ranking" && s.yourChoices ? h("p", { class: "poll-hint" }, t("yourRanking", { a: s.yourChoices.map(id => s.options.find(o => o.id === id)?.text ?? id).join(" › ") })) : null,
       h("p", { class: "poll-average", hidden: s.average === null || s.average === undefined }),
       h("p", { class: "poll-right", hidden: s.rightVoters === null || s.rightVoters === undefined }),
@@ -120,6 +121,7 @@ export class PollView {
     ].filter(Boolean));
     this.root.setAttribute("aria-labelledby", this.headingId);
     this.update(true);
+    if (kind === "Quiz" && s.quiz && s.yourChoices) this.showQuizScore();
   }
 
   /** Moves bars and numbers to the current snapshot without rebuilding, so CSS transitions animate them. */
@@ -272,6 +274,17 @@ export class PollView {
     return h("div", { class: "ranking" },
       h("p", { class: "poll-hint" }, t("rankHint")), list, status,
       h("button", { type: "button", class: "primary vote-ranking", disabled: this.busy, onclick: () => this.vote(this.order.slice()) }, t("sendRanking")));
+  }
+
+  /** A quiz of several questions: the reader's score so far (right answers among the revealed questions). */
+  async showQuizScore() {
+    const line = this.root.querySelector(".quiz-score");
+    try {
+      const score = await api(`/api/quizzes/${encodeURIComponent(this.snapshot.quiz)}/score`);
+      if (line.isConnected) line.textContent = t("quizScore", { r: score.right, n: score.revealed, a: score.answered, q: score.questions });
+    } catch {
+      line.hidden = true;
+    }
   }
 
   /** A quiz answer: right or not once the answers are revealed, else a promise that they will be. */
