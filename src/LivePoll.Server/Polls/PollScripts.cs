@@ -354,4 +354,17 @@ internal static class PollScripts
         for i = 2, #ARGV do redis.call('HSET', states_key, ARGV[i], ARGV[1]) end
         return redis.call('HINCRBY', counts_key, '_version', 1)
         """;
+
+    /// <summary>
+    /// Replaces the newsroom's words lists in one step. KEYS: allowed, blocked (one hash tag). ARGV: the number of allowed
+    /// entries n, the n allowed entries, then the blocked ones.
+    /// </summary>
+    public const string SetWordLists = """
+        local allowed_key, blocked_key = KEYS[1], KEYS[2]
+        local n = tonumber(ARGV[1])
+        redis.call('DEL', allowed_key, blocked_key)
+        for i = 2, n + 1 do redis.call('SADD', allowed_key, ARGV[i]) end
+        for i = n + 2, #ARGV do redis.call('SADD', blocked_key, ARGV[i]) end
+        return 0
+        """;
 }

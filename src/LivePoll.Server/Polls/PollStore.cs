@@ -215,18 +215,8 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
     {
         var allowed = WordEntries.NormalizeList(lists.Allowed);
         var blocked = WordEntries.NormalizeList(lists.Blocked);
-        var transaction = Db.CreateTransaction();
-        _ = transaction.KeyDeleteAsync(keys.WordsAllowed);
-        _ = transaction.KeyDeleteAsync(keys.WordsBlocked);
-        if (allowed.Count > 0)
-        {
-            _ = transaction.SetAddAsync(keys.WordsAllowed, allowed.Select(a => (RedisValue)a).ToArray());
-        }
-        if (blocked.Count > 0)
-        {
-            _ = transaction.SetAddAsync(keys.WordsBlocked, blocked.Select(b => (RedisValue)b).ToArray());
-        }
-        await transaction.ExecuteAsync();
+        RedisValue[] args = [allowed.Count, .. allowed.Select(a => (RedisValue)a), .. blocked.Select(b => (RedisValue)b)];
+        await Db.ScriptEvaluateAsync(PollScripts.SetWordLists, [keys.WordsAllowed, keys.WordsBlocked], args);
         await writeAcks.ConfirmAsync(keys.WordsBlocked);
         return await GetWordListsAsync();
     }

@@ -158,6 +158,8 @@ internal static class PollsApi
         group.MapGet("/{pollId}/words", async Task<Results<Ok<IReadOnlyList<WordEntry>>, ProblemHttpResult>> (string pollId, PollStore store) =>
                 PollRequests.IsValidId(pollId) && await store.GetWordEntriesAsync(pollId) is { } entries ? TypedResults.Ok(entries) : UnknownPoll(pollId))
             .ProducesProblem(StatusCodes.Status404NotFound)
+            // Unapproved text readers wrote: for the editors who moderate it, not for a wall screen's key.
+            .EditorsOnly()
             .WithSummary("A words poll's entries for moderation: every entry with its count and state")
             .WithDescription("Pending (shown to no reader yet) first, then Approved (shown: approved here or on the allow-list), Hidden, "
                 + "Blocked (on the block-list: never shown); most sent first within each. The desk's moderation queue reads this every "
@@ -180,6 +182,7 @@ internal static class PollsApi
             .EditorsOnly();
         newsroom.MapGet("/words/lists", async (PollStore store) => TypedResults.Ok(await store.GetWordListsAsync()))
             .WithTags("Polls")
+            .EditorsOnly()
             .WithSummary("The newsroom's allow-list and block-list for words polls");
         newsroom.MapPut("/words/lists", SetWordLists)
             .WithTags("Polls")

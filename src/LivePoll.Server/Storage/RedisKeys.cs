@@ -44,8 +44,10 @@ public sealed class RedisKeys(string prefix)
     /// <summary>Hash of a words poll's moderated entries: entry key ("w:…") → "a" approved (shown) or "h" hidden.</summary>
     public RedisKey PollWordStates(string pollId) => $"{Prefix}:poll:{{{pollId}}}:word-states";
 
-    /// <summary>Sets of the newsroom's words-poll entries always shown (allowed) and never shown (blocked).</summary>
-    /// Both share the hash tag <c>{words}</c>, so they change together in one transaction on a cluster too.
+    /// <summary>
+    /// Sets of the newsroom's words-poll entries always shown (allowed) and never shown (blocked). Both share the hash tag
+    /// <c>{words}</c>, so one script changes both on a cluster too.
+    /// </summary>
     public RedisKey WordsAllowed => $"{Prefix}:{{words}}:allowed";
 
     public RedisKey WordsBlocked => $"{Prefix}:{{words}}:blocked";

@@ -532,3 +532,5 @@ public abstract class PollKindTests<TStore>(TStore store) : IClassFixture<TStore
 public sealed class PollKindTestsOnRedis(RedisStoreFixture store) : PollKindTests<RedisStoreFixture>(store);
 
 public sealed class PollKindTestsOnGarnet(GarnetStoreFixture store) : PollKindTests<GarnetStoreFixture>(store);
+
+public sealed class RedisClusterPollKindTests(RedisClusterStoreFixture store) : PollKindTests<RedisClusterStoreFixture>(store);

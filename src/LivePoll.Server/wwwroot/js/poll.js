@@ -194,10 +194,13 @@ export class PollView {
 
   /** A words poll's answer: a short text field and a send button. */
   wordForm() {
-    const input = h("input", { type: "text", name: "word", maxlength: "40", autocomplete: "off", enterkeyhint: "send", "aria-label": t("wordHint"), placeholder: t("wordHint") });
+    // What the reader typed survives the card being drawn again (sending, a refused answer): they fix it, not retype it.
+    const input = h("input", { type: "text", name: "word", maxlength: "40", autocomplete: "off", enterkeyhint: "send", "aria-label": t("wordHint"),
+      placeholder: t("wordHint"), value: this.draftWord ?? "", oninput: () => { this.draftWord = input.value; } });
     return h("form", { class: "word-form", onsubmit: e => {
       e.preventDefault();
       if (!input.value.trim()) { input.focus(); return; }
+      this.draftWord = input.value;
       this.vote(null, input.value.trim());
     } }, input, h("button", { type: "submit", class: "primary", disabled: this.busy }, t("wordSend")));
   }
@@ -328,6 +331,7 @@ export class PollView {
       const result = await this.onVote(this.snapshot.pollId, optionIds, text);
       if (["Accepted", "Changed", "AlreadyVoted"].includes(result.outcome)) {
         this.snapshot = { ...this.snapshot, yourChoices: result.choices };
+        this.draftWord = "";
       } else {
         this.error = result.outcome === "PollClosed" ? t("voteClosed") : result.outcome === "StoreUnavailable" ? t("voteAgain")
           : result.outcome === "Held" ? t("voteHeld") : result.message;
