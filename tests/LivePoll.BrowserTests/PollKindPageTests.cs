@@ -148,7 +148,9 @@ public sealed class PollKindPageTests(Chromium chromium)
         await Expect(screen.Locator(".word-cloud li")).ToHaveTextAsync(["қызықты (1)"], new() { Timeout = 1_000 });
         await Expect(entry).ToContainTextAsync("Shown");
         // The queue stays open through the list's own refresh (every 5 s).
-        await desk.WaitForTimeoutAsync(5_500);
+        var refresh = await desk.WaitForResponseAsync(r => r.Request.Method == "GET" && new Uri(r.Url).AbsolutePath == "/api/newsroom/polls",
+            new() { Timeout = 10_000 });
+        await refresh.FinishedAsync();
         await Expect(desk.Locator(".word-queue li", new() { HasText = "қызықты" })).ToBeVisibleAsync();
         await browser.ScreenshotAsync(other, "words-cloud");
         await browser.ScreenshotAsync(screen, "words-screen", fullPage: false);

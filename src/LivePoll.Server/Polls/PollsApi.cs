@@ -123,9 +123,9 @@ internal static class PollsApi
             .WithDescription("Its held votes are counted: the poll is counted again from its audit records in one atomic step, and "
                 + "every reader gets the corrected snapshot. Answers the integrity view after the recount.")
             .EditorsOnly();
-        newsroom.MapPost("/voters/rotate-key", async (VoterTokens tokens) =>
-                await tokens.RotateAsync() is { } keyId
-                    ? Results.Ok(new { keyId, keys = (await tokens.DescribeRingAsync()).All })
+        newsroom.MapPost("/voters/rotate-key", async (VoterKeys voterKeys) =>
+                await voterKeys.RotateAsync() is { } keyId
+                    ? Results.Ok(new { keyId, keys = (await voterKeys.DescribeRingAsync()).All })
                     : Results.Problem("The voter signing key comes from configuration (Voters:SigningKey): put the new key there and list "
                         + "the old one under Voters:PreviousSigningKeys.", statusCode: StatusCodes.Status409Conflict, title: "Configured key"))
             .WithTags("Polls")

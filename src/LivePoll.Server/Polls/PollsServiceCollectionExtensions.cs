@@ -18,6 +18,7 @@ internal static class PollsServiceCollectionExtensions
         services.AddSingleton<PollStore>();
         services.AddSingleton<VoteBatcher>();
         services.AddSingleton<PollVoting>();
+        services.AddSingleton<VoterKeys>();
         services.AddSingleton<VoterTokens>();
         services.AddSingleton<VoterChallenges>();
         services.AddSingleton<VoteOrigins>();

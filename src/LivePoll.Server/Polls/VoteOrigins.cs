@@ -11,7 +11,7 @@ namespace LivePoll.Server.Polls;
 /// keyed hash (12 hex characters of HMAC-SHA256 with a server secret: votes from one network share it, and nobody can
 /// turn it back into an address), and the transport: <c>3f2a9c01b7de|hub</c>. No raw address is stored.
 /// </summary>
-public sealed class VoteOrigins(VoterTokens tokens, AbuseLimiter limiter)
+public sealed class VoteOrigins(VoterKeys voterKeys, AbuseLimiter limiter)
 {
     /// <summary>The origin of a vote; an <paramref name="exempt"/> client (a load-tool key) is the network "exempt", never capped.</summary>
     public async ValueTask<string> DescribeAsync(IPAddress? address, VoteTransport transport, bool exempt)
@@ -21,7 +21,7 @@ public sealed class VoteOrigins(VoterTokens tokens, AbuseLimiter limiter)
         {
             return transport == VoteTransport.Hub ? "exempt|hub" : "exempt|http";
         }
-        return Describe(await tokens.AuditKeyAsync(), limiter.Network(address), medium);
+        return Describe(await voterKeys.AuditKeyAsync(), limiter.Network(address), medium);
     }
 
     // A one-shot HMAC: no instance shared between the threads that count votes, so no lock on the vote path.

@@ -26,7 +26,7 @@ public enum ChallengeCheck
 /// back. Checking costs one hash and one HMAC, and one store write so a solution is taken once. So every identity
 /// costs its client real work, while the server keeps no state for challenges that are never solved.
 /// </summary>
-public sealed class VoterChallenges(IOptions<VoterOptions> options, VoterTokens tokens, IConnectionMultiplexer redis, RedisKeys keys,
+public sealed class VoterChallenges(IOptions<VoterOptions> options, VoterKeys voterKeys, IConnectionMultiplexer redis, RedisKeys keys,
     TimeProvider clock)
 {
     public const string Algorithm = "SHA-256";
@@ -97,7 +97,7 @@ public sealed class VoterChallenges(IOptions<VoterOptions> options, VoterTokens 
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(salt + number.ToString(CultureInfo.InvariantCulture))));
 
     private async ValueTask<string> SignAsync(string challenge) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(await tokens.ChallengeKeyAsync(), Encoding.ASCII.GetBytes(challenge)));
+        Convert.ToHexStringLower(HMACSHA256.HashData(await voterKeys.ChallengeKeyAsync(), Encoding.ASCII.GetBytes(challenge)));
 
     private static bool FixedTimeEqualsAscii(string expected, string actual) =>
         expected.Length == actual.Length

@@ -69,7 +69,7 @@ public sealed class StoreOutageTests
                 }
             });
 
-            await Task.Delay(1_000);
+            await TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(Interlocked.Read(ref accepted) >= 20), "votes are counted before the outage");
             await redis.KillAsync();
             await TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(Interlocked.Read(ref unavailable) >= 3), "votes fail with 'try again' while Redis is down");
             foreach (var node in new[] { cluster.Node1, cluster.Node2 })
@@ -84,7 +84,8 @@ public sealed class StoreOutageTests
             }
             Assert.All(readers, r => Assert.Equal(HubConnectionState.Connected, r.Connection.State));
 
-            await Task.Delay(2_000);
+            // The outage's length is part of the scenario (not a guess at when something happened): Redis stays down 2 s.
+            await Task.Delay(TimeSpan.FromSeconds(2));
             restarted = await RedisServerProcess.StartAsync(redis.Port, appendOnly: true, directory: redis.DataDirectory);
             foreach (var node in new[] { cluster.Node1, cluster.Node2 })
             {

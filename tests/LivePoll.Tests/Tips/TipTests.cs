@@ -41,7 +41,10 @@ public abstract class TipTests<TStore>(TStore store) : IClassFixture<TStore>, IA
         await TimeoutExtensions.WaitUntilAsync(() => Task.FromResult(toEditor.Count == 1 && toScreen.Count == 1), "the tip reaches both newsroom connections");
         Assert.Equal(receipt!.Id, toEditor.Single().Id);
         Assert.Equal("+7 700 000 0000", toScreen.Single().Contact);
-        await Task.Delay(300);
+        // A fence: an article published after the tip reached the newsroom reaches the reader after anything sent to it before.
+        var feed = new EventRecorder<FeedEvent>(reader, ClientEvents.FeedEvent);
+        (await _server.Http.PostAsJsonAsync("/api/newsroom/articles", new ArticleInput { Title = "Fence", Body = "<p>f</p>" }, PollTestKit.Json).DefaultTimeout()).EnsureSuccessStatusCode();
+        await feed.WaitForAsync(e => e.Article.Title == "Fence", "the later article reaches the reader");
         Assert.Empty(toReader);
     }
 
