@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using LivePoll.Contracts;
 using LivePoll.LoadTests.Measurement;
 using LivePoll.LoadTests.Reporting;
@@ -38,6 +39,14 @@ public class CommonSettings : CommandSettings
     [Description("Process id of a server on this machine (repeat for several): its CPU is read from /proc. Default: each target's /metrics.")]
     public int[] ServerPids { get; init; } = [];
 
+    [CommandOption("--threshold <EXPRESSION>")]
+    [Description("A service-level objective the run must meet, e.g. \"vote_to_reader.p99 < 250ms\", \"dropped_share <= 1%\", \"cpu_per_vote < 150us\"; repeat for several. Each is printed with its value and PASS or FAIL; a FAIL ends the run with exit code 3 (a broken count: 1). Series: see load-tests/README.md.")]
+    public string[] Thresholds { get; init; } = [];
+
+    /// <summary>The report with each of the run's thresholds checked against it (they were read by <see cref="Validate"/>).</summary>
+    public RunReport WithThresholds(RunReport report) =>
+        report with { Thresholds = Thresholds.Select(t => Threshold.Parse(t).Evaluate(report)).ToList() };
+
     [CommandOption("--report <FOLDER>")]
     [Description("Where to write report.json, report.md and report.html. Default load-tests/reports/<scenario>-<time>.")]
     public string? Report { get; init; }
@@ -52,8 +61,48 @@ public class CommonSettings : CommandSettings
         ServerPids = ServerPids,
     };
 
-    public override ValidationResult Validate() =>
-        TargetUrls.All(u => Uri.TryCreate(u, UriKind.Absolute, out _)) ? ValidationResult.Success() : ValidationResult.Error("--target-url must be an absolute URL.");
+    public override ValidationResult Validate()
+    {
+        return TargetUrls.All(u => Uri.TryCreate(u, UriKind.Absolute, out _))
+            ? FirstRefusal(Thresholds, t => Threshold.Parse(t))
+            : ValidationResult.Error("--target-url must be an absolute URL.");
+    }
+
+    /// <summary>Success, or the reason the first expression <paramref name="parse"/> refuses (its FormatException's message).</summary>
+    internal static ValidationResult FirstRefusal(IEnumerable<string> expressions, Action<string> parse)
+    {
+        foreach (var expression in expressions)
+        {
+            try
+            {
+                parse(expression);
+            }
+            catch (FormatException ex)
+            {
+                return ValidationResult.Error(ex.Message);
+            }
+        }
+        return ValidationResult.Success();
+    }
+}
+
+/// <summary>How a run ends, as its exit code: CI tells a broken count from a missed objective.</summary>
+public static class ExitCodes
+{
+    /// <summary>The verdict held and every threshold held.</summary>
+    public const int Passed = 0;
+
+    /// <summary>Correctness broke: an acknowledged vote not counted, a delivery lost or repeated (whatever the thresholds say).</summary>
+    public const int CorrectnessBroken = 1;
+
+    /// <summary>The run could not go ahead (no server, refused setup, a shard that died).</summary>
+    public const int CouldNotRun = 2;
+
+    /// <summary>The count held, but a threshold (<c>--threshold</c>) or a <c>compare --fail-on</c> tolerance was missed.</summary>
+    public const int ObjectiveMissed = 3;
+
+    public static int Of(RunReport report) =>
+        !report.Verdict.Passed ? CorrectnessBroken : report.Thresholds.Any(t => !t.Passed) ? ObjectiveMissed : Passed;
 }
 
 public sealed class SurgeSettings : CommonSettings
@@ -135,6 +184,23 @@ public sealed class MergeSettings : CommonSettings
     public string[] Reports { get; init; } = [];
 }
 
+public sealed class CompareSettings : CommandSettings
+{
+    [CommandArgument(0, "<BASE>")]
+    [Description("The baseline run's report.json (or its folder).")]
+    public string Base { get; init; } = "";
+
+    [CommandArgument(1, "<NEW>")]
+    [Description("The new run's report.json (or its folder).")]
+    public string New { get; init; } = "";
+
+    [CommandOption("--fail-on <RULE>")]
+    [Description("How far a series may move: \"cpu_per_vote +15%\" fails when the new run is more than 15 % above the baseline, \"acknowledged_per_second -10%\" when more than 10 % below; repeat for several. A failure exits with 3.")]
+    public string[] FailOn { get; init; } = [];
+
+    public override ValidationResult Validate() => CommonSettings.FirstRefusal(FailOn, r => Tolerance.Parse(r));
+}
+
 public sealed class FeedSettings : CommonSettings
 {
     [CommandOption("-r|--readers <N>")] [DefaultValue(100)]
@@ -210,6 +276,49 @@ public sealed class MergeCommand : AsyncCommand<MergeSettings>
     }
 }
 
+public sealed class CompareCommand : Command<CompareSettings>
+{
+    public override int Execute(CommandContext context, CompareSettings s, CancellationToken cancellationToken)
+    {
+        var console = AnsiConsole.Console;
+        RunReport baseline, candidate;
+        try
+        {
+            (baseline, candidate) = (ShardMerge.Read(ReportFile(s.Base)), ShardMerge.Read(ReportFile(s.New)));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            console.MarkupLine($"[red]Cannot compare:[/] {Markup.Escape(ex.Message)}");
+            return ExitCodes.CouldNotRun;
+        }
+        var changes = RunComparison.Of(baseline, candidate);
+        var table = new Table().Title($"{baseline.Scenario} {baseline.StartedAt:yyyy-MM-dd HH:mm} → {candidate.Scenario} {candidate.StartedAt:yyyy-MM-dd HH:mm}")
+            .AddColumn("series").AddColumn(new TableColumn("base").RightAligned()).AddColumn(new TableColumn("new").RightAligned())
+            .AddColumn(new TableColumn("change").RightAligned());
+        foreach (var change in changes)
+        {
+            table.AddRow(change.Name, Number(change.Base), Number(change.New),
+                change.ChangePercent is { } p ? p.ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + " %" : "–");
+        }
+        console.Write(table);
+        var results = s.FailOn.Select(rule => Tolerance.Parse(rule).Check(changes)).ToList();
+        foreach (var result in results)
+        {
+            console.MarkupLine($"  [{(result.Passed ? "green" : "red")}]{Markup.Escape(result.ToString())}[/]");
+        }
+        if (!baseline.Verdict.Passed || !candidate.Verdict.Passed)
+        {
+            console.MarkupLine("[red]A run's own verdict was FAIL: its count was broken.[/]");
+            return ExitCodes.CorrectnessBroken;
+        }
+        return results.All(r => r.Passed) ? ExitCodes.Passed : ExitCodes.ObjectiveMissed;
+    }
+
+    private static string ReportFile(string path) => Directory.Exists(path) ? Path.Combine(path, "report.json") : path;
+
+    private static string Number(double? value) => value is { } v ? v.ToString("#,0.###", CultureInfo.InvariantCulture) : "–";
+}
+
 public sealed class FeedCommand : AsyncCommand<FeedSettings>
 {
     public override Task<int> ExecuteAsync(CommandContext context, FeedSettings s, CancellationToken cancellationToken) =>
@@ -238,7 +347,7 @@ public sealed class SoakCommand : AsyncCommand<SoakSettings>
 
 internal static class Runner
 {
-    /// <summary>Runs a scenario, prints the table, writes the report; exit code 0 on PASS, 1 on FAIL, 2 when the run could not happen.</summary>
+    /// <summary>Runs a scenario, prints the table, writes the report; the exit code says how it ended (<see cref="ExitCodes"/>).</summary>
     public static async Task<int> RunAsync(CommonSettings settings, string scenario,
         Func<Target, IProgressSink, CancellationToken, Task<RunReport>> run, CancellationToken cancellationToken)
     {
@@ -252,15 +361,23 @@ internal static class Runner
         catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or TimeoutException or IOException or System.Text.Json.JsonException)
         {
             console.MarkupLine($"[red]The {scenario} run could not go ahead:[/] {Markup.Escape(ex.Message)}");
-            return 2;
+            return ExitCodes.CouldNotRun;
         }
-        // A shard started by a coordinator leaves the table to the coordinator's merged report.
-        if (settings is not SurgeSettings { AwaitGo: true })
+        // A shard started by a coordinator leaves the table and the thresholds to the coordinator's merged report.
+        var shard = settings is SurgeSettings { AwaitGo: true };
+        return Finish(console, shard ? report : settings.WithThresholds(report),
+            settings.Report ?? Path.Combine("load-tests", "reports", $"{scenario}-{DateTime.Now:yyyyMMdd-HHmmss}"), table: !shard);
+    }
+
+    /// <summary>Prints the table (with the verdict and thresholds), writes the report files, and gives the exit code.</summary>
+    public static int Finish(IAnsiConsole console, RunReport report, string folder, bool table = true)
+    {
+        if (table)
         {
             ReportWriter.WriteTable(console, report);
         }
-        var folder = ReportWriter.WriteFiles(report, settings.Report ?? Path.Combine("load-tests", "reports", $"{scenario}-{DateTime.Now:yyyyMMdd-HHmmss}"));
+        ReportWriter.WriteFiles(report, folder);
         console.MarkupLine($"Report: [link]{Markup.Escape(Path.GetFullPath(Path.Combine(folder, "report.html")))}[/]");
-        return report.Verdict.Passed ? 0 : 1;
+        return ExitCodes.Of(report);
     }
 }

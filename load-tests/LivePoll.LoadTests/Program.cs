@@ -24,6 +24,9 @@ internal static class LoadTool
             config.AddCommand<MergeCommand>("merge")
                 .WithDescription("Merges the reports of the shards of one surge (run with --shard K/N on several machines) into one report and verdict.")
                 .WithExample("merge", "shard-1", "shard-2", "--target-url", "http://127.0.0.1:5080", "--api-key", "lpk_…");
+            config.AddCommand<CompareCommand>("compare")
+                .WithDescription("Two runs' reports side by side, each series with its change; --fail-on makes a regression beyond a tolerance exit with 3.")
+                .WithExample("compare", "load-tests/reports/base", "load-tests/reports/new", "--fail-on", "cpu_per_vote +15%", "--fail-on", "vote_to_reader.p99 +25%");
             config.AddCommand<SoakCommand>("soak")
                 .WithDescription("A steady mix for a long time with reader churn and server memory samples.")
                 .WithExample("soak", "--target-url", "http://127.0.0.1:5080", "--api-key", "lpk_…", "--duration", "600");

@@ -43,7 +43,7 @@ internal static class ShardCoordinator
         catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException)
         {
             console.MarkupLine($"[red]The surge could not go ahead:[/] {Markup.Escape(ex.Message)}");
-            return 2;
+            return ExitCodes.CouldNotRun;
         }
 
         console.MarkupLine($"Running the surge as {count} shards on poll {Markup.Escape(pollId)}; reports in {Markup.Escape(folder)}");
@@ -60,7 +60,7 @@ internal static class ShardCoordinator
             if (await Task.WhenAny(allReady, Task.WhenAll(shards.Select(s => s.Process.WaitForExitAsync(cancellationToken)))) != allReady)
             {
                 console.MarkupLine("[red]A shard ended before the start; see its output above.[/]");
-                return 2;
+                return ExitCodes.CouldNotRun;
             }
             foreach (var (process, _, _) in shards)
             {
@@ -75,7 +75,7 @@ internal static class ShardCoordinator
             if (shards.Any(s => s.Process.ExitCode == 2))
             {
                 console.MarkupLine("[red]A shard could not complete its run; see its output above.[/]");
-                return 2;
+                return ExitCodes.CouldNotRun;
             }
         }
         finally
@@ -92,10 +92,7 @@ internal static class ShardCoordinator
 
         var reports = Enumerable.Range(1, count).Select(k => ShardMerge.Read(Path.Combine(folder, $"shard-{k}", "report.json"))).ToList();
         var merged = await ShardMerge.MergeAsync(reports, target, cancellationToken);
-        ReportWriter.WriteTable(console, merged);
-        ReportWriter.WriteFiles(merged, folder);
-        console.MarkupLine($"Report: [link]{Markup.Escape(Path.GetFullPath(Path.Combine(folder, "report.html")))}[/]");
-        return merged.Verdict.Passed ? 0 : 1;
+        return Runner.Finish(console, settings.WithThresholds(merged), folder);
     }
 
     /// <summary>This run's own arguments, less those the coordinator sets, plus the shard's.</summary>

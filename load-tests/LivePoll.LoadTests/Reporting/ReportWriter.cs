@@ -25,6 +25,14 @@ public static class ReportWriter
         {
             console.MarkupLine($"  {Markup.Escape(check)}");
         }
+        if (report.Thresholds.Count > 0)
+        {
+            console.MarkupLine(report.Thresholds.All(t => t.Passed) ? "[green bold]Thresholds: all held[/]" : "[red bold]Thresholds: missed[/]");
+            foreach (var threshold in report.Thresholds)
+            {
+                console.MarkupLine($"  [{(threshold.Passed ? "green" : "red")}]{Markup.Escape(threshold.ToString())}[/]");
+            }
+        }
     }
 
     /// <summary>Writes the three report files into <paramref name="folder"/>; returns the folder.</summary>
@@ -109,13 +117,24 @@ public static class ReportWriter
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"- {check}");
         }
+        if (r.Thresholds.Count > 0)
+        {
+            md.AppendLine();
+            md.AppendLine("## Thresholds");
+            md.AppendLine();
+            foreach (var threshold in r.Thresholds)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"- {threshold}");
+            }
+        }
         return md.ToString();
     }
 
     private static string Html(RunReport r)
     {
         var rows = string.Join("", Rows(r).Select(x => $"<tr><th>{WebUtility.HtmlEncode(x.Name)}</th><td>{WebUtility.HtmlEncode(x.Value)}</td></tr>"));
-        var checks = string.Join("", r.Verdict.Checks.Select(c => $"<li>{WebUtility.HtmlEncode(c)}</li>"));
+        var checks = string.Join("", r.Verdict.Checks.Select(c => $"<li>{WebUtility.HtmlEncode(c)}</li>")
+            .Concat(r.Thresholds.Select(t => $"<li class=\"{(t.Passed ? "pass" : "fail")}\">{WebUtility.HtmlEncode(t.ToString())}</li>")));
         var charts = new StringBuilder();
         if (r.Timeline.Any(p => p.Acknowledged > 0 || p.Failed > 0))
         {
@@ -134,7 +153,7 @@ public static class ReportWriter
             <html lang="en"><head><meta charset="utf-8"><title>LivePoll {{r.Scenario}} report</title>
             <style>
             body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#222}
-            h1 .pass{color:#1a7f37}h1 .fail{color:#c0392b}
+            h1 .pass,li.pass{color:#1a7f37}h1 .fail,li.fail{color:#c0392b}
             table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border-bottom:1px solid #ddd;padding:.35rem .6rem;text-align:left}
             th{font-weight:500;color:#555;width:40%}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.4rem}
             svg text{font-size:11px;fill:#555}.legend span{display:inline-block;margin-right:1rem}.legend i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}

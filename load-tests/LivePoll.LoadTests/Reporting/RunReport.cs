@@ -36,6 +36,9 @@ public sealed record RunReport
     /// <summary>For one shard of a run spread over processes (<c>--shard K/N</c>): what <c>merge</c> needs.</summary>
     public ShardData? Shard { get; init; }
     public required Verdict Verdict { get; init; }
+
+    /// <summary>The run's thresholds (<c>--threshold</c>), each with what was measured and PASS or FAIL.</summary>
+    public IReadOnlyList<ThresholdResult> Thresholds { get; init; } = [];
 }
 
 /// <summary>

@@ -196,6 +196,47 @@ public sealed class LoadToolTests(RedisStoreFixture store) : IClassFixture<Redis
     }
 
     [Fact]
+    public async Task A_threshold_that_cannot_hold_ends_the_run_with_exit_code_3_naming_it_and_a_generous_one_passes()
+    {
+        var folder = Directory.CreateTempSubdirectory("livepoll-thresholds-").FullName;
+        try
+        {
+            async Task<(int ExitCode, RunReport Report)> SurgeAsync(string name, params string[] thresholds)
+            {
+                var report = Path.Combine(folder, name);
+                var exitCode = await LivePoll.LoadTests.LoadTool.Main(["surge", "--target-url", _server.BaseAddress.ToString(),
+                    "--api-key", LivePollServer.EditorKey, "--readers", "5", "--voters", "200", "--rate", "200", "--ramp-up", "0.2",
+                    "--hold", "1", "--ramp-down", "0.2", "--connections", "4", "--report", report,
+                    .. thresholds.SelectMany(t => new[] { "--threshold", t })]).DefaultTimeout(TimeSpan.FromMinutes(2));
+                return (exitCode, ShardMerge.Read(Path.Combine(report, "report.json")));
+            }
+
+            var strict = await SurgeAsync("strict", "ack.p99 < 0.001ms", "dropped_share <= 100%");
+            Assert.True(strict.Report.Verdict.Passed, string.Join("; ", strict.Report.Verdict.Checks));
+            Assert.Equal(LivePoll.LoadTests.ExitCodes.ObjectiveMissed, strict.ExitCode);
+            var missed = Assert.Single(strict.Report.Thresholds, t => !t.Passed);
+            Assert.Equal("ack.p99 < 0.001ms", missed.Expression);
+            Assert.Equal(strict.Report.AckLatency!.P99, missed.Actual);
+            Assert.StartsWith("FAIL  ack.p99 < 0.001ms  (measured: ", missed.ToString());
+            Assert.Contains("FAIL  ack.p99 < 0.001ms", await File.ReadAllTextAsync(Path.Combine(folder, "strict", "report.md")));
+
+            var generous = await SurgeAsync("generous", "ack.p99 < 60s", "vote_to_reader.p99 < 60000ms", "failed_share < 1%");
+            Assert.Equal(LivePoll.LoadTests.ExitCodes.Passed, generous.ExitCode);
+            Assert.Equal(3, generous.Report.Thresholds.Count);
+            Assert.All(generous.Report.Thresholds, t => Assert.True(t.Passed, t.ToString()));
+
+            // A malformed threshold is refused before anything runs.
+            Assert.NotEqual(0, await LivePoll.LoadTests.LoadTool.Main(["surge", "--target-url", _server.BaseAddress.ToString(),
+                "--report", Path.Combine(folder, "refused"), "--threshold", "ack.p99 << 5ms"]));
+            Assert.False(Directory.Exists(Path.Combine(folder, "refused")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_rate_profile_ramps_holds_and_ramps_down_to_the_expected_totals()
     {
         var profile = new RateProfile(1_000, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2));
