@@ -26,16 +26,16 @@ public sealed class FallbackTransportTests(RedisStoreFixture store) : IClassFixt
         var readers = new List<Reader>();
         foreach (var transport in new[] { HttpTransportType.ServerSentEvents, HttpTransportType.LongPolling })
         {
-            for (var i = 0; i < 3; i++)
+            // One kept on a node by its address, then readers with a route of their own (as the pages connect) until
+            // this transport has at least three and both nodes serve one: a random route lands on either node, so
+            // the loop is bounded by how unlucky the hashing can be, not by a guess.
+            var ofTransport = new List<Reader> { await ConnectReaderAsync(cluster, transport, null, poll.PollId) };
+            for (var attempt = 0; attempt < 32 && (ofTransport.Count < 3 || ofTransport.Select(r => r.Node).Distinct().Count() < 2); attempt++)
             {
-                // Two with a route of their own (as the pages connect), one without (kept on a node by its address).
-                var reader = new Reader(Connect(cluster, transport, i < 2 ? Guid.NewGuid().ToString("N") : null), transport);
-                await reader.Connection.StartAsync().DefaultTimeout();
-                await reader.Connection.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, poll.PollId).DefaultTimeout();
-                await reader.Connection.InvokeAsync<FeedCatchUp>(HubMethods.SubscribeFeed, (long?)null).DefaultTimeout();
-                reader.Node = (await reader.Connection.InvokeAsync<ServerInfo>(HubMethods.GetServerInfo).DefaultTimeout()).Node;
-                readers.Add(reader);
+                ofTransport.Add(await ConnectReaderAsync(cluster, transport, Guid.NewGuid().ToString("N"), poll.PollId));
             }
+            Assert.Equal(["node-a", "node-b"], ofTransport.Select(r => r.Node).Distinct().Order());
+            readers.AddRange(ofTransport);
         }
 
         // Votes through the balancer (both nodes) and one over each reader's own connection.
@@ -58,7 +58,6 @@ public sealed class FallbackTransportTests(RedisStoreFixture store) : IClassFixt
             var versions = reader.Polls.Events.Where(s => s.PollId == poll.PollId).Select(s => s.Version).ToList();
             Assert.True(versions.SequenceEqual(versions.Order()), $"{reader.Transport} on {reader.Node}: versions went back: {string.Join(",", versions)}");
         }
-        Assert.Equal(["node-a", "node-b"], readers.Select(r => r.Node).Distinct().Order());
 
         // A reconnect: what was published meanwhile comes in the catch-up, on whichever node the new connection lands.
         var first = await PublishAsync(cluster, "Before the drop");
@@ -79,6 +78,16 @@ public sealed class FallbackTransportTests(RedisStoreFixture store) : IClassFixt
             var catchUp = await again.InvokeAsync<FeedCatchUp>(HubMethods.SubscribeFeed, (long?)since).DefaultTimeout();
             Assert.Equal(missed.Select(a => a.Id), catchUp.Events.Select(e => e.Article.Id));
         }
+    }
+
+    private static async Task<Reader> ConnectReaderAsync(Cluster cluster, HttpTransportType transport, string? route, string pollId)
+    {
+        var reader = new Reader(Connect(cluster, transport, route), transport);
+        await reader.Connection.StartAsync().DefaultTimeout();
+        await reader.Connection.InvokeAsync<PollSnapshot>(HubMethods.SubscribePoll, pollId).DefaultTimeout();
+        await reader.Connection.InvokeAsync<FeedCatchUp>(HubMethods.SubscribeFeed, (long?)null).DefaultTimeout();
+        reader.Node = (await reader.Connection.InvokeAsync<ServerInfo>(HubMethods.GetServerInfo).DefaultTimeout()).Node;
+        return reader;
     }
 
     private static HubConnection Connect(Cluster cluster, HttpTransportType transport, string? route)
