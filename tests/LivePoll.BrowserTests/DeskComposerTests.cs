@@ -60,9 +60,9 @@ public sealed class DeskComposerTests(Chromium chromium)
         await desk.Locator("#a-body .rte-quote").ClickAsync();
         await desk.Keyboard.TypeAsync("We expect to reopen on Friday.");
 
-        // A photo dropped into the text: uploaded, described, put in place.
+        // A photo dropped onto the quote: uploaded, described, put after the quote (never splitting its sentence).
         var inBody = TestPhotos.Jpeg(1800, 1200);
-        await DropFileAsync(desk, "#a-body .rte-content", inBody, "detour.jpg");
+        await DropFileAsync(desk, "#a-body .rte-content blockquote", inBody, "detour.jpg");
         await ask.Locator("input").FillAsync("Cars queueing at the detour");
         await ask.GetByRole(AriaRole.Button, new() { Name = "OK" }).ClickAsync();
         await Expect(text.Locator("img[alt='Cars queueing at the detour']")).ToBeVisibleAsync();
@@ -95,7 +95,9 @@ public sealed class DeskComposerTests(Chromium chromium)
         Assert.Contains("<strong>Closed since morning</strong>", written);
         Assert.Contains("<a href=\"https://astana.gov.kz/roads\">Details</a>", written);
         Assert.Contains("<ul><li><p>Detour by Kabanbay Batyr</p></li><li><p>Buses 12 and 21 rerouted</p></li></ul>", written);
-        Assert.Contains("<blockquote><p>We expect to reopen on Friday.</p>", written);
+        // The photo dropped on the quote went after it, not into the middle of its sentence.
+        Assert.Matches("<blockquote><p>We expect to reopen on Friday.</p></blockquote><img [^>]*alt=\"Cars queueing at the detour\"", written);
+        Assert.DoesNotContain("<p></p>", written);
         Assert.Equal("The closed bridge seen from the embankment", stored.Image!.Alt);
 
         // The reader page, open all along, shows it live; opened, it is formatted, with both photos.

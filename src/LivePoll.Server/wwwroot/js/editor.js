@@ -61,14 +61,27 @@ export function richText(host, { html = "", label, upload, ask, onChange = () =>
     content: html,
     editorProps: {
       attributes: { role: "textbox", "aria-multiline": "true", "aria-label": label, class: "rte-content" },
-      // Photos dropped or pasted into the text are uploaded and put where they were dropped.
-      handleDrop: (view, event, _slice, moved) => !moved && takePhotos(event.dataTransfer?.files, view.posAtCoords({ left: event.clientX, top: event.clientY })?.pos),
+      // Photos dropped or pasted into the text are uploaded and put between the paragraphs where they were dropped:
+      // after the block under the pointer, never splitting a paragraph, a list or a quote in two.
+      handleDrop: (view, event, _slice, moved) => !moved && takePhotos(event.dataTransfer?.files, betweenBlocks(view, event)),
       handlePaste: (_view, event) => takePhotos(event.clipboardData?.files),
     },
     onUpdate: () => onChange(),
     onSelectionUpdate: () => refreshToolbar(),
     onTransaction: () => refreshToolbar(),
   });
+
+  // Where a photo dropped at the pointer goes: in place of an empty paragraph under it, else after the block under it.
+  function betweenBlocks(view, event) {
+    const at = view.posAtCoords({ left: event.clientX, top: event.clientY })?.pos;
+    if (at === undefined) return undefined;
+    const resolved = view.state.doc.resolve(at);
+    if (resolved.depth === 0) return { from: at, to: at };
+    const block = resolved.node(1);
+    return block.isTextblock && block.content.size === 0
+      ? { from: resolved.before(1), to: resolved.after(1) }
+      : { from: resolved.after(1), to: resolved.after(1) };
+  }
 
   function takePhotos(files, at) {
     const photos = [...(files ?? [])].filter(f => f.type.startsWith("image/") || /\.(jpe?g|png|webp|heic)$/i.test(f.name));
@@ -84,8 +97,15 @@ export function richText(host, { html = "", label, upload, ask, onChange = () =>
       const alt = await ask(t("altPrompt"), "", { required: true });
       if (!alt) { status.textContent = t("altMissing"); return; }
       const node = { type: "image", attrs: { src: image.src, srcset: upTo960(image.srcset), sizes: BodySizes, alt, width: image.width, height: image.height, loading: "lazy" } };
-      const chain = editor.chain().focus();
-      (at === undefined ? chain : chain.setTextSelection(at)).insertContent(node).run();
+      if (at === undefined) {
+        editor.chain().focus().insertContent(node).run();
+      } else {
+        // The text may have changed while the photo uploaded: the place is kept within the document.
+        const { state, view } = editor;
+        const end = state.doc.content.size;
+        view.dispatch(state.tr.replaceWith(Math.min(at.from, end), Math.min(at.to, end), state.schema.nodeFromJSON(node)));
+        editor.commands.focus();
+      }
       status.textContent = t("photoAdded");
     } catch (failure) {
       status.textContent = t("failed", { m: failure.message });
