@@ -20,20 +20,24 @@ public class CommonSettings : CommandSettings
     [Description("A newsroom API key (editor to create polls and publish), best one with ExemptFromLimits. Default: $LIVEPOLL_API_KEY.")]
     public string? ApiKey { get; init; }
 
+    [CommandOption("--scenario <FILE>")]
+    [Description("A scenario file (YAML or JSON, see load-tests/scenarios/ and load-tests/README.md): the run's settings and, for a surge, its arrival stages. Options given here win over the file; thresholds from both apply.")]
+    public string? ScenarioPath { get; init; }
+
+    /// <summary>The scenario file, read and checked by <see cref="Validate"/> (null without --scenario).</summary>
+    public ScenarioFile? Scenario { get; private set; }
+
     [CommandOption("--protocol <PROTOCOL>")]
     [Description("json or messagepack (default messagepack).")]
-    [DefaultValue(Protocol.MessagePack)]
-    public Protocol Protocol { get; init; }
+    public Protocol? Protocol { get; init; }
 
     [CommandOption("--client <CLIENT>")]
     [Description("How readers and hub voters connect: light (raw WebSocket, MessagePack, reading only what is measured: thousands of readers per core) or full (the .NET SignalR client, as an app). Default light; with --protocol json, full.")]
-    [DefaultValue(ReaderClient.Light)]
-    public ReaderClient ReaderClient { get; init; }
+    public ReaderClient? ReaderClient { get; init; }
 
     [CommandOption("--hub-transport <TRANSPORT>")]
     [Description("How hub connections reach the hub: websockets (default, negotiation skipped, as the pages first try), serversentevents or longpolling (negotiated, as pages behind a proxy that refuses WebSockets; the full client; Server-Sent Events carry JSON only, so that transport uses --protocol json).")]
-    [DefaultValue(HubTransport.WebSockets)]
-    public HubTransport HubTransport { get; init; }
+    public HubTransport? HubTransport { get; init; }
 
     [CommandOption("--server-pid <PID>")]
     [Description("Process id of a server on this machine (repeat for several): its CPU is read from /proc. Default: each target's /metrics.")]
@@ -43,29 +47,57 @@ public class CommonSettings : CommandSettings
     [Description("A service-level objective the run must meet, e.g. \"vote_to_reader.p99 < 250ms\", \"dropped_share <= 1%\", \"cpu_per_vote < 150us\"; repeat for several. Each is printed with its value and PASS or FAIL; a FAIL ends the run with exit code 3 (a broken count: 1). Series: see load-tests/README.md.")]
     public string[] Thresholds { get; init; } = [];
 
+    /// <summary>The scenario file's thresholds, then the command line's.</summary>
+    public IEnumerable<string> AllThresholds => (Scenario?.Thresholds ?? []).Concat(Thresholds);
+
     /// <summary>The report with each of the run's thresholds checked against it (they were read by <see cref="Validate"/>).</summary>
     public RunReport WithThresholds(RunReport report) =>
-        report with { Thresholds = Thresholds.Select(t => Threshold.Parse(t).Evaluate(report)).ToList() };
+        report with { Thresholds = AllThresholds.Select(t => Threshold.Parse(t).Evaluate(report)).ToList() };
 
     [CommandOption("--report <FOLDER>")]
     [Description("Where to write report.json, report.md and report.html. Default load-tests/reports/<scenario>-<time>.")]
     public string? Report { get; init; }
 
-    public Target CreateTarget() => new(
-        (TargetUrls.Length == 0 ? ["http://127.0.0.1:5080"] : TargetUrls).Select(u => new Uri(u.TrimEnd('/') + "/")).ToList(),
-        ApiKey ?? Environment.GetEnvironmentVariable("LIVEPOLL_API_KEY"),
-        HubTransport == HubTransport.ServerSentEvents ? Protocol.Json : Protocol,
-        ReaderClient,
-        HubTransport)
+    public Target CreateTarget()
     {
-        ServerPids = ServerPids,
-    };
+        var urls = TargetUrls.Length > 0 ? TargetUrls : Scenario?.Targets is { Count: > 0 } fromFile ? fromFile : ["http://127.0.0.1:5080"];
+        var hubTransport = HubTransport ?? Scenario?.HubTransport ?? Scenarios.HubTransport.WebSockets;
+        return new(
+            urls.Select(u => new Uri(u.TrimEnd('/') + "/")).ToList(),
+            ApiKey ?? Environment.GetEnvironmentVariable("LIVEPOLL_API_KEY"),
+            hubTransport == Scenarios.HubTransport.ServerSentEvents ? Scenarios.Protocol.Json : Protocol ?? Scenario?.Protocol ?? Scenarios.Protocol.MessagePack,
+            ReaderClient ?? Scenario?.Client ?? Scenarios.ReaderClient.Light,
+            hubTransport)
+        {
+            ServerPids = ServerPids,
+        };
+    }
+
+    /// <summary>The scenario this command runs ("surge", "feed", "soak"): a scenario file must be one of these.</summary>
+    protected virtual string? ScenarioName => null;
 
     public override ValidationResult Validate()
     {
-        return TargetUrls.All(u => Uri.TryCreate(u, UriKind.Absolute, out _))
-            ? FirstRefusal(Thresholds, t => Threshold.Parse(t))
-            : ValidationResult.Error("--target-url must be an absolute URL.");
+        if (!TargetUrls.All(u => Uri.TryCreate(u, UriKind.Absolute, out _)))
+        {
+            return ValidationResult.Error("--target-url must be an absolute URL.");
+        }
+        if (ScenarioPath is not null)
+        {
+            try
+            {
+                Scenario = ScenarioFile.Load(ScenarioPath);
+            }
+            catch (ScenarioFileException ex)
+            {
+                return ValidationResult.Error(ex.Message);
+            }
+            if (ScenarioName is { } name && Scenario.Scenario != name)
+            {
+                return ValidationResult.Error($"{ScenarioPath} is a {Scenario.Scenario} scenario: run it with 'livepoll-load {Scenario.Scenario} --scenario {ScenarioPath}'.");
+            }
+        }
+        return FirstRefusal(Thresholds, t => Threshold.Parse(t));
     }
 
     /// <summary>Success, or the reason the first expression <paramref name="parse"/> refuses (its FormatException's message).</summary>
@@ -107,37 +139,48 @@ public static class ExitCodes
 
 public sealed class SurgeSettings : CommonSettings
 {
-    [CommandOption("-r|--readers <N>")] [Description("Readers subscribed to the poll.")] [DefaultValue(100)]
-    public int Readers { get; init; }
+    protected override string ScenarioName => "surge";
 
-    [CommandOption("-v|--voters <N>")] [Description("Distinct voters (signed tokens from the server). Votes beyond this are retries.")] [DefaultValue(10_000)]
-    public int Voters { get; init; }
+    [CommandOption("-r|--readers <N>")] [Description("Readers subscribed to the poll (default 100).")]
+    public int? Readers { get; init; }
 
-    [CommandOption("--rate <VOTES_PER_SECOND>")] [Description("Target vote rate while holding.")] [DefaultValue(1_000d)]
-    public double Rate { get; init; }
+    [CommandOption("-v|--voters <N>")] [Description("Distinct voters (signed tokens from the server); votes beyond this are retries (default 10,000).")]
+    public int? Voters { get; init; }
 
-    [CommandOption("--ramp-up <SECONDS>")] [DefaultValue(5d)]
-    public double RampUp { get; init; }
+    [CommandOption("--rate <VOTES_PER_SECOND>")] [Description("Target vote rate while holding (default 1,000). Any of --rate, --ramp-up, --hold, --ramp-down replaces a scenario file's stages with ramp, hold, ramp.")]
+    public double? Rate { get; init; }
 
-    [CommandOption("--hold <SECONDS>")] [DefaultValue(20d)]
-    public double Hold { get; init; }
+    [CommandOption("--ramp-up <SECONDS>")] [Description("Default 5.")]
+    public double? RampUp { get; init; }
 
-    [CommandOption("--ramp-down <SECONDS>")] [DefaultValue(5d)]
-    public double RampDown { get; init; }
+    [CommandOption("--hold <SECONDS>")] [Description("Default 20.")]
+    public double? Hold { get; init; }
 
-    [CommandOption("--transport <TRANSPORT>")] [Description("hub or http.")] [DefaultValue(Transport.Hub)]
-    public Transport Transport { get; init; }
+    [CommandOption("--ramp-down <SECONDS>")] [Description("Default 5.")]
+    public double? RampDown { get; init; }
 
-    [CommandOption("--connections <N>")] [Description("Hub connections that carry the votes. The server runs one call at a time per connection (as each reader's page votes on its own), so these bound the votes in flight")] [DefaultValue(64)]
-    public int Connections { get; init; }
+    [CommandOption("--transport <TRANSPORT>")] [Description("hub (default) or http.")]
+    public Transport? Transport { get; init; }
+
+    [CommandOption("--connections <N>")] [Description("Hub connections that carry the votes (default 64). The server runs one call at a time per connection (as each reader's page votes on its own), so these bound the votes in flight")]
+    public int? Connections { get; init; }
+
+    [CommandOption("--max-in-flight <N>")]
+    [Description("Votes sent and not yet answered the tool allows (default 50,000). A vote due while this many are in flight is not sent and counts as dropped: the arrival rate is kept, never slowed.")]
+    public int? MaxInFlight { get; init; }
+
+    /// <summary>The arrival stages: ramp, hold, ramp from the command line if any of those options is given, else the file's stages.</summary>
+    public RateProfile Profile() =>
+        Scenario?.Stages is { } stages && Rate is null && RampUp is null && Hold is null && RampDown is null
+            ? stages
+            : new RateProfile(Rate ?? 1_000, TimeSpan.FromSeconds(RampUp ?? 5), TimeSpan.FromSeconds(Hold ?? 20), TimeSpan.FromSeconds(RampDown ?? 5));
 
     [CommandOption("--poll <ID>")] [Description("Vote in this poll instead of creating one.")]
     public string? PollId { get; init; }
 
     [CommandOption("--kind <KIND>")]
-    [Description("The poll to create: Choice (3 options), Quiz (3 options), Rating (1-5), Ranking (3 options, every vote orders all of them) or Words (twenty entries sent as text).")]
-    [DefaultValue(PollKind.Choice)]
-    public PollKind Kind { get; init; }
+    [Description("The poll to create: Choice (3 options, the default), Quiz (3 options), Rating (1-5), Ranking (3 options, every vote orders all of them) or Words (twenty entries sent as text).")]
+    public PollKind? Kind { get; init; }
 
     [CommandOption("--processes <N>")]
     [Description("Spread the run over N processes of this tool on this machine (each a shard), started together, their reports merged.")]
@@ -159,13 +202,20 @@ public sealed class SurgeSettings : CommonSettings
     public (int Index, int Count)? ParsedShard =>
         Shard?.Split('/') is [var k, var n] && int.TryParse(k, out var index) && int.TryParse(n, out var count) ? (index, count) : null;
 
+    /// <summary>The poll to vote in: --poll, else the scenario file's; null: create one.</summary>
+    public string? Poll => PollId ?? Scenario?.Poll;
+
     public override ValidationResult Validate()
     {
+        if (base.Validate() is { Successful: false } refused)
+        {
+            return refused;
+        }
         if (Shard is not null && (ParsedShard is not { } s || s.Count < 1 || s.Index < 1 || s.Index > s.Count))
         {
             return ValidationResult.Error("--shard is K/N with 1 <= K <= N, e.g. --shard 2/4.");
         }
-        if (Shard is not null && PollId is null)
+        if (Shard is not null && Poll is null)
         {
             return ValidationResult.Error("--shard needs --poll: every shard votes in the same poll (create it first, or use --processes).");
         }
@@ -173,7 +223,7 @@ public sealed class SurgeSettings : CommonSettings
         {
             return ValidationResult.Error("--processes is 1 to 64, and not together with --shard.");
         }
-        return base.Validate();
+        return ValidationResult.Success();
     }
 }
 
@@ -203,38 +253,42 @@ public sealed class CompareSettings : CommandSettings
 
 public sealed class FeedSettings : CommonSettings
 {
-    [CommandOption("-r|--readers <N>")] [DefaultValue(100)]
-    public int Readers { get; init; }
+    protected override string ScenarioName => "feed";
 
-    [CommandOption("--articles <N>")] [DefaultValue(100)]
-    public int Articles { get; init; }
+    [CommandOption("-r|--readers <N>")] [Description("Readers on the feed (default 100).")]
+    public int? Readers { get; init; }
 
-    [CommandOption("--publish-rate <PER_SECOND>")] [DefaultValue(10d)]
-    public double PublishRate { get; init; }
+    [CommandOption("--articles <N>")] [Description("Articles published (default 100).")]
+    public int? Articles { get; init; }
+
+    [CommandOption("--publish-rate <PER_SECOND>")] [Description("Articles a second (default 10).")]
+    public double? PublishRate { get; init; }
 }
 
 public sealed class SoakSettings : CommonSettings
 {
-    [CommandOption("--duration <SECONDS>")] [DefaultValue(600d)]
-    public double Duration { get; init; }
+    protected override string ScenarioName => "soak";
 
-    [CommandOption("--rate <VOTES_PER_SECOND>")] [DefaultValue(500d)]
-    public double Rate { get; init; }
+    [CommandOption("--duration <SECONDS>")] [Description("Default 600.")]
+    public double? Duration { get; init; }
 
-    [CommandOption("-v|--voters <N>")] [DefaultValue(50_000)]
-    public int Voters { get; init; }
+    [CommandOption("--rate <VOTES_PER_SECOND>")] [Description("Default 500.")]
+    public double? Rate { get; init; }
 
-    [CommandOption("--poll-readers <N>")] [DefaultValue(200)]
-    public int PollReaders { get; init; }
+    [CommandOption("-v|--voters <N>")] [Description("Default 50,000.")]
+    public int? Voters { get; init; }
 
-    [CommandOption("--feed-readers <N>")] [DefaultValue(200)]
-    public int FeedReaders { get; init; }
+    [CommandOption("--poll-readers <N>")] [Description("Default 200.")]
+    public int? PollReaders { get; init; }
 
-    [CommandOption("--churn-percent <PERCENT>")] [DefaultValue(10d)]
-    public double ChurnPercent { get; init; }
+    [CommandOption("--feed-readers <N>")] [Description("Default 200.")]
+    public int? FeedReaders { get; init; }
 
-    [CommandOption("--transport <TRANSPORT>")] [DefaultValue(Transport.Hub)]
-    public Transport Transport { get; init; }
+    [CommandOption("--churn-percent <PERCENT>")] [Description("Readers replaced each minute, in percent (default 10).")]
+    public double? ChurnPercent { get; init; }
+
+    [CommandOption("--transport <TRANSPORT>")] [Description("hub (default) or http.")]
+    public Transport? Transport { get; init; }
 }
 
 public sealed class SurgeCommand : AsyncCommand<SurgeSettings>
@@ -246,15 +300,17 @@ public sealed class SurgeCommand : AsyncCommand<SurgeSettings>
             return ShardCoordinator.RunAsync(s, cancellationToken);
         }
         var (index, count) = s.ParsedShard ?? (1, 1);
+        var file = s.Scenario;
         return Runner.RunAsync(s, s.Shard is null ? "surge" : $"surge-shard-{index}", (target, progress, ct) => new SurgeScenario(target, new SurgeOptions
         {
-            Readers = Share(s.Readers, index, count),
-            Voters = Share(s.Voters, index, count),
-            Profile = new RateProfile(s.Rate / count, TimeSpan.FromSeconds(s.RampUp), TimeSpan.FromSeconds(s.Hold), TimeSpan.FromSeconds(s.RampDown)),
-            Transport = s.Transport,
-            VoteConnections = Math.Max(1, Share(s.Connections, index, count)),
-            PollId = s.PollId,
-            Kind = s.Kind,
+            Readers = Share(s.Readers ?? file?.Readers ?? 100, index, count),
+            Voters = Share(s.Voters ?? file?.Voters ?? 10_000, index, count),
+            Profile = s.Profile().Scaled(1.0 / count),
+            Transport = s.Transport ?? file?.Transport ?? Transport.Hub,
+            VoteConnections = Math.Max(1, Share(s.Connections ?? file?.Connections ?? 64, index, count)),
+            MaxInFlight = Math.Max(1, Share(s.MaxInFlight ?? file?.MaxInFlight ?? 50_000, index, count)),
+            PollId = s.Poll,
+            Kind = s.Kind ?? file?.Kind ?? PollKind.Choice,
             Shard = s.ParsedShard,
             WaitToStart = s.AwaitGo ? ShardCoordinator.AwaitGoAsync : s.StartAt is { } at ? ct2 => Task.Delay(Max(at - DateTimeOffset.UtcNow), ct2) : null,
         }, progress).RunAsync(ct), cancellationToken);
@@ -324,9 +380,9 @@ public sealed class FeedCommand : AsyncCommand<FeedSettings>
     public override Task<int> ExecuteAsync(CommandContext context, FeedSettings s, CancellationToken cancellationToken) =>
         Runner.RunAsync(s, "feed", (target, progress, ct) => new FeedScenario(target, new FeedRunOptions
         {
-            Readers = s.Readers,
-            Articles = s.Articles,
-            PublishRate = s.PublishRate,
+            Readers = s.Readers ?? s.Scenario?.Readers ?? 100,
+            Articles = s.Articles ?? s.Scenario?.Articles ?? 100,
+            PublishRate = s.PublishRate ?? s.Scenario?.PublishRate ?? 10,
         }, progress).RunAsync(ct), cancellationToken);
 }
 
@@ -335,13 +391,13 @@ public sealed class SoakCommand : AsyncCommand<SoakSettings>
     public override Task<int> ExecuteAsync(CommandContext context, SoakSettings s, CancellationToken cancellationToken) =>
         Runner.RunAsync(s, "soak", (target, progress, ct) => new SoakScenario(target, new SoakOptions
         {
-            Duration = TimeSpan.FromSeconds(s.Duration),
-            VoteRate = s.Rate,
-            Voters = s.Voters,
-            PollReaders = s.PollReaders,
-            FeedReaders = s.FeedReaders,
-            ChurnPercent = s.ChurnPercent,
-            Transport = s.Transport,
+            Duration = s.Duration is { } seconds ? TimeSpan.FromSeconds(seconds) : s.Scenario?.Duration ?? TimeSpan.FromMinutes(10),
+            VoteRate = s.Rate ?? s.Scenario?.Rate ?? 500,
+            Voters = s.Voters ?? s.Scenario?.Voters ?? 50_000,
+            PollReaders = s.PollReaders ?? s.Scenario?.PollReaders ?? 200,
+            FeedReaders = s.FeedReaders ?? s.Scenario?.FeedReaders ?? 200,
+            ChurnPercent = s.ChurnPercent ?? s.Scenario?.ChurnPercent ?? 10,
+            Transport = s.Transport ?? s.Scenario?.Transport ?? Transport.Hub,
         }, progress).RunAsync(ct), cancellationToken);
 }
 
@@ -353,10 +409,14 @@ internal static class Runner
     {
         var console = AnsiConsole.Console;
         using var target = settings.CreateTarget();
+        if (settings.Scenario is { } file)
+        {
+            console.MarkupLine($"Scenario [bold]{Markup.Escape(settings.ScenarioPath!)}[/]{(file.Description is { } d ? ": " + Markup.Escape(d) : "")}");
+        }
         RunReport report;
         try
         {
-            report = await run(target, new ConsoleProgress(console), cancellationToken);
+            report = WithScenarioFile(settings, await run(target, new ConsoleProgress(console), cancellationToken));
         }
         catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException or TimeoutException or IOException or System.Text.Json.JsonException)
         {
@@ -367,6 +427,21 @@ internal static class Runner
         var shard = settings is SurgeSettings { AwaitGo: true };
         return Finish(console, shard ? report : settings.WithThresholds(report),
             settings.Report ?? Path.Combine("load-tests", "reports", $"{scenario}-{DateTime.Now:yyyyMMdd-HHmmss}"), table: !shard);
+    }
+
+    /// <summary>The report naming the scenario file the run started from, and its description.</summary>
+    private static RunReport WithScenarioFile(CommonSettings settings, RunReport report)
+    {
+        if (settings.Scenario is not { } file)
+        {
+            return report;
+        }
+        var named = new Dictionary<string, string>(report.Settings) { ["scenario file"] = settings.ScenarioPath! };
+        if (file.Description is { } description)
+        {
+            named["description"] = description;
+        }
+        return report with { Settings = named };
     }
 
     /// <summary>Prints the table (with the verdict and thresholds), writes the report files, and gives the exit code.</summary>

@@ -5,7 +5,7 @@ namespace LivePoll.LoadTests;
 /// <summary>The load tool's command line: surge, feed and soak.</summary>
 internal static class LoadTool
 {
-    public static Task<int> Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
         var app = new CommandApp();
         app.Configure(config =>
@@ -31,6 +31,8 @@ internal static class LoadTool
                 .WithDescription("A steady mix for a long time with reader churn and server memory samples.")
                 .WithExample("soak", "--target-url", "http://127.0.0.1:5080", "--api-key", "lpk_…", "--duration", "600");
         });
-        return app.RunAsync(args);
+        // A refused command line or scenario file (Spectre answers -1) is a run that could not go ahead.
+        var exitCode = await app.RunAsync(args);
+        return exitCode < 0 ? ExitCodes.CouldNotRun : exitCode;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LivePoll.Contracts;
 using LivePoll.LoadTests.Reporting;
 using Spectre.Console;
 
@@ -38,7 +39,7 @@ internal static class ShardCoordinator
         string pollId;
         try
         {
-            pollId = settings.PollId ?? (await target.CreatePollAsync(3, cancellationToken, settings.Kind)).PollId;
+            pollId = settings.Poll ?? (await target.CreatePollAsync(3, cancellationToken, settings.Kind ?? settings.Scenario?.Kind ?? PollKind.Choice)).PollId;
         }
         catch (Exception ex) when (ex is HttpRequestException or InvalidOperationException)
         {

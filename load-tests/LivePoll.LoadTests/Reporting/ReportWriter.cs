@@ -54,7 +54,7 @@ public static class ReportWriter
         yield return ("setup / run", $"{r.SetupSeconds:0.0} s / {r.RunSeconds:0.0} s");
         if (r.Sent > 0)
         {
-            yield return ("votes sent / acknowledged / failed / not sent", $"{r.Sent:N0} / {r.Acknowledged:N0} / {r.Failed:N0} / {r.NotSent:N0}");
+            yield return ("votes sent / acknowledged / failed / dropped (due, not sent)", $"{r.Sent:N0} / {r.Acknowledged:N0} / {r.Failed:N0} / {r.NotSent:N0}");
             yield return ("outcomes", string.Join(", ", r.Outcomes.OrderBy(o => o.Key).Select(o => $"{o.Key} {o.Value:N0}")));
             yield return ("acknowledged/s: peak / mean while holding", $"{r.PeakAcknowledgedPerSecond:N0} / {r.HoldAcknowledgedPerSecond:N0}");
         }

@@ -93,8 +93,9 @@ public static class ShardMerge
             ["rate"] = $"{shards.Sum(s => Setting(s, "rate"))}/s",
         };
         var runSeconds = shards.Max(s => s.RunSeconds);
-        var holdFrom = (int)Math.Ceiling(Setting(first, "ramp-up"));
-        var holdTo = (int)Math.Floor(Setting(first, "ramp-up") + Setting(first, "hold"));
+        var (steadyFrom, steadyTo) = Steady(first);
+        var holdFrom = (int)Math.Ceiling(steadyFrom);
+        var holdTo = (int)Math.Floor(steadyTo);
         var hold = timeline.Skip(holdFrom).Take(holdTo - holdFrom).ToList();
         return new RunReport
         {
@@ -127,16 +128,13 @@ public static class ShardMerge
 
     private static double? Per(double? cpu, long units) => cpu is { } c && units > 0 ? Math.Round(c * 1e6 / units, 1) : null;
 
-    /// <summary>A number from a shard's settings ("5000", "2500/s", "ramp-up 5 s, hold 60 s…").</summary>
-    private static double Setting(RunReport report, string name)
-    {
-        if (name is "ramp-up" or "hold")
-        {
-            var profile = report.Settings.GetValueOrDefault("profile", "");
-            var at = profile.IndexOf(name + " ", StringComparison.Ordinal);
-            return at < 0 ? 0 : double.Parse(profile[(at + name.Length + 1)..].Split(' ')[0], CultureInfo.InvariantCulture);
-        }
-        var value = report.Settings.GetValueOrDefault(name, "0");
-        return double.Parse(value.Split('/')[0], CultureInfo.InvariantCulture);
-    }
+    /// <summary>A number from a shard's settings ("5000", "2500/s").</summary>
+    private static double Setting(RunReport report, string name) =>
+        double.Parse(report.Settings.GetValueOrDefault(name, "0").Split('/')[0], CultureInfo.InvariantCulture);
+
+    /// <summary>Where a shard's rate was steady, in seconds from the start ("5-25 s").</summary>
+    private static (double From, double To) Steady(RunReport report) =>
+        report.Settings.GetValueOrDefault("steady", "0-0 s").Split(' ')[0].Split('-') is [var from, var to]
+            ? (double.Parse(from, CultureInfo.InvariantCulture), double.Parse(to, CultureInfo.InvariantCulture))
+            : (0, 0);
 }

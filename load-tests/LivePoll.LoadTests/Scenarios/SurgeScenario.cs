@@ -103,11 +103,11 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
             {
                 var elapsed = clock.Elapsed;
                 // CPU is measured over the hold, when the rate is steady.
-                if (holdStart is null && elapsed >= options.Profile.RampUp)
+                if (holdStart is null && elapsed >= options.Profile.Steady.From)
                 {
                     holdStart = cpu.SampleAsync(meter, cancellationToken);
                 }
-                if (holdEnd is null && elapsed >= options.Profile.RampUp + options.Profile.Hold)
+                if (holdEnd is null && elapsed >= options.Profile.Steady.To)
                 {
                     holdEnd = cpu.SampleAsync(meter, cancellationToken);
                 }
@@ -217,9 +217,9 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
                 ["hubTransport"] = target.HubTransport.ToString(),
                 ["readers"] = options.Readers.ToString(),
                 ["voters"] = options.Voters.ToString(),
-                ["rate"] = string.Create(CultureInfo.InvariantCulture, $"{options.Profile.Rate}/s"),
-                ["profile"] = string.Create(CultureInfo.InvariantCulture,
-                    $"ramp-up {options.Profile.RampUp.TotalSeconds} s, hold {options.Profile.Hold.TotalSeconds} s, ramp-down {options.Profile.RampDown.TotalSeconds} s"),
+                ["rate"] = string.Create(CultureInfo.InvariantCulture, $"{options.Profile.PeakRate}/s"),
+                ["profile"] = options.Profile.ToString(),
+                ["steady"] = string.Create(CultureInfo.InvariantCulture, $"{options.Profile.Steady.From.TotalSeconds}-{options.Profile.Steady.To.TotalSeconds} s"),
                 ["poll"] = pollId,
             },
             SetupSeconds = Math.Round(setupSeconds, 2),
@@ -319,8 +319,8 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
 
     private static double HoldRate(RunMeter meter, RateProfile profile)
     {
-        var from = (int)Math.Ceiling(profile.RampUp.TotalSeconds);
-        var to = (int)Math.Floor((profile.RampUp + profile.Hold).TotalSeconds);
+        var from = (int)Math.Ceiling(profile.Steady.From.TotalSeconds);
+        var to = (int)Math.Floor(profile.Steady.To.TotalSeconds);
         var hold = meter.Timeline(to).Skip(from).ToList();
         return hold.Count == 0 ? 0 : Math.Round(hold.Average(p => p.Acknowledged), 1);
     }

@@ -226,9 +226,92 @@ public sealed class LoadToolTests(RedisStoreFixture store) : IClassFixture<Redis
             Assert.All(generous.Report.Thresholds, t => Assert.True(t.Passed, t.ToString()));
 
             // A malformed threshold is refused before anything runs.
-            Assert.NotEqual(0, await LivePoll.LoadTests.LoadTool.Main(["surge", "--target-url", _server.BaseAddress.ToString(),
+            Assert.Equal(LivePoll.LoadTests.ExitCodes.CouldNotRun, await LivePoll.LoadTests.LoadTool.Main(["surge", "--target-url", _server.BaseAddress.ToString(),
                 "--report", Path.Combine(folder, "refused"), "--threshold", "ack.p99 << 5ms"]));
             Assert.False(Directory.Exists(Path.Combine(folder, "refused")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_scenario_file_with_a_ramp_and_a_spike_runs_against_a_node_and_the_command_line_wins_over_it()
+    {
+        var folder = Directory.CreateTempSubdirectory("livepoll-scenario-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, "spike.yaml");
+            await File.WriteAllTextAsync(file, """
+                scenario: surge
+                description: a ramp, a hold, a spike
+                readers: 8
+                voters: 300
+                connections: 4
+                stages:
+                  - { duration: 300ms, rate: 100 }
+                  - { duration: 500ms, rate: 100 }
+                  - { duration: 100ms, rate: 600 }
+                  - { duration: 400ms, rate: 600 }
+                  - { duration: 200ms, rate: 0 }
+                thresholds:
+                  - failed_share < 1%
+                """);
+            var exitCode = await LivePoll.LoadTests.LoadTool.Main(["surge", "--scenario", file, "--target-url", _server.BaseAddress.ToString(),
+                "--api-key", LivePollServer.EditorKey, "--readers", "3", "--threshold", "ack.p99 < 60s", "--report", Path.Combine(folder, "run")])
+                .DefaultTimeout(TimeSpan.FromMinutes(2));
+            var report = ShardMerge.Read(Path.Combine(folder, "run", "report.json"));
+
+            Assert.True(report.Verdict.Passed, string.Join("; ", report.Verdict.Checks));
+            Assert.Equal(LivePoll.LoadTests.ExitCodes.Passed, exitCode);
+            // 15 votes up the ramp, 50 on the hold, 35 up the spike, 240 at its top, 60 down: every one due was sent.
+            Assert.Equal(400, report.Sent);
+            Assert.Equal(0, report.NotSent);
+            Assert.Equal(300, report.Outcomes["Accepted"]);
+            Assert.Equal("to 100/s in 0.3 s, hold 0.5 s, to 600/s in 0.1 s, hold 0.4 s, to 0/s in 0.2 s", report.Settings["profile"]);
+            Assert.Equal("3", report.Settings["readers"]);
+            Assert.Equal("300", report.Settings["voters"]);
+            Assert.Equal("a ramp, a hold, a spike", report.Settings["description"]);
+            Assert.Equal(file, report.Settings["scenario file"]);
+            Assert.Equal(["failed_share < 1%", "ack.p99 < 60s"], report.Thresholds.Select(t => t.Expression));
+            Assert.All(report.Thresholds, t => Assert.True(t.Passed, t.ToString()));
+
+            // A malformed file is refused before anything runs.
+            var bad = Path.Combine(folder, "bad.yaml");
+            await File.WriteAllTextAsync(bad, "scenario: surge\nstages:\n  - { duration: soon, rate: 100 }\n");
+            Assert.Equal(LivePoll.LoadTests.ExitCodes.CouldNotRun, await LivePoll.LoadTests.LoadTool.Main(["surge", "--scenario", bad, "--target-url", _server.BaseAddress.ToString(),
+                "--report", Path.Combine(folder, "refused")]));
+            Assert.False(Directory.Exists(Path.Combine(folder, "refused")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Votes_due_beyond_the_in_flight_budget_are_counted_as_dropped_and_never_sent_late()
+    {
+        var folder = Directory.CreateTempSubdirectory("livepoll-dropped-").FullName;
+        try
+        {
+            // One vote in flight at a time against 3,000 due in a second: the tool cannot keep up, and says so.
+            var exitCode = await LivePoll.LoadTests.LoadTool.Main(["surge", "--target-url", _server.BaseAddress.ToString(),
+                "--api-key", LivePollServer.EditorKey, "--readers", "1", "--voters", "5000", "--rate", "3000", "--ramp-up", "0",
+                "--hold", "1", "--ramp-down", "0", "--connections", "1", "--max-in-flight", "1", "--threshold", "dropped < 1",
+                "--report", folder]).DefaultTimeout(TimeSpan.FromMinutes(2));
+            var report = ShardMerge.Read(Path.Combine(folder, "report.json"));
+
+            Assert.True(report.NotSent > 0, $"{report.Sent} sent, {report.NotSent} dropped");
+            Assert.Equal(3_000, report.Sent + report.NotSent);
+            // What was sent was counted: dropping is the tool's limit, not a broken count.
+            Assert.True(report.Verdict.Passed, string.Join("; ", report.Verdict.Checks));
+            Assert.Equal(LivePoll.LoadTests.ExitCodes.ObjectiveMissed, exitCode);
+            var dropped = Assert.Single(report.Thresholds);
+            Assert.Equal(report.NotSent, dropped.Actual);
+            Assert.False(dropped.Passed);
+            Assert.Contains(ReportWriter.Rows(report), row => row.Name.Contains("dropped", StringComparison.Ordinal) && row.Value.EndsWith($" / {report.NotSent:N0}", StringComparison.Ordinal));
         }
         finally
         {
