@@ -251,6 +251,90 @@ public sealed class CompareSettings : CommandSettings
     public override ValidationResult Validate() => CommonSettings.FirstRefusal(FailOn, r => Tolerance.Parse(r));
 }
 
+public sealed class PlanSettings : CommandSettings
+{
+    [CommandOption("--readers <N>")] [Description("Readers connected at once at the peak.")]
+    public long Readers { get; init; }
+
+    [CommandOption("--votes-per-second <N>")] [Description("Votes a second at the peak.")]
+    public double VotesPerSecond { get; init; }
+
+    [CommandOption("--articles-per-minute <N>")] [Description("Articles published a minute at the peak (default 0).")]
+    public double ArticlesPerMinute { get; init; }
+
+    [CommandOption("--from <REPORT>")]
+    [Description("A run's report.json (or its folder) to take the unit costs from; repeat it: CPU per vote comes from the run with the most votes per delivered message, CPU per message from the one with the most messages per vote.")]
+    public string[] From { get; init; } = [];
+
+    [CommandOption("--us-per-vote <N>")] [Description("Server CPU per vote in µs, instead of a report's.")]
+    public double? MicrosPerVote { get; init; }
+
+    [CommandOption("--us-per-message <N>")] [Description("Server CPU per delivered message in µs, instead of a report's.")]
+    public double? MicrosPerMessage { get; init; }
+
+    [CommandOption("--store-us-per-vote <N>")] [Description("Store (Redis) CPU per vote in µs (default 16, the vote script measured with redis-benchmark).")]
+    public double? StoreMicrosPerVote { get; init; }
+
+    [CommandOption("--snapshots-per-second <N>")] [Description("Snapshots each reader of a busy poll gets a second (default 10: one per 100 ms turn).")]
+    public double? Snapshots { get; init; }
+
+    [CommandOption("--cores-per-node <N>")] [Description("Cores of one node (default 8).")]
+    public int CoresPerNode { get; init; } = 8;
+
+    [CommandOption("--utilization <SHARE>")] [Description("Share of the nodes' and store shards' CPU the plan fills at the peak (default 0.6).")]
+    public double Utilization { get; init; } = 0.6;
+
+    [CommandOption("--readers-per-node <N>")] [Description("Connections one node is given at most (default 50,000).")]
+    public long ReadersPerNode { get; init; } = 50_000;
+
+    public override ValidationResult Validate() =>
+        Readers < 0 || VotesPerSecond < 0 || ArticlesPerMinute < 0 ? ValidationResult.Error("--readers, --votes-per-second and --articles-per-minute are 0 or more.")
+        : Readers == 0 && VotesPerSecond == 0 ? ValidationResult.Error("Give the peak: --readers N and --votes-per-second N.")
+        : CoresPerNode < 1 || ReadersPerNode < 1 ? ValidationResult.Error("--cores-per-node and --readers-per-node are 1 or more.")
+        : Utilization is <= 0 or > 1 ? ValidationResult.Error("--utilization is a share above 0 and at most 1, e.g. 0.6.")
+        : From.Length == 0 && (MicrosPerVote is null || MicrosPerMessage is null)
+            ? ValidationResult.Error("The plan needs measured unit costs: --from a surge's report.json (or --us-per-vote and --us-per-message).")
+        : ValidationResult.Success();
+}
+
+public sealed class PlanCommand : Command<PlanSettings>
+{
+    public override int Execute(CommandContext context, PlanSettings s, CancellationToken cancellationToken)
+    {
+        var console = AnsiConsole.Console;
+        List<(string, RunReport)> reports;
+        try
+        {
+            reports = s.From.Select(path => (path, ShardMerge.Read(Directory.Exists(path) ? Path.Combine(path, "report.json") : path))).ToList();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Text.Json.JsonException or InvalidOperationException)
+        {
+            console.MarkupLine($"[red]Cannot plan:[/] {Markup.Escape(ex.Message)}");
+            return ExitCodes.CouldNotRun;
+        }
+        var (perVote, voteSource, perMessage, messageSource) = UnitCosts.From(reports);
+        if ((s.MicrosPerVote ?? perVote) is not { } vote || (s.MicrosPerMessage ?? perMessage) is not { } message)
+        {
+            console.MarkupLine("[red]Cannot plan:[/] no server CPU per vote and per delivered message in the reports given (a run measures them when it "
+                + "can read the server's CPU: --server-pid, or the server's /metrics). Give --us-per-vote and --us-per-message instead.");
+            return ExitCodes.CouldNotRun;
+        }
+        var costs = new UnitCosts(
+            vote, s.MicrosPerVote is null ? voteSource : "given",
+            message, s.MicrosPerMessage is null ? messageSource : "given",
+            s.StoreMicrosPerVote ?? UnitCosts.MeasuredStoreMicrosPerVote, s.StoreMicrosPerVote is null ? "the vote script under redis-benchmark" : "given",
+            s.Snapshots ?? UnitCosts.SnapshotsPerReaderAtTheCap, s.Snapshots is null ? "one per 100 ms turn" : "given");
+        var plan = CapacityPlan.Of(new PlanDemand(s.Readers, s.VotesPerSecond, s.ArticlesPerMinute), costs,
+            new PlanLimits(s.CoresPerNode, s.Utilization, s.Utilization, s.ReadersPerNode));
+        foreach (var line in plan.Explain())
+        {
+            // Plain lines, not wrapped to the terminal: they are read, copied and diffed.
+            Console.Out.WriteLine(line);
+        }
+        return ExitCodes.Passed;
+    }
+}
+
 public sealed class FeedSettings : CommonSettings
 {
     protected override string ScenarioName => "feed";

@@ -27,6 +27,9 @@ internal static class LoadTool
             config.AddCommand<CompareCommand>("compare")
                 .WithDescription("Two runs' reports side by side, each series with its change; --fail-on makes a regression beyond a tolerance exit with 3.")
                 .WithExample("compare", "load-tests/reports/base", "load-tests/reports/new", "--fail-on", "cpu_per_vote +15%", "--fail-on", "vote_to_reader.p99 +25%");
+            config.AddCommand<PlanCommand>("plan")
+                .WithDescription("The nodes, cores and store shards a peak needs, from the unit costs runs measured, with the arithmetic written out.")
+                .WithExample("plan", "--readers", "1000000", "--votes-per-second", "50000", "--articles-per-minute", "30", "--from", "load-tests/reports/surge-votes", "--from", "load-tests/reports/surge-fanout");
             config.AddCommand<SoakCommand>("soak")
                 .WithDescription("A steady mix for a long time with reader churn and server memory samples.")
                 .WithExample("soak", "--target-url", "http://127.0.0.1:5080", "--api-key", "lpk_…", "--duration", "600");

@@ -320,6 +320,43 @@ public sealed class LoadToolTests(RedisStoreFixture store) : IClassFixture<Redis
     }
 
     [Fact]
+    public async Task A_server_that_loses_counted_votes_ends_the_run_with_the_correctness_code_even_when_every_threshold_passes()
+    {
+        // A server that loses two counted votes mid-run: once 50 are counted, its count goes down by two.
+        var keys = _server.Services.GetRequiredService<RedisKeys>();
+        var redis = _server.Services.GetRequiredService<IConnectionMultiplexer>().GetDatabase();
+        using var target = Target(Protocol.MessagePack);
+        var poll = await target.CreatePollAsync(3, CancellationToken.None);
+        var folder = Directory.CreateTempSubdirectory("livepoll-lossy-").FullName;
+        try
+        {
+            var losing = Task.Run(async () =>
+            {
+                await TimeoutExtensions.WaitUntilAsync(async () => (long)await redis.HashGetAsync(keys.PollCounts(poll.PollId), "_total") >= 50,
+                    "50 votes counted", TimeSpan.FromMinutes(1));
+                var option = poll.Options[0].Id;
+                await redis.HashIncrementAsync(keys.PollCounts(poll.PollId), option, -2);
+                await redis.HashIncrementAsync(keys.PollCounts(poll.PollId), "_total", -2);
+            });
+            var exitCode = await LivePoll.LoadTests.LoadTool.Main(["surge", "--target-url", _server.BaseAddress.ToString(),
+                "--api-key", LivePollServer.EditorKey, "--poll", poll.PollId, "--readers", "2", "--voters", "1000", "--rate", "200",
+                "--ramp-up", "0", "--hold", "2", "--ramp-down", "0", "--connections", "2",
+                "--threshold", "failed_share < 1%", "--threshold", "ack.p99 < 60s", "--report", folder]).DefaultTimeout(TimeSpan.FromMinutes(2));
+            await losing.DefaultTimeout();
+            var report = ShardMerge.Read(Path.Combine(folder, "report.json"));
+
+            Assert.Equal(LivePoll.LoadTests.ExitCodes.CorrectnessBroken, exitCode);
+            Assert.Contains(report.Verdict.Checks, c => c.StartsWith("FAIL", StringComparison.Ordinal) && c.Contains("missing from the count", StringComparison.Ordinal));
+            Assert.Equal(2, report.Thresholds.Count);
+            Assert.All(report.Thresholds, t => Assert.True(t.Passed, t.ToString()));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_rate_profile_ramps_holds_and_ramps_down_to_the_expected_totals()
     {
         var profile = new RateProfile(1_000, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(2));
