@@ -248,6 +248,10 @@ public sealed class CompareSettings : CommandSettings
     [Description("How far a series may move: \"cpu_per_vote +15%\" fails when the new run is more than 15 % above the baseline, \"acknowledged_per_second -10%\" when more than 10 % below; repeat for several. A failure exits with 3.")]
     public string[] FailOn { get; init; } = [];
 
+    [CommandOption("--html <FILE>")]
+    [Description("Also write the comparison as a page: the series side by side and the two runs' timelines overlaid (throughput, acknowledgement p99, vote-to-reader p99).")]
+    public string? Html { get; init; }
+
     public override ValidationResult Validate() => CommonSettings.FirstRefusal(FailOn, r => Tolerance.Parse(r));
 }
 
@@ -445,6 +449,12 @@ public sealed class CompareCommand : Command<CompareSettings>
         foreach (var result in results)
         {
             console.MarkupLine($"  [{(result.Passed ? "green" : "red")}]{Markup.Escape(result.ToString())}[/]");
+        }
+        if (s.Html is { } html)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(html))!);
+            File.WriteAllText(html, ReportWriter.ComparisonHtml(baseline, candidate, changes, results));
+            console.MarkupLine($"Comparison: [link]{Markup.Escape(Path.GetFullPath(html))}[/]");
         }
         if (!baseline.Verdict.Passed || !candidate.Verdict.Passed)
         {

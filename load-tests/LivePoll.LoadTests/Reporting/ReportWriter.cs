@@ -143,6 +143,11 @@ public static class ReportWriter
             charts.Append(Chart("Acknowledgement latency per second", "ms",
                 [("p99", "#c70", r.Timeline.Select(p => p.AckP99Ms).ToList()), ("p50", "#37c", r.Timeline.Select(p => p.AckP50Ms).ToList())]));
         }
+        if (r.Timeline.Any(p => p.DeliveryP99Ms > 0))
+        {
+            charts.Append(Chart(DeliveryTitle(r), "ms",
+                [("p99", "#c70", r.Timeline.Select(p => p.DeliveryP99Ms).ToList()), ("p50", "#37c", r.Timeline.Select(p => p.DeliveryP50Ms).ToList())]));
+        }
         if (r.Memory.Count > 1)
         {
             charts.Append(Chart("Server memory", "MB",
@@ -167,12 +172,65 @@ public static class ReportWriter
             """;
     }
 
+    private static string DeliveryTitle(RunReport r) => r.Scenario == "feed"
+        ? "Publish-to-delivery latency, by the second the publish began"
+        : "Vote-to-reader latency, by the second the vote was answered";
+
+    /// <summary>
+    /// Two runs on one page (<c>compare --html</c>): every series side by side with its change and the tolerances, and
+    /// each timeline of the two runs overlaid (the baseline grey, the new run in colour), second by second from each
+    /// run's start.
+    /// </summary>
+    public static string ComparisonHtml(RunReport baseline, RunReport candidate, IReadOnlyList<SeriesChange> changes, IReadOnlyList<ThresholdResult> tolerances)
+    {
+        static string Number(double? value) => value is { } v ? WebUtility.HtmlEncode(v.ToString("#,0.###", CultureInfo.InvariantCulture)) : "–";
+        var rows = string.Join("", changes.Select(c => $"<tr><th>{WebUtility.HtmlEncode(c.Name)}</th><td>{Number(c.Base)}</td><td>{Number(c.New)}</td><td>"
+            + (c.ChangePercent is { } p ? WebUtility.HtmlEncode(p.ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) + " %") : "–") + "</td></tr>"));
+        var checks = string.Join("", tolerances.Select(t => $"<li class=\"{(t.Passed ? "pass" : "fail")}\">{WebUtility.HtmlEncode(t.ToString())}</li>"));
+        var charts = new StringBuilder();
+        void Overlay(string title, string unit, Func<TimelinePoint, double> value)
+        {
+            if (baseline.Timeline.Concat(candidate.Timeline).Any(p => value(p) > 0))
+            {
+                charts.Append(Chart(title, unit, [("base", "#aaa", baseline.Timeline.Select(value).ToList()), ("new", "#c70", candidate.Timeline.Select(value).ToList())]));
+            }
+        }
+        Overlay("Acknowledged votes per second", "votes/s", p => p.Acknowledged);
+        Overlay("Acknowledgement latency p99 per second", "ms", p => p.AckP99Ms);
+        Overlay(DeliveryTitle(candidate) + " (p99)", "ms", p => p.DeliveryP99Ms);
+        var passed = baseline.Verdict.Passed && candidate.Verdict.Passed && tolerances.All(t => t.Passed);
+        return $$"""
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>LivePoll runs compared</title>
+            <style>
+            body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:960px;color:#222}
+            h1 .pass,li.pass{color:#1a7f37}h1 .fail,li.fail{color:#c0392b}
+            table{border-collapse:collapse;width:100%;margin:1rem 0}th,td{border-bottom:1px solid #ddd;padding:.35rem .6rem;text-align:left}
+            td{text-align:right;font-variant-numeric:tabular-nums}th{font-weight:500;color:#555}figure{margin:1.5rem 0}figcaption{font-weight:600;margin-bottom:.4rem}
+            svg text{font-size:11px;fill:#555}.legend span{display:inline-block;margin-right:1rem}.legend i{display:inline-block;width:12px;height:3px;margin-right:4px;vertical-align:middle}
+            </style></head><body>
+            <h1>{{WebUtility.HtmlEncode(baseline.Scenario)}} → {{WebUtility.HtmlEncode(candidate.Scenario)}} — <span class="{{(passed ? "pass" : "fail")}}">{{(passed ? "PASS" : "FAIL")}}</span></h1>
+            <p>Base started {{baseline.StartedAt:yyyy-MM-dd HH:mm:ss}} UTC ({{(baseline.Verdict.Passed ? "count held" : "count FAILED")}}); new started {{candidate.StartedAt:yyyy-MM-dd HH:mm:ss}} UTC ({{(candidate.Verdict.Passed ? "count held" : "count FAILED")}}).</p>
+            <ul>{{checks}}</ul>
+            {{charts}}
+            <table><tr><th>series</th><td>base</td><td>new</td><td>change</td></tr>{{rows}}</table>
+            </body></html>
+            """;
+    }
+
+    /// <summary>The axis top: the next of 1, 2, 2.5 or 5 times a power of ten, so the grid lines read as round numbers.</summary>
+    private static double Rounded(double value)
+    {
+        var power = Math.Pow(10, Math.Floor(Math.Log10(value)));
+        return new[] { 1, 2, 2.5, 5, 10 }.Select(step => step * power).First(top => top >= value);
+    }
+
     /// <summary>A line chart as inline SVG: no script, no external file, opens anywhere.</summary>
     private static string Chart(string title, string unit, IReadOnlyList<(string Name, string Color, IReadOnlyList<double> Values)> series)
     {
-        const int width = 900, height = 260, left = 60, bottom = 30, top = 10;
+        const int width = 900, height = 270, left = 60, bottom = 30, top = 22;
         var count = series.Max(s => s.Values.Count);
-        var max = Math.Max(1, series.SelectMany(s => s.Values).DefaultIfEmpty(0).Max()) * 1.1;
+        var max = Rounded(Math.Max(1, series.SelectMany(s => s.Values).DefaultIfEmpty(0).Max()) * 1.05);
         string X(int i) => (left + (count <= 1 ? 0 : i * (width - left - 10.0) / (count - 1))).ToString("0.0", CultureInfo.InvariantCulture);
         string Y(double v) => (top + (height - top - bottom) * (1 - v / max)).ToString("0.0", CultureInfo.InvariantCulture);
         var svg = new StringBuilder();
@@ -191,7 +249,7 @@ public static class ReportWriter
             var points = string.Join(" ", values.Select((v, i) => $"{X(i)},{Y(v)}"));
             svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" points=\"{points}\"/>");
         }
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"4\" y=\"{top + 8}\">{WebUtility.HtmlEncode(unit)}</text></svg>");
+        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"4\" y=\"12\">{WebUtility.HtmlEncode(unit)}</text></svg>");
         svg.Append("<div class=\"legend\">");
         foreach (var (name, color, _) in series)
         {

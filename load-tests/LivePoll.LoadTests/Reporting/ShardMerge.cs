@@ -48,7 +48,8 @@ public static class ShardMerge
         var timeline = Enumerable.Range(0, seconds).Select(i =>
         {
             var points = shards.Select(s => i < s.Timeline.Count ? s.Timeline[i] : null).OfType<TimelinePoint>().ToList();
-            return new TimelinePoint(i, points.Sum(p => p.Acknowledged), points.Sum(p => p.Failed), points.Max(p => p.AckP99Ms), points.Max(p => p.AckP50Ms));
+            return new TimelinePoint(i, points.Sum(p => p.Acknowledged), points.Sum(p => p.Failed), points.Max(p => p.AckP99Ms), points.Max(p => p.AckP50Ms),
+                points.Max(p => p.DeliveryP99Ms), points.Max(p => p.DeliveryP50Ms));
         }).ToList();
         var readers = shards.Sum(s => Setting(s, "readers"));
 

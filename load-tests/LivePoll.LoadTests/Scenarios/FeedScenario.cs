@@ -127,7 +127,7 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
             {
                 if (published.TryGetValue(id, out var started))
                 {
-                    meter.PublishToDelivery.Record(started, Math.Max(started, at));
+                    meter.ArticleDelivered(started, Math.Max(started, at));
                 }
             }
         }

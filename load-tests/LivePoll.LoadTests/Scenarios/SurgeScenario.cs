@@ -158,7 +158,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
             {
                 if (reader.Versions.FirstHolding(version) is { } heldAt)
                 {
-                    meter.VoteToReader.Record(at, Math.Max(at, heldAt));
+                    meter.VoteReachedReader(at, Math.Max(at, heldAt));
                 }
                 else
                 {

@@ -1,6 +1,7 @@
 using LivePoll.LoadTests;
 using LivePoll.LoadTests.Measurement;
 using LivePoll.LoadTests.Reporting;
+using LivePoll.Tests.Infrastructure;
 
 namespace LivePoll.Tests.LoadTool;
 
@@ -99,6 +100,40 @@ public sealed class ThresholdTests
         var slower = RunComparison.Of(baseline, Report() with { HoldAcknowledgedPerSecond = 400 });
         Assert.False(tolerances[1].Check(slower).Passed);
         Assert.False(Tolerance.Parse("vote_to_reader.p99 +10%").Check(slower).Passed);
+    }
+
+    [Fact]
+    public async Task Compare_from_the_command_line_exits_3_on_a_regression_and_overlays_the_two_runs_timelines_in_one_page()
+    {
+        var folder = Directory.CreateTempSubdirectory("livepoll-compare-").FullName;
+        try
+        {
+            // Two runs as the tool writes them, each with a timeline: the new one slower to reach readers.
+            static IReadOnlyList<TimelinePoint> Seconds(double deliveryP99) =>
+                [.. Enumerable.Range(0, 5).Select(i => new TimelinePoint(i, 500, 0, 40, 10, deliveryP99 + i, deliveryP99 / 2))];
+            ReportWriter.WriteFiles(Report(cpuPerVote: 100) with { Timeline = Seconds(120) }, Path.Combine(folder, "base"));
+            ReportWriter.WriteFiles(Report(cpuPerVote: 130) with { Timeline = Seconds(300) }, Path.Combine(folder, "new"));
+            var page = Path.Combine(folder, "compare.html");
+
+            var exitCode = await LoadTests.LoadTool.Main(["compare", Path.Combine(folder, "base"), Path.Combine(folder, "new"),
+                "--fail-on", "cpu_per_vote +15%", "--html", page]);
+
+            Assert.Equal(ExitCodes.ObjectiveMissed, exitCode);
+            var html = new HtmlPage(await File.ReadAllTextAsync(page));
+            Assert.Contains("FAIL  cpu_per_vote +15%", html.Find("li.fail")!.TextContent);
+            var overlay = html.FindAll("figure").Single(f => f.QuerySelector("figcaption")!.TextContent.StartsWith("Vote-to-reader latency", StringComparison.Ordinal));
+            Assert.Equal(2, overlay.QuerySelectorAll("polyline").Length);
+            Assert.Equal(["base", "new"], overlay.QuerySelectorAll(".legend span").Select(e => e.TextContent));
+            Assert.Contains(html.FindAll("tr"), row => row.TextContent.StartsWith("cpu_per_vote", StringComparison.Ordinal) && row.TextContent.Contains("+30.0 %", StringComparison.Ordinal));
+
+            // Each run's own page charts its vote-to-reader latency second by second.
+            var own = new HtmlPage(await File.ReadAllTextAsync(Path.Combine(folder, "new", "report.html")));
+            Assert.Contains(own.FindAll("figcaption"), c => c.TextContent == "Vote-to-reader latency, by the second the vote was answered");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Theory]
