@@ -36,6 +36,12 @@ internal static class LightHub
     /// <summary>Handles one event: its target name and the MessagePack of its arguments array (valid during the call only).</summary>
     public delegate void EventHandler(string target, ReadOnlySequence<byte> arguments);
 
+    /// <summary>
+    /// <c>LIVEPOLL_LOAD_SOCKETS=dotnet</c> reads through the framework's WebSocket even where the epoll reader runs, to
+    /// measure one against the other (load-tests/README.md, "The epoll reader against .NET's sockets").
+    /// </summary>
+    private static readonly bool FrameworkSockets = Environment.GetEnvironmentVariable("LIVEPOLL_LOAD_SOCKETS") == "dotnet";
+
     /// <summary>Connects, completes the handshake and runs <paramref name="onConnected"/>; it runs again after each reconnect.</summary>
     public static Task<ILightHubConnection> ConnectAsync(Uri hubUrl, string? accessToken, RunMeter meter, EventHandler onEvent,
         Func<ILightHubConnection, Task> onConnected, CancellationToken cancellationToken)
@@ -45,7 +51,7 @@ internal static class LightHub
         {
             url.Query = "access_token=" + Uri.EscapeDataString(accessToken);
         }
-        return url.Scheme == "ws" && EpollHubConnection.IsSupported
+        return url.Scheme == "ws" && EpollHubConnection.IsSupported && !FrameworkSockets
             ? EpollHubConnection.StartAsync(url.Uri, meter, onEvent, onConnected, cancellationToken)
             : StreamHubConnection.StartAsync(url.Uri, meter, onEvent, onConnected, cancellationToken);
     }
