@@ -169,6 +169,10 @@ public sealed class SurgeSettings : CommonSettings
     [Description("Votes sent and not yet answered the tool allows (default 50,000). A vote due while this many are in flight is not sent and counts as dropped: the arrival rate is kept, never slowed.")]
     public int? MaxInFlight { get; init; }
 
+    [CommandOption("--abort-on-fail")]
+    [Description("Stop sending as soon as a threshold can no longer hold (a count that never goes down, such as dropped, failed, errors or reconnects, already past its limit); the run still waits for its answers, gives its verdict and exits 3. Not with --processes or --shard.")]
+    public bool? AbortOnFail { get; init; }
+
     /// <summary>The arrival stages: ramp, hold, ramp from the command line if any of those options is given, else the file's stages.</summary>
     public RateProfile Profile() =>
         Scenario?.Stages is { } stages && Rate is null && RampUp is null && Hold is null && RampDown is null
@@ -401,7 +405,15 @@ public sealed class SurgeCommand : AsyncCommand<SurgeSettings>
             Kind = s.Kind ?? file?.Kind ?? PollKind.Choice,
             Shard = s.ParsedShard,
             WaitToStart = s.AwaitGo ? ShardCoordinator.AwaitGoAsync : s.StartAt is { } at ? ct2 => Task.Delay(Max(at - DateTimeOffset.UtcNow), ct2) : null,
+            AbortWhen = count == 1 && (s.AbortOnFail ?? file?.AbortOnFail ?? false) ? AbortWhen(s.AllThresholds) : null,
         }, progress).RunAsync(ct), cancellationToken);
+    }
+
+    /// <summary>The first of the run's thresholds that can no longer hold, as the reason to stop sending.</summary>
+    private static Func<RunMeter, string?> AbortWhen(IEnumerable<string> thresholds)
+    {
+        var parsed = thresholds.Select(Threshold.Parse).ToList();
+        return meter => parsed.Select(t => t.Hopeless(meter)).FirstOrDefault(reason => reason is not null);
     }
 
     /// <summary>Shard <paramref name="index"/>'s part of <paramref name="total"/>: an even split, the remainder to the first shards.</summary>

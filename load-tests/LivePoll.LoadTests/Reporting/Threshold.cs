@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using LivePoll.LoadTests.Measurement;
 
 namespace LivePoll.LoadTests.Reporting;
 
@@ -53,6 +54,29 @@ public sealed partial record Threshold(string Expression, string Series, string 
             _ => value >= Limit,
         };
         return new ThresholdResult(Expression, actual, passed);
+    }
+
+    /// <summary>
+    /// During a run: why this threshold can no longer hold, or null. Only counts that never go down (dropped, failed,
+    /// errors, reconnects) under &lt; or &lt;= can be judged before the end; a latency or a share may still recover.
+    /// </summary>
+    public string? Hopeless(RunMeter meter)
+    {
+        long? live = Series switch
+        {
+            "dropped" => Interlocked.Read(ref meter.NotSent),
+            "failed" => Interlocked.Read(ref meter.Failed),
+            "errors" => Interlocked.Read(ref meter.Errors),
+            "reconnects" => Interlocked.Read(ref meter.Reconnects),
+            _ => null,
+        };
+        var over = live is { } value && Comparison switch
+        {
+            "<" => value >= Limit,
+            "<=" => value > Limit,
+            _ => false,
+        };
+        return over ? $"'{Expression}' can no longer hold ({Series} is already {live})" : null;
     }
 
     private static string Describe(SeriesUnit unit) => unit switch

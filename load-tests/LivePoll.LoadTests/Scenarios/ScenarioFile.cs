@@ -39,6 +39,7 @@ public sealed record ScenarioFile
     public Transport? Transport { get; init; }
     public int? Connections { get; init; }
     public int? MaxInFlight { get; init; }
+    public bool? AbortOnFail { get; init; }
     public PollKind? Kind { get; init; }
     public string? Poll { get; init; }
 
@@ -57,7 +58,7 @@ public sealed record ScenarioFile
 
     private static readonly Dictionary<string, string[]> KeysOf = new()
     {
-        ["surge"] = [.. Common, "readers", "voters", "stages", "transport", "connections", "maxInFlight", "kind", "poll"],
+        ["surge"] = [.. Common, "readers", "voters", "stages", "transport", "connections", "maxInFlight", "abortOnFail", "kind", "poll"],
         ["feed"] = [.. Common, "readers", "articles", "publishRate"],
         ["soak"] = [.. Common, "duration", "rate", "voters", "pollReaders", "feedReaders", "churnPercent", "transport"],
     };
@@ -154,6 +155,7 @@ public sealed record ScenarioFile
                 Transport = Get("transport", Choice<Transport>),
                 Connections = Get("connections", (n, k) => Whole(n, k, 1, 100_000)),
                 MaxInFlight = Get("maxInFlight", (n, k) => Whole(n, k, 1, 10_000_000)),
+                AbortOnFail = Get("abortOnFail", YesNo),
                 Kind = Get("kind", Choice<PollKind>),
                 Poll = Text("poll"),
                 Articles = Get("articles", (n, k) => Whole(n, k, 1, 1_000_000)),
@@ -232,6 +234,13 @@ public sealed record ScenarioFile
                 ? parsed
                 : throw Refuse(node, $"'{key}' is one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}, not '{value}'.");
         }
+
+        private bool YesNo(YamlNode node, string key) => Scalar(node, $"'{key}'") switch
+        {
+            "true" or "yes" => true,
+            "false" or "no" => false,
+            var other => throw Refuse(node, $"'{key}' is true or false, not '{other}'."),
+        };
 
         private int Whole(YamlNode node, string key, int min, int max)
         {

@@ -29,6 +29,12 @@ public sealed record SurgeOptions
     /// <summary>Votes in flight beyond this are not sent and counted as not sent: the client, not the server, is the limit.</summary>
     public int MaxInFlight { get; init; } = 50_000;
 
+    /// <summary>
+    /// Checked every turn of the send loop: a reason to stop sending (a threshold that can no longer hold, see
+    /// <c>--abort-on-fail</c>), or null to go on. An aborted run still waits for its answers and gives its verdict.
+    /// </summary>
+    public Func<RunMeter, string?>? AbortWhen { get; init; }
+
     /// <summary>Runs just before the verdict reads the counts; tests use it to prove a wrong count fails the run.</summary>
     public Func<string, Task>? BeforeVerdict { get; init; }
 
@@ -92,6 +98,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         var sampleEvery = Math.Max(1, options.Profile.Total / AckSamples);
         var inFlight = 0L;
         long sent = 0;
+        string? aborted = null;
         var clock = Stopwatch.StartNew();
         meter.StartClock();
         var pending = new ConcurrentDictionary<Task, byte>();
@@ -135,6 +142,12 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
                 }
                 if (elapsed >= options.Profile.Duration)
                 {
+                    break;
+                }
+                if (options.AbortWhen?.Invoke(meter) is { } reason)
+                {
+                    aborted = string.Create(CultureInfo.InvariantCulture, $"at {elapsed.TotalSeconds:0.0} s: {reason}");
+                    progress.Status("aborted " + aborted);
                     break;
                 }
                 // Sleep until about when the next vote is due (at most 50 ms): a slow rate should not wake the tool
@@ -240,6 +253,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
             Errors = meter.Errors,
             ErrorKinds = new Dictionary<string, long>(meter.ErrorKinds),
             Timeline = meter.Timeline((int)Math.Ceiling(runSeconds)),
+            Extra = aborted is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["aborted"] = aborted },
             Verdict = verdict,
         };
     }

@@ -312,6 +312,17 @@ public sealed class LoadToolTests(RedisStoreFixture store) : IClassFixture<Redis
             Assert.Equal(report.NotSent, dropped.Actual);
             Assert.False(dropped.Passed);
             Assert.Contains(ReportWriter.Rows(report), row => row.Name.Contains("dropped", StringComparison.Ordinal) && row.Value.EndsWith($" / {report.NotSent:N0}", StringComparison.Ordinal));
+
+            // With --abort-on-fail a hopeless run stops sending at once: a minute's hold ends within seconds, still with its verdict.
+            var abortedCode = await LivePoll.LoadTests.LoadTool.Main(["surge", "--target-url", _server.BaseAddress.ToString(),
+                "--api-key", LivePollServer.EditorKey, "--readers", "1", "--voters", "5000", "--rate", "3000", "--ramp-up", "0",
+                "--hold", "60", "--ramp-down", "0", "--connections", "1", "--max-in-flight", "1", "--threshold", "dropped < 1",
+                "--abort-on-fail", "--report", Path.Combine(folder, "aborted")]).DefaultTimeout(TimeSpan.FromMinutes(1));
+            var aborted = ShardMerge.Read(Path.Combine(folder, "aborted", "report.json"));
+            Assert.Equal(LivePoll.LoadTests.ExitCodes.ObjectiveMissed, abortedCode);
+            Assert.Contains("'dropped < 1' can no longer hold", aborted.Extra["aborted"]);
+            Assert.True(aborted.Sent + aborted.NotSent < 30_000, $"{aborted.Sent} sent and {aborted.NotSent} dropped of 180,000 due: the run went on");
+            Assert.True(aborted.Verdict.Passed, string.Join("; ", aborted.Verdict.Checks));
         }
         finally
         {

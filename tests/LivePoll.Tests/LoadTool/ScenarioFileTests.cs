@@ -74,6 +74,7 @@ public sealed class ScenarioFileTests
     [InlineData("scenario: surge\nreaders: [5\n", 3, "not valid YAML")]
     [InlineData("scenario: feed\nstages:\n  - { duration: 1s, rate: 1 }\n", 2, "'stages' is not a feed setting")]
     [InlineData("- scenario: surge\n", 1, "a scenario file is one mapping")]
+    [InlineData("scenario: surge\nabortOnFail: maybe\n", 2, "'abortOnFail' is true or false, not 'maybe'.")]
     public void A_malformed_file_is_refused_with_the_line_and_the_reason(string text, int line, string reason)
     {
         var refused = Assert.Throws<ScenarioFileException>(() => ScenarioFile.Parse(text, "bad.yaml"));
