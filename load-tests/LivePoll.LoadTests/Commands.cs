@@ -182,6 +182,10 @@ public sealed class SurgeSettings : CommonSettings
     [CommandOption("--poll <ID>")] [Description("Vote in this poll instead of creating one.")]
     public string? PollId { get; init; }
 
+    [CommandOption("--polls <N>")]
+    [Description("Create N polls and vote in all of them at once (vote n to poll n mod N, reader i reads poll i mod N); each poll's count is checked. Default 1; not with --poll, --shard or --processes.")]
+    public int? Polls { get; init; }
+
     [CommandOption("--kind <KIND>")]
     [Description("The poll to create: Choice (3 options, the default), Quiz (3 options), Rating (1-5), Ranking (3 options, every vote orders all of them) or Words (twenty entries sent as text).")]
     public PollKind? Kind { get; init; }
@@ -226,6 +230,15 @@ public sealed class SurgeSettings : CommonSettings
         if (Processes < 1 || Processes > 64 || (Processes > 1 && Shard is not null))
         {
             return ValidationResult.Error("--processes is 1 to 64, and not together with --shard.");
+        }
+        var polls = Polls ?? Scenario?.Polls ?? 1;
+        if (polls < 1 || polls > 1_000)
+        {
+            return ValidationResult.Error("--polls is 1 to 1,000.");
+        }
+        if (polls > 1 && (Poll is not null || Shard is not null || Processes > 1))
+        {
+            return ValidationResult.Error("--polls creates its own polls: it does not go with --poll (one given poll), --shard or --processes (shards share one poll).");
         }
         return ValidationResult.Success();
     }
@@ -399,6 +412,9 @@ public sealed class SurgeCommand : AsyncCommand<SurgeSettings>
             Voters = Share(s.Voters ?? file?.Voters ?? 10_000, index, count),
             Profile = s.Profile().Scaled(1.0 / count),
             Transport = s.Transport ?? file?.Transport ?? Transport.Hub,
+            // A mix from the file, unless the command line names one transport.
+            HttpShare = s.Transport is null ? file?.HttpShare : null,
+            Polls = s.Polls ?? file?.Polls ?? 1,
             VoteConnections = Math.Max(1, Share(s.Connections ?? file?.Connections ?? 64, index, count)),
             MaxInFlight = Math.Max(1, Share(s.MaxInFlight ?? file?.MaxInFlight ?? 50_000, index, count)),
             PollId = s.Poll,

@@ -78,4 +78,36 @@ public static class Verdicts
         }
         return new Verdict(lost <= 0 && extra <= unanswered, checks);
     }
+
+    /// <summary>
+    /// Votes over several polls at once: in every poll each acknowledged vote is counted, and what is counted beyond
+    /// the acknowledged votes, over all polls, is at most the votes whose answer never came back.
+    /// </summary>
+    public static Verdict Polls(IReadOnlyList<(string PollId, long Accepted, long Counted)> polls, long unanswered)
+    {
+        if (polls.Count == 1)
+        {
+            return Votes(polls[0].Accepted, polls[0].Counted, unanswered);
+        }
+        var checks = new List<string>
+        {
+            $"{polls.Count} polls: server counted {polls.Sum(p => p.Counted)} new votes; {polls.Sum(p => p.Accepted)} were acknowledged as Accepted; {unanswered} got no answer",
+        };
+        var lostSomewhere = false;
+        foreach (var (pollId, accepted, counted) in polls)
+        {
+            checks.Add($"poll {pollId}: counted {counted}, acknowledged {accepted}");
+            if (accepted > counted)
+            {
+                lostSomewhere = true;
+                checks.Add($"FAIL: poll {pollId}: {accepted - counted} acknowledged votes are missing from the count");
+            }
+        }
+        var extra = polls.Sum(p => Math.Max(0, p.Counted - p.Accepted));
+        if (extra > unanswered)
+        {
+            checks.Add($"FAIL: {extra - unanswered} votes counted beyond the acknowledged and unanswered ones (counted twice?)");
+        }
+        return new Verdict(!lostSomewhere && extra <= unanswered, checks);
+    }
 }

@@ -39,6 +39,10 @@ public sealed record ScenarioFile
     public Transport? Transport { get; init; }
     public int? Connections { get; init; }
     public int? MaxInFlight { get; init; }
+
+    /// <summary>A mix of vote transports: the share sent over HTTP (the rest over the hub); <see cref="Transport"/> is then null.</summary>
+    public double? HttpShare { get; init; }
+    public int? Polls { get; init; }
     public bool? AbortOnFail { get; init; }
     public PollKind? Kind { get; init; }
     public string? Poll { get; init; }
@@ -58,7 +62,7 @@ public sealed record ScenarioFile
 
     private static readonly Dictionary<string, string[]> KeysOf = new()
     {
-        ["surge"] = [.. Common, "readers", "voters", "stages", "transport", "connections", "maxInFlight", "abortOnFail", "kind", "poll"],
+        ["surge"] = [.. Common, "readers", "voters", "stages", "transport", "connections", "maxInFlight", "abortOnFail", "kind", "poll", "polls"],
         ["feed"] = [.. Common, "readers", "articles", "publishRate"],
         ["soak"] = [.. Common, "duration", "rate", "voters", "pollReaders", "feedReaders", "churnPercent", "transport"],
     };
@@ -152,7 +156,11 @@ public sealed record ScenarioFile
                 Readers = Get("readers", (n, k) => Whole(n, k, 0, 1_000_000)),
                 Voters = Get("voters", (n, k) => Whole(n, k, 1, 100_000_000)),
                 Stages = values.TryGetValue("stages", out var stages) ? Profile(stages) : null,
-                Transport = Get("transport", Choice<Transport>),
+                Transport = values.TryGetValue("transport", out var transport) && transport is YamlMappingNode ? null : Get("transport", Choice<Transport>),
+                HttpShare = values.TryGetValue("transport", out var mix) && mix is YamlMappingNode weights
+                    ? scenario == "surge" ? Mix(weights) : throw Refuse(mix, $"a transport mix is for surge; {scenario} sends over one transport.")
+                    : null,
+                Polls = Get("polls", (n, k) => Whole(n, k, 1, 1_000)),
                 Connections = Get("connections", (n, k) => Whole(n, k, 1, 100_000)),
                 MaxInFlight = Get("maxInFlight", (n, k) => Whole(n, k, 1, 10_000_000)),
                 AbortOnFail = Get("abortOnFail", YesNo),
@@ -233,6 +241,24 @@ public sealed record ScenarioFile
             return Enum.TryParse<T>(value, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(value, out _)
                 ? parsed
                 : throw Refuse(node, $"'{key}' is one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}, not '{value}'.");
+        }
+
+        /// <summary>A transport mix such as <c>{ hub: 70, http: 30 }</c>: weights in any unit, read as the share over HTTP.</summary>
+        private double Mix(YamlMappingNode weights)
+        {
+            double hub = 0, http = 0;
+            foreach (var (keyNode, value) in weights.Children)
+            {
+                var name = Scalar(keyNode, "a transport");
+                var weight = Number(value, name, 0, 1_000_000, "a weight (e.g. 70 for 70 %)");
+                switch (name)
+                {
+                    case "hub": hub = weight; break;
+                    case "http": http = weight; break;
+                    default: throw Refuse(keyNode, $"a transport mix weighs hub and http, not '{name}'.");
+                }
+            }
+            return hub + http > 0 ? http / (hub + http) : throw Refuse(weights, "a transport mix needs a weight above 0 for hub or http.");
         }
 
         private bool YesNo(YamlNode node, string key) => Scalar(node, $"'{key}'") switch

@@ -17,6 +17,15 @@ public sealed record SurgeOptions
     public RateProfile Profile { get; init; } = new(1_000, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(5));
     public Transport Transport { get; init; } = Transport.Hub;
 
+    /// <summary>
+    /// The share of votes sent over HTTP while the rest go over the hub (a mix, e.g. 0.3 for 30 %); null: every vote
+    /// over <see cref="Transport"/>. A poll's n-th vote goes over HTTP when ⌊(n+1)·share⌋ &gt; ⌊n·share⌋, so the mix holds at every moment.
+    /// </summary>
+    public double? HttpShare { get; init; }
+
+    /// <summary>Polls voted in at once (with no <see cref="PollId"/>): vote n goes to poll n mod P, reader i reads poll i mod P.</summary>
+    public int Polls { get; init; } = 1;
+
     /// <summary>Hub connections that carry the votes (each vote names its voter by token).</summary>
     public int VoteConnections { get; init; } = 64;
 
@@ -65,20 +74,39 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         var meter = new RunMeter(options.Profile.Duration);
         var startedAt = DateTime.UtcNow;
         var setup = Stopwatch.StartNew();
-        progress.Status("creating the poll and getting voter tokens");
-        var pollId = options.PollId ?? (await target.CreatePollAsync(3, cancellationToken, options.Kind)).PollId;
-        var initial = await target.ReadPollAsync(pollId, cancellationToken);
-        var answers = Answers(initial);
+        progress.Status(options.Polls > 1 && options.PollId is null ? $"creating {options.Polls} polls and getting voter tokens" : "creating the poll and getting voter tokens");
+        var pollIds = new List<string>();
+        if (options.PollId is { } given)
+        {
+            pollIds.Add(given);
+        }
+        else
+        {
+            for (var p = 0; p < Math.Max(1, options.Polls); p++)
+            {
+                pollIds.Add((await target.CreatePollAsync(3, cancellationToken, options.Kind)).PollId);
+            }
+        }
+        var pollId = pollIds[0];
+        var polls = pollIds.Count;
+        var initials = new PollSnapshot[polls];
+        for (var p = 0; p < polls; p++)
+        {
+            initials[p] = await target.ReadPollAsync(pollIds[p], cancellationToken);
+        }
+        var initial = initials[0];
+        var answers = initials.Select(Answers).ToArray();
         var words = initial.Kind == PollKind.Words;
         var tokens = await target.VoterTokensAsync(options.Voters, cancellationToken);
+        var acceptedPerPoll = new long[polls];
 
         progress.Status($"connecting {options.Readers} readers");
         var readers = new IPollReader[options.Readers];
         // Shards interleave their readers and connections over the nodes.
         var (shard, shards) = options.Shard ?? (1, 1);
         await Parallel.ForAsync(0, options.Readers, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
-            async (i, ct) => readers[i] = await IPollReader.StartAsync(target, shard - 1 + i * shards, pollId, meter, ct));
-        var hubVotes = options.Transport == Transport.Hub;
+            async (i, ct) => readers[i] = await IPollReader.StartAsync(target, shard - 1 + i * shards, pollIds[i % polls], meter, ct));
+        var hubVotes = options.HttpShare is { } httpShare ? httpShare < 1 : options.Transport == Transport.Hub;
         var voteConnections = hubVotes && !target.LightClients
             ? await Task.WhenAll(Enumerable.Range(0, options.VoteConnections).Select(i => target.ConnectAsync(shard - 1 + i * shards, meter, cancellationToken)))
             : [];
@@ -94,7 +122,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         var setupSeconds = setup.Elapsed.TotalSeconds;
 
         progress.Status("voting");
-        var acks = new ConcurrentQueue<(long Version, long At)>();
+        var acks = new ConcurrentQueue<(int Poll, long Version, long At)>();
         var sampleEvery = Math.Max(1, options.Profile.Total / AckSamples);
         var inFlight = 0L;
         long sent = 0;
@@ -127,15 +155,19 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
                         continue;
                     }
                     var n = sent;
+                    // Vote n to poll n mod P, by the (n div P)-th voter: each poll sees the voters in the same order.
+                    var poll = (int)(n % polls);
+                    var turn = n / polls;
+                    var choices = answers[poll][(int)(turn % answers[poll].Length)];
                     var request = new VoteRequest
                     {
-                        PollId = pollId,
-                        OptionIds = words ? null : answers[(int)(n % answers.Length)],
-                        Text = words ? answers[(int)(n % answers.Length)][0] : null,
-                        VoterToken = tokens[n % tokens.Length],
+                        PollId = pollIds[poll],
+                        OptionIds = words ? null : choices,
+                        Text = words ? choices[0] : null,
+                        VoterToken = tokens[turn % tokens.Length],
                     };
                     Interlocked.Increment(ref inFlight);
-                    var task = VoteAsync(request, n, voteConnections, lightVoteConnections, meter, acks, sampleEvery, cancellationToken)
+                    var task = VoteAsync(request, n, poll, OverHttp(turn), voteConnections, lightVoteConnections, meter, acks, acceptedPerPoll, sampleEvery, cancellationToken)
                         .ContinueWith(_ => Interlocked.Decrement(ref inFlight), TaskScheduler.Default);
                     pending[task] = 0;
                     _ = task.ContinueWith(t => pending.TryRemove(t, out _), TaskScheduler.Default);
@@ -162,12 +194,14 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         }
         var runSeconds = clock.Elapsed.TotalSeconds;
 
-        // Vote-to-reader: for sampled acknowledgements, when did sampled readers first hold that version?
-        var sampledReaders = readers.Where((_, i) => i % Math.Max(1, readers.Length / ReaderSamples) == 0).ToArray();
+        // Vote-to-reader: for sampled acknowledgements, when did sampled readers of that poll first hold that version?
+        var sampledReaders = Enumerable.Range(0, polls)
+            .Select(p => readers.Where((_, i) => i % polls == p).Where((_, i) => i % Math.Max(1, readers.Length / polls / ReaderSamples) == 0).ToArray())
+            .ToArray();
         long neverDelivered = 0;
-        foreach (var (version, at) in acks)
+        foreach (var (poll, version, at) in acks)
         {
-            foreach (var reader in sampledReaders)
+            foreach (var reader in sampledReaders[poll])
             {
                 if (reader.Versions.FirstHolding(version) is { } heldAt)
                 {
@@ -182,15 +216,21 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
 
         if (options.BeforeVerdict is not null)
         {
-            await options.BeforeVerdict(pollId);
+            foreach (var id in pollIds)
+            {
+                await options.BeforeVerdict(id);
+            }
         }
         Verdict verdict;
         if (options.Shard is null)
         {
-            var final = await target.ReadPollAsync(pollId, cancellationToken);
-            var accepted = meter.Outcomes.GetValueOrDefault(nameof(VoteOutcome.Accepted));
-            var counted = (final.TotalVoters ?? 0) - (initial.TotalVoters ?? 0);
-            verdict = Verdicts.Votes(accepted, counted, unanswered: meter.Sent - meter.Acknowledged);
+            var counts = new List<(string, long, long)>();
+            for (var p = 0; p < polls; p++)
+            {
+                var final = await target.ReadPollAsync(pollIds[p], cancellationToken);
+                counts.Add((pollIds[p], Interlocked.Read(ref acceptedPerPoll[p]), (final.TotalVoters ?? 0) - (initials[p].TotalVoters ?? 0)));
+            }
+            verdict = Verdicts.Polls(counts, unanswered: meter.Sent - meter.Acknowledged);
         }
         else
         {
@@ -225,7 +265,9 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
             Settings = new Dictionary<string, string>
             {
                 ["targets"] = string.Join(" ", target.Urls),
-                ["transport"] = options.Transport.ToString(),
+                ["transport"] = options.HttpShare is { } mix
+                    ? string.Create(CultureInfo.InvariantCulture, $"Hub {(1 - mix) * 100:0.#} %, Http {mix * 100:0.#} %")
+                    : options.Transport.ToString(),
                 ["protocol"] = target.Protocol.ToString(),
                 ["hubTransport"] = target.HubTransport.ToString(),
                 ["readers"] = options.Readers.ToString(),
@@ -233,7 +275,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
                 ["rate"] = string.Create(CultureInfo.InvariantCulture, $"{options.Profile.PeakRate}/s"),
                 ["profile"] = options.Profile.ToString(),
                 ["steady"] = string.Create(CultureInfo.InvariantCulture, $"{options.Profile.Steady.From.TotalSeconds}-{options.Profile.Steady.To.TotalSeconds} s"),
-                ["poll"] = pollId,
+                ["poll"] = string.Join(" ", pollIds),
             },
             SetupSeconds = Math.Round(setupSeconds, 2),
             RunSeconds = Math.Round(runSeconds, 2),
@@ -258,8 +300,16 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         };
     }
 
-    private async Task VoteAsync(VoteRequest request, long n, HubConnection[] connections, ILightHubConnection[] lightConnections, RunMeter meter,
-        ConcurrentQueue<(long, long)> acks, long sampleEvery, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether the <paramref name="n"/>-th vote of a poll goes over HTTP: all, none, or the mix's share spread evenly
+    /// (counted per poll, so a mix and several polls do not line up into one poll getting every HTTP vote).
+    /// </summary>
+    private bool OverHttp(long n) => options.HttpShare is { } share
+        ? Math.Floor((n + 1) * share) > Math.Floor(n * share)
+        : options.Transport == Transport.Http;
+
+    private async Task VoteAsync(VoteRequest request, long n, int poll, bool overHttp, HubConnection[] connections, ILightHubConnection[] lightConnections,
+        RunMeter meter, ConcurrentQueue<(int, long, long)> acks, long[] acceptedPerPoll, long sampleEvery, CancellationToken cancellationToken)
     {
         var started = Latency.Now;
         meter.VoteSent();
@@ -268,13 +318,13 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(30));
             VoteResult result;
-            if (lightConnections.Length > 0)
+            if (!overHttp && lightConnections.Length > 0)
             {
                 var answer = LightHub.ReadVote(
                     await lightConnections[n % lightConnections.Length].InvokeAsync(HubMethods.Vote, [request], timeout.Token));
                 result = new VoteResult { Outcome = answer.Outcome, PollId = request.PollId!, Version = answer.Version, Message = "" };
             }
-            else if (options.Transport == Transport.Hub)
+            else if (!overHttp)
             {
                 result = await connections[n % connections.Length].InvokeAsync<VoteResult>(HubMethods.Vote, request, timeout.Token);
             }
@@ -296,9 +346,13 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
             var ended = Latency.Now;
             meter.VoteAnswered(result.Outcome.ToString(), started, ended);
             options.Answered?.Invoke(request.VoterToken!, result.Outcome);
-            if (result.Outcome == VoteOutcome.Accepted && result.Version is { } version && n % sampleEvery == 0)
+            if (result.Outcome == VoteOutcome.Accepted)
             {
-                acks.Enqueue((version, ended));
+                Interlocked.Increment(ref acceptedPerPoll[poll]);
+                if (result.Version is { } version && n % sampleEvery == 0)
+                {
+                    acks.Enqueue((poll, version, ended));
+                }
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using System.Text.Json;
+using LivePoll.Contracts;
 using LivePoll.LoadTests.Measurement;
 using LivePoll.LoadTests.Reporting;
 using LivePoll.LoadTests.Scenarios;
@@ -283,6 +285,51 @@ public sealed class LoadToolTests(RedisStoreFixture store) : IClassFixture<Redis
             Assert.Equal(LivePoll.LoadTests.ExitCodes.CouldNotRun, await LivePoll.LoadTests.LoadTool.Main(["surge", "--scenario", bad, "--target-url", _server.BaseAddress.ToString(),
                 "--report", Path.Combine(folder, "refused")]));
             Assert.False(Directory.Exists(Path.Combine(folder, "refused")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_scenario_file_with_several_polls_and_a_transport_mix_counts_every_poll_and_sends_the_mix()
+    {
+        var folder = Directory.CreateTempSubdirectory("livepoll-mix-").FullName;
+        try
+        {
+            var file = Path.Combine(folder, "mix.yaml");
+            await File.WriteAllTextAsync(file, """
+                scenario: surge
+                readers: 6
+                voters: 200
+                polls: 3
+                transport: { hub: 2, http: 1 }
+                connections: 4
+                stages:
+                  - { duration: 1s, rate: 400 }
+                  - { duration: 1s, rate: 400 }
+                """);
+            var exitCode = await LivePoll.LoadTests.LoadTool.Main(["surge", "--scenario", file, "--target-url", _server.BaseAddress.ToString(),
+                "--api-key", LivePollServer.EditorKey, "--report", Path.Combine(folder, "run")]).DefaultTimeout(TimeSpan.FromMinutes(2));
+            var report = ShardMerge.Read(Path.Combine(folder, "run", "report.json"));
+
+            // 600 votes, 200 to each poll, each from its own voter: every one counted in its poll.
+            Assert.Equal(LivePoll.LoadTests.ExitCodes.Passed, exitCode);
+            Assert.Equal(600, report.Sent);
+            Assert.Equal(600, report.Outcomes["Accepted"]);
+            Assert.Equal("Hub 66.7 %, Http 33.3 %", report.Settings["transport"]);
+            Assert.Contains(report.Verdict.Checks, c => c.StartsWith("3 polls: server counted 600 new votes", StringComparison.Ordinal));
+            var polls = report.Settings["poll"].Split(' ');
+            Assert.Equal(3, polls.Distinct().Count());
+            // In every poll a third of the votes came over HTTP, as the server's own audit records say.
+            foreach (var poll in polls)
+            {
+                var integrity = await _server.Http.GetFromJsonAsync<PollIntegrity>($"/api/newsroom/polls/{poll}/integrity", LivePoll.LoadTests.Scenarios.Target.Json);
+                Assert.Equal(200, integrity!.TotalVoters);
+                Assert.Equal(134, integrity.ByTransport["hub"]);
+                Assert.Equal(66, integrity.ByTransport["http"]);
+            }
         }
         finally
         {

@@ -75,6 +75,9 @@ public sealed class ScenarioFileTests
     [InlineData("scenario: feed\nstages:\n  - { duration: 1s, rate: 1 }\n", 2, "'stages' is not a feed setting")]
     [InlineData("- scenario: surge\n", 1, "a scenario file is one mapping")]
     [InlineData("scenario: surge\nabortOnFail: maybe\n", 2, "'abortOnFail' is true or false, not 'maybe'.")]
+    [InlineData("scenario: surge\ntransport: { hub: 1, pigeon: 2 }\n", 2, "a transport mix weighs hub and http, not 'pigeon'.")]
+    [InlineData("scenario: soak\ntransport: { hub: 1, http: 1 }\n", 2, "a transport mix is for surge")]
+    [InlineData("scenario: surge\npolls: 0\n", 2, "'polls' is a whole number from 1 to 1,000")]
     public void A_malformed_file_is_refused_with_the_line_and_the_reason(string text, int line, string reason)
     {
         var refused = Assert.Throws<ScenarioFileException>(() => ScenarioFile.Parse(text, "bad.yaml"));
