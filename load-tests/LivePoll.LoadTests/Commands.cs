@@ -182,6 +182,10 @@ public sealed class SurgeSettings : CommonSettings
     [CommandOption("--poll <ID>")] [Description("Vote in this poll instead of creating one.")]
     public string? PollId { get; init; }
 
+    [CommandOption("--reader-arrival <SECONDS>")]
+    [Description("Readers arrive over this many seconds from the first vote, evenly, instead of all connecting before it (default 0): an audience gathering while votes climb.")]
+    public double? ReaderArrival { get; init; }
+
     [CommandOption("--polls <N>")]
     [Description("Create N polls and vote in all of them at once (vote n to poll n mod N, reader i reads poll i mod N); each poll's count is checked. Default 1; not with --poll, --shard or --processes.")]
     public int? Polls { get; init; }
@@ -230,6 +234,10 @@ public sealed class SurgeSettings : CommonSettings
         if (Processes < 1 || Processes > 64 || (Processes > 1 && Shard is not null))
         {
             return ValidationResult.Error("--processes is 1 to 64, and not together with --shard.");
+        }
+        if (ReaderArrival is < 0 or > 7 * 24 * 3600)
+        {
+            return ValidationResult.Error("--reader-arrival is a number of seconds from 0 (all readers before the first vote).");
         }
         var polls = Polls ?? Scenario?.Polls ?? 1;
         if (polls < 1 || polls > 1_000)
@@ -415,6 +423,7 @@ public sealed class SurgeCommand : AsyncCommand<SurgeSettings>
             // A mix from the file, unless the command line names one transport.
             HttpShare = s.Transport is null ? file?.HttpShare : null,
             Polls = s.Polls ?? file?.Polls ?? 1,
+            ReaderArrival = s.ReaderArrival is { } arrival ? TimeSpan.FromSeconds(arrival) : file?.ReaderArrival ?? TimeSpan.Zero,
             VoteConnections = Math.Max(1, Share(s.Connections ?? file?.Connections ?? 64, index, count)),
             MaxInFlight = Math.Max(1, Share(s.MaxInFlight ?? file?.MaxInFlight ?? 50_000, index, count)),
             PollId = s.Poll,

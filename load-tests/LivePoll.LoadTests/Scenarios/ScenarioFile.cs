@@ -43,6 +43,7 @@ public sealed record ScenarioFile
     /// <summary>A mix of vote transports: the share sent over HTTP (the rest over the hub); <see cref="Transport"/> is then null.</summary>
     public double? HttpShare { get; init; }
     public int? Polls { get; init; }
+    public TimeSpan? ReaderArrival { get; init; }
     public bool? AbortOnFail { get; init; }
     public PollKind? Kind { get; init; }
     public string? Poll { get; init; }
@@ -62,7 +63,7 @@ public sealed record ScenarioFile
 
     private static readonly Dictionary<string, string[]> KeysOf = new()
     {
-        ["surge"] = [.. Common, "readers", "voters", "stages", "transport", "connections", "maxInFlight", "abortOnFail", "kind", "poll", "polls"],
+        ["surge"] = [.. Common, "readers", "voters", "stages", "transport", "connections", "maxInFlight", "abortOnFail", "kind", "poll", "polls", "readerArrival"],
         ["feed"] = [.. Common, "readers", "articles", "publishRate"],
         ["soak"] = [.. Common, "duration", "rate", "voters", "pollReaders", "feedReaders", "churnPercent", "transport"],
     };
@@ -161,6 +162,7 @@ public sealed record ScenarioFile
                     ? scenario == "surge" ? Mix(weights) : throw Refuse(mix, $"a transport mix is for surge; {scenario} sends over one transport.")
                     : null,
                 Polls = Get("polls", (n, k) => Whole(n, k, 1, 1_000)),
+                ReaderArrival = Get("readerArrival", (n, k) => Span(n, k)),
                 Connections = Get("connections", (n, k) => Whole(n, k, 1, 100_000)),
                 MaxInFlight = Get("maxInFlight", (n, k) => Whole(n, k, 1, 10_000_000)),
                 AbortOnFail = Get("abortOnFail", YesNo),

@@ -23,6 +23,13 @@ public sealed record SurgeOptions
     /// </summary>
     public double? HttpShare { get; init; }
 
+    /// <summary>
+    /// Readers arrive over this long from the first vote, evenly, instead of all connecting before it (zero): an audience
+    /// gathering while votes climb. A reader is paired with a vote for vote-to-reader only if it held the poll before
+    /// the vote was answered.
+    /// </summary>
+    public TimeSpan ReaderArrival { get; init; }
+
     /// <summary>Polls voted in at once (with no <see cref="PollId"/>): vote n goes to poll n mod P, reader i reads poll i mod P.</summary>
     public int Polls { get; init; } = 1;
 
@@ -100,12 +107,17 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         var tokens = await target.VoterTokensAsync(options.Voters, cancellationToken);
         var acceptedPerPoll = new long[polls];
 
-        progress.Status($"connecting {options.Readers} readers");
         var readers = new IPollReader[options.Readers];
         // Shards interleave their readers and connections over the nodes.
         var (shard, shards) = options.Shard ?? (1, 1);
-        await Parallel.ForAsync(0, options.Readers, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
-            async (i, ct) => readers[i] = await IPollReader.StartAsync(target, shard - 1 + i * shards, pollIds[i % polls], meter, ct));
+        Task ConnectReaderAsync(int i, CancellationToken ct) => Task.Run(async () =>
+            readers[i] = await IPollReader.StartAsync(target, shard - 1 + i * shards, pollIds[i % polls], meter, ct), ct);
+        if (options.ReaderArrival <= TimeSpan.Zero)
+        {
+            progress.Status($"connecting {options.Readers} readers");
+            await Parallel.ForAsync(0, options.Readers, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
+                async (i, ct) => await ConnectReaderAsync(i, ct));
+        }
         var hubVotes = options.HttpShare is { } httpShare ? httpShare < 1 : options.Transport == Transport.Hub;
         var voteConnections = hubVotes && !target.LightClients
             ? await Task.WhenAll(Enumerable.Range(0, options.VoteConnections).Select(i => target.ConnectAsync(shard - 1 + i * shards, meter, cancellationToken)))
@@ -128,6 +140,31 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         long sent = 0;
         string? aborted = null;
         var clock = Stopwatch.StartNew();
+        // Readers arriving during the run: reader i connects at i/R of the arrival time (at most 32 connecting at once).
+        var arriving = options.ReaderArrival > TimeSpan.Zero ? Task.Run(async () =>
+        {
+            using var connecting = new SemaphoreSlim(32);
+            var started = new List<Task>(options.Readers);
+            for (var i = 0; i < options.Readers && !cancellationToken.IsCancellationRequested; i++)
+            {
+                var due = options.ReaderArrival * ((double)i / options.Readers) - clock.Elapsed;
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, cancellationToken);
+                }
+                await connecting.WaitAsync(cancellationToken);
+                var index = i;
+                started.Add(ConnectReaderAsync(index, cancellationToken).ContinueWith(t =>
+                {
+                    connecting.Release();
+                    if (t.Exception is { } failure)
+                    {
+                        meter.Error(failure.InnerException ?? failure);
+                    }
+                }, TaskScheduler.Default));
+            }
+            await Task.WhenAll(started);
+        }, cancellationToken) : Task.CompletedTask;
         meter.StartClock();
         var pending = new ConcurrentDictionary<Task, byte>();
         var cpu = new CpuMeter(target, target.ServerPids);
@@ -187,12 +224,15 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
                 await Task.Delay(NextDueIn(options.Profile, elapsed, sent), cancellationToken);
             }
             holdEnd ??= cpu.SampleAsync(meter, cancellationToken);
+            await arriving;
             progress.Status("waiting for the last answers");
             await Task.WhenAny(Task.WhenAll(pending.Keys), Task.Delay(TimeSpan.FromSeconds(30), cancellationToken));
             // Give the last coalesced snapshots time to reach every reader.
             await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
         }
         var runSeconds = clock.Elapsed.TotalSeconds;
+        // A reader that could not connect (counted as an error) has no place in what follows.
+        readers = [.. readers.Where(r => r is not null)];
 
         // Vote-to-reader: for sampled acknowledgements, when did sampled readers of that poll first hold that version?
         var sampledReaders = Enumerable.Range(0, polls)
@@ -203,6 +243,10 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         {
             foreach (var reader in sampledReaders[poll])
             {
+                if (reader.Versions.FirstAt is not { } joined || joined > at)
+                {
+                    continue; // it arrived after the vote was answered: its first snapshot says nothing of this vote's delivery
+                }
                 if (reader.Versions.FirstHolding(version) is { } heldAt)
                 {
                     meter.VoteReachedReader(at, Math.Max(at, heldAt));
@@ -276,6 +320,7 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
                 ["profile"] = options.Profile.ToString(),
                 ["steady"] = string.Create(CultureInfo.InvariantCulture, $"{options.Profile.Steady.From.TotalSeconds}-{options.Profile.Steady.To.TotalSeconds} s"),
                 ["poll"] = string.Join(" ", pollIds),
+                ["reader arrival"] = string.Create(CultureInfo.InvariantCulture, $"{options.ReaderArrival.TotalSeconds:0.###} s"),
             },
             SetupSeconds = Math.Round(setupSeconds, 2),
             RunSeconds = Math.Round(runSeconds, 2),

@@ -13,6 +13,18 @@ internal sealed class VersionLog
 
     public long Snapshots { get; private set; }
 
+    /// <summary>When this reader first held the poll (its subscription's answer), or null before that.</summary>
+    public long? FirstAt
+    {
+        get
+        {
+            lock (_seen)
+            {
+                return _seen.Count == 0 ? null : _seen[0].At;
+            }
+        }
+    }
+
     public void Seen(long version)
     {
         lock (_seen)

@@ -338,6 +338,33 @@ public sealed class LoadToolTests(RedisStoreFixture store) : IClassFixture<Redis
     }
 
     [Fact]
+    public async Task Readers_who_arrive_during_the_run_are_paired_only_with_votes_answered_after_they_held_the_poll()
+    {
+        var folder = Directory.CreateTempSubdirectory("livepoll-arrival-").FullName;
+        try
+        {
+            var exitCode = await LivePoll.LoadTests.LoadTool.Main(["surge", "--target-url", _server.BaseAddress.ToString(),
+                "--api-key", LivePollServer.EditorKey, "--readers", "20", "--voters", "400", "--rate", "200", "--ramp-up", "0",
+                "--hold", "2", "--ramp-down", "0", "--connections", "4", "--reader-arrival", "1", "--report", folder])
+                .DefaultTimeout(TimeSpan.FromMinutes(2));
+            var report = ShardMerge.Read(Path.Combine(folder, "report.json"));
+
+            Assert.Equal(LivePoll.LoadTests.ExitCodes.Passed, exitCode);
+            Assert.Equal(20 + 4, report.Connects);
+            Assert.Equal("1 s", report.Settings["reader arrival"]);
+            Assert.Equal(400, report.Outcomes["Accepted"]);
+            // Every vote is sampled against every reader here (400 × 20 pairs) but a reader counts only for votes answered
+            // after it arrived: the first votes had few readers, so there are measured pairs, and fewer than all.
+            Assert.InRange(report.VoteToReaderLatency!.Count, 1, 400 * 20 - 1);
+            Assert.DoesNotContain(report.Verdict.Checks, c => c.Contains("never saw", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Votes_due_beyond_the_in_flight_budget_are_counted_as_dropped_and_never_sent_late()
     {
         var folder = Directory.CreateTempSubdirectory("livepoll-dropped-").FullName;
