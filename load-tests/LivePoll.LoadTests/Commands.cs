@@ -423,6 +423,8 @@ public sealed class SurgeCommand : AsyncCommand<SurgeSettings>
             // A mix from the file, unless the command line names one transport.
             HttpShare = s.Transport is null ? file?.HttpShare : null,
             Polls = s.Polls ?? file?.Polls ?? 1,
+            // A reader mix from the file, unless the command line names one protocol.
+            JsonReaderShare = s.Protocol is null ? file?.JsonReaderShare : null,
             ReaderArrival = s.ReaderArrival is { } arrival ? TimeSpan.FromSeconds(arrival) : file?.ReaderArrival ?? TimeSpan.Zero,
             VoteConnections = Math.Max(1, Share(s.Connections ?? file?.Connections ?? 64, index, count)),
             MaxInFlight = Math.Max(1, Share(s.MaxInFlight ?? file?.MaxInFlight ?? 50_000, index, count)),

@@ -44,6 +44,9 @@ public sealed record ScenarioFile
     public double? HttpShare { get; init; }
     public int? Polls { get; init; }
     public TimeSpan? ReaderArrival { get; init; }
+
+    /// <summary>A mix of reader protocols: the share of JSON readers (full client); <see cref="Protocol"/> is then null.</summary>
+    public double? JsonReaderShare { get; init; }
     public bool? AbortOnFail { get; init; }
     public PollKind? Kind { get; init; }
     public string? Poll { get; init; }
@@ -150,7 +153,10 @@ public sealed record ScenarioFile
                 Scenario = scenario,
                 Description = Text("description"),
                 Targets = values.TryGetValue("targets", out var targets) ? Urls(targets) : [],
-                Protocol = Get("protocol", Choice<Protocol>),
+                Protocol = values.TryGetValue("protocol", out var protocol) && protocol is YamlMappingNode ? null : Get("protocol", Choice<Protocol>),
+                JsonReaderShare = values.TryGetValue("protocol", out var protocols) && protocols is YamlMappingNode readerWeights
+                    ? scenario == "surge" ? ProtocolMix(readerWeights) : throw Refuse(protocols, $"a protocol mix is for surge; {scenario} uses one protocol.")
+                    : null,
                 Client = Get("client", Choice<ReaderClient>),
                 HubTransport = Get("hubTransport", Choice<HubTransport>),
                 Thresholds = values.TryGetValue("thresholds", out var thresholds) ? ThresholdList(thresholds) : [],
@@ -261,6 +267,24 @@ public sealed record ScenarioFile
                 }
             }
             return hub + http > 0 ? http / (hub + http) : throw Refuse(weights, "a transport mix needs a weight above 0 for hub or http.");
+        }
+
+        /// <summary>A reader protocol mix such as <c>{ messagepack: 80, json: 20 }</c>, read as the share of JSON readers.</summary>
+        private double ProtocolMix(YamlMappingNode weights)
+        {
+            double messagePack = 0, json = 0;
+            foreach (var (keyNode, value) in weights.Children)
+            {
+                var name = Scalar(keyNode, "a protocol");
+                var weight = Number(value, name, 0, 1_000_000, "a weight (e.g. 20 for 20 %)");
+                switch (name)
+                {
+                    case "messagepack": messagePack = weight; break;
+                    case "json": json = weight; break;
+                    default: throw Refuse(keyNode, $"a protocol mix weighs messagepack and json, not '{name}'.");
+                }
+            }
+            return messagePack + json > 0 ? json / (messagePack + json) : throw Refuse(weights, "a protocol mix needs a weight above 0 for messagepack or json.");
         }
 
         private bool YesNo(YamlNode node, string key) => Scalar(node, $"'{key}'") switch

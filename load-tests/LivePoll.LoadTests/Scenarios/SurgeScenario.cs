@@ -30,6 +30,12 @@ public sealed record SurgeOptions
     /// </summary>
     public TimeSpan ReaderArrival { get; init; }
 
+    /// <summary>
+    /// The share of readers on the JSON protocol through the full .NET SignalR client (an app's reader), the rest as the
+    /// run's target sets them; null: every reader alike. Spread evenly, as a transport mix is.
+    /// </summary>
+    public double? JsonReaderShare { get; init; }
+
     /// <summary>Polls voted in at once (with no <see cref="PollId"/>): vote n goes to poll n mod P, reader i reads poll i mod P.</summary>
     public int Polls { get; init; } = 1;
 
@@ -110,8 +116,11 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
         var readers = new IPollReader[options.Readers];
         // Shards interleave their readers and connections over the nodes.
         var (shard, shards) = options.Shard ?? (1, 1);
+        using var jsonTarget = options.JsonReaderShare is > 0
+            ? new Target(target.Urls, target.ApiKey, Protocol.Json, ReaderClient.Full, target.HubTransport)
+            : null;
         Task ConnectReaderAsync(int i, CancellationToken ct) => Task.Run(async () =>
-            readers[i] = await IPollReader.StartAsync(target, shard - 1 + i * shards, pollIds[i % polls], meter, ct), ct);
+            readers[i] = await IPollReader.StartAsync(JsonReader(i) ? jsonTarget! : target, shard - 1 + i * shards, pollIds[i % polls], meter, ct), ct);
         if (options.ReaderArrival <= TimeSpan.Zero)
         {
             progress.Status($"connecting {options.Readers} readers");
@@ -312,7 +321,9 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
                 ["transport"] = options.HttpShare is { } mix
                     ? string.Create(CultureInfo.InvariantCulture, $"Hub {(1 - mix) * 100:0.#} %, Http {mix * 100:0.#} %")
                     : options.Transport.ToString(),
-                ["protocol"] = target.Protocol.ToString(),
+                ["protocol"] = options.JsonReaderShare is { } json
+                    ? string.Create(CultureInfo.InvariantCulture, $"readers {target.Protocol} {(1 - json) * 100:0.#} %, Json (full client) {json * 100:0.#} %")
+                    : target.Protocol.ToString(),
                 ["hubTransport"] = target.HubTransport.ToString(),
                 ["readers"] = options.Readers.ToString(),
                 ["voters"] = options.Voters.ToString(),
@@ -344,6 +355,9 @@ public sealed class SurgeScenario(Target target, SurgeOptions options, IProgress
             Verdict = verdict,
         };
     }
+
+    /// <summary>Whether reader <paramref name="i"/> is one of the mix's JSON readers.</summary>
+    private bool JsonReader(int i) => options.JsonReaderShare is { } share && Math.Floor((i + 1) * share) > Math.Floor(i * share);
 
     /// <summary>
     /// Whether the <paramref name="n"/>-th vote of a poll goes over HTTP: all, none, or the mix's share spread evenly

@@ -293,7 +293,7 @@ public sealed class LoadToolTests(RedisStoreFixture store) : IClassFixture<Redis
     }
 
     [Fact]
-    public async Task A_scenario_file_with_several_polls_and_a_transport_mix_counts_every_poll_and_sends_the_mix()
+    public async Task A_scenario_file_with_several_polls_and_transport_and_protocol_mixes_counts_every_poll_and_sends_the_mix()
     {
         var folder = Directory.CreateTempSubdirectory("livepoll-mix-").FullName;
         try
@@ -301,10 +301,11 @@ public sealed class LoadToolTests(RedisStoreFixture store) : IClassFixture<Redis
             var file = Path.Combine(folder, "mix.yaml");
             await File.WriteAllTextAsync(file, """
                 scenario: surge
-                readers: 6
+                readers: 8
                 voters: 200
                 polls: 3
                 transport: { hub: 2, http: 1 }
+                protocol: { messagepack: 3, json: 1 }
                 connections: 4
                 stages:
                   - { duration: 1s, rate: 400 }
@@ -319,6 +320,11 @@ public sealed class LoadToolTests(RedisStoreFixture store) : IClassFixture<Redis
             Assert.Equal(600, report.Sent);
             Assert.Equal(600, report.Outcomes["Accepted"]);
             Assert.Equal("Hub 66.7 %, Http 33.3 %", report.Settings["transport"]);
+            Assert.Equal("readers MessagePack 75 %, Json (full client) 25 %", report.Settings["protocol"]);
+            Assert.Equal(8 + 4, report.Connects);
+            // Every sampled reader, light or full, saw every vote of its poll.
+            Assert.DoesNotContain(report.Verdict.Checks, c => c.Contains("never saw", StringComparison.Ordinal));
+            Assert.True(report.VoteToReaderLatency!.Count > 0);
             Assert.Contains(report.Verdict.Checks, c => c.StartsWith("3 polls: server counted 600 new votes", StringComparison.Ordinal));
             var polls = report.Settings["poll"].Split(' ');
             Assert.Equal(3, polls.Distinct().Count());

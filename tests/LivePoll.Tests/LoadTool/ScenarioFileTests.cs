@@ -79,6 +79,7 @@ public sealed class ScenarioFileTests
     [InlineData("scenario: soak\ntransport: { hub: 1, http: 1 }\n", 2, "a transport mix is for surge")]
     [InlineData("scenario: surge\npolls: 0\n", 2, "'polls' is a whole number from 1 to 1,000")]
     [InlineData("scenario: surge\nreaderArrival: soon\n", 2, "'readerArrival' is a time such as 30s")]
+    [InlineData("scenario: surge\nprotocol: { messagepack: 1, xml: 1 }\n", 2, "a protocol mix weighs messagepack and json, not 'xml'.")]
     public void A_malformed_file_is_refused_with_the_line_and_the_reason(string text, int line, string reason)
     {
         var refused = Assert.Throws<ScenarioFileException>(() => ScenarioFile.Parse(text, "bad.yaml"));
