@@ -38,6 +38,13 @@ if (StoreCommands.IsCommand(args))
     return await StoreCommands.RunAsync(args, builder.Configuration, builder.Environment.ContentRootPath);
 }
 
+// Kestrel's sockets: with Node:InlineScheduling the transport's and the application's continuations run on the socket's
+// I/O thread instead of hopping to the thread pool (load-tests/README.md, "Fan-out: inline scheduling").
+if (builder.Configuration.GetValue<bool>("Node:InlineScheduling"))
+{
+    builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
+}
+
 // Logs: outside Development, one JSON object per line on the console (for a log shipper), unless a formatter is chosen.
 builder.UseLivePollLogging();
 builder.AddLivePollTracing();
