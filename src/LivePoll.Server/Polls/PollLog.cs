@@ -24,6 +24,10 @@ internal static partial class PollLog
         + "are now, under a new epoch.")]
     public static partial void VersionWentBack(ILogger logger, string pollId, long seen, long stored);
 
+    [LoggerMessage(2011, LogLevel.Warning, "After an unclean stop the embedded store replayed part of a vote batch that was never acknowledged; "
+        + "counted {Count} poll(s) again from their audit records: {PollIds}.")]
+    public static partial void TornBatchesRepaired(ILogger logger, int count, string pollIds);
+
     [LoggerMessage(2004, LogLevel.Information, "Opened the demo poll {PollId} with the seed page's counts.")]
     public static partial void DemoPollSeeded(ILogger logger, string pollId);
 }

@@ -203,7 +203,10 @@ internal static class PollScripts
     /// choices count unless the voter's network (of their first record) is excluded, or, not admitted, past the cap of
     /// counted voters, in the order voters first came; the rest are held. Rewrites counts, voters, held and per-network
     /// counts in one step and raises the version by one, so every reader gets the corrected snapshot.
-    /// KEYS: as <see cref="VoteBatch"/>. ARGV: the per-network cap (0: none). Returns {counted voters, held voters, version}.
+    /// KEYS: as <see cref="VoteBatch"/>. ARGV[1]: the per-network cap (0: none). ARGV[2] (optional, the repair after an
+    /// unclean stop of the embedded store): the most any count may differ from what the records give for the recount to
+    /// be written (times a ranking's top points); a poll whose counts already agree, or differ by more (counts the records do not explain, such as a
+    /// seeded poll's), is left as it is. Returns {counted voters, held voters, version, "written" | "same" | "left"}.
     /// A ranking's counts are Borda points, as in <see cref="VoteBatch"/>.
     /// The whole audit list is read at once: a poll of a million votes blocks the store for about a second.
     /// </summary>
@@ -212,9 +215,11 @@ internal static class PollScripts
         local meta_key, counts_key, voters_key, audit_key = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
         local held_key, networks_key, excluded_key, admitted_key = KEYS[5], KEYS[6], KEYS[7], KEYS[8]
         local cap = tonumber(ARGV[1])
+        local tolerance = tonumber(ARGV[2] or '-1')
         if redis.call('EXISTS', meta_key) == 0 then return nil end
         local ranked = redis.call('HGET', meta_key, 'kind') == 'ranking'
         local max_choices = tonumber(redis.call('HGET', meta_key, 'maxChoices') or '0')
+        if ranked and tolerance > 0 then tolerance = tolerance * math.max(1, max_choices - 1) end
 
         local latest, first_net, order = {}, {}, {}
         for _, record in ipairs(redis.call('LRANGE', audit_key, 0, -1)) do
@@ -230,8 +235,7 @@ internal static class PollScripts
         for _, field in ipairs(redis.call('HKEYS', counts_key)) do
           if string.sub(field, 1, 1) ~= '_' then counts[field] = 0 end
         end
-        redis.call('DEL', voters_key, held_key, networks_key)
-        local rule, net_count, total, held = {}, {}, 0, 0
+        local rule, net_count, total, counted, held = {}, {}, 0, {}, {}
         for _, voter in ipairs(order) do
           local network = first_net[voter]
           if rule[network] == nil then
@@ -241,10 +245,9 @@ internal static class PollScripts
           end
           local count = net_count[network] or 0
           if rule[network] == 'x' or (rule[network] == 'n' and cap > 0 and count >= cap) then
-            redis.call('HSET', held_key, voter, latest[voter])
-            held = held + 1
+            held[#held + 1] = voter
           else
-            redis.call('HSET', voters_key, voter, latest[voter])
+            counted[#counted + 1] = voter
             net_count[network] = count + 1
             total = total + 1
             local p = 0
@@ -254,11 +257,30 @@ internal static class PollScripts
             end
           end
         end
+
+        if tolerance >= 0 then
+          local largest, differs = 0, false
+          local function compare(field, expected)
+            local difference = math.abs(tonumber(redis.call('HGET', counts_key, field) or '0') - expected)
+            if difference > 0 then differs = true end
+            if difference > largest then largest = difference end
+          end
+          for id, count in pairs(counts) do compare(id, count) end
+          compare('_total', total)
+          if redis.call('HLEN', voters_key) ~= total then differs = true end
+          local version = tonumber(redis.call('HGET', counts_key, '_version') or '0')
+          if not differs then return {total, #held, version, 'same'} end
+          if largest > tolerance then return {total, #held, version, 'left'} end
+        end
+
+        redis.call('DEL', voters_key, held_key, networks_key)
+        for _, voter in ipairs(counted) do redis.call('HSET', voters_key, voter, latest[voter]) end
+        for _, voter in ipairs(held) do redis.call('HSET', held_key, voter, latest[voter]) end
         for id, count in pairs(counts) do redis.call('HSET', counts_key, id, count) end
         for network, count in pairs(net_count) do redis.call('HSET', networks_key, network, count) end
         redis.call('HSET', counts_key, '_total', total)
         local version = redis.call('HINCRBY', counts_key, '_version', 1)
-        return {total, held, version}
+        return {total, #held, version, 'written'}
         """;
 
     /// <summary>

@@ -24,6 +24,8 @@ internal static class PollsServiceCollectionExtensions
         services.AddSingleton<VoteOrigins>();
         services.AddSingleton<PollIntegrityReport>();
         services.AddSingleton<PollBroadcaster>();
+        // First: a poll a crash left half-counted is repaired before anything reads or sends it.
+        services.AddHostedService<PollRepair>();
         services.AddHostedService(sp => sp.GetRequiredService<PollBroadcaster>());
         services.AddHostedService<PollScheduler>();
         services.AddHostedService<PollDemoData>();

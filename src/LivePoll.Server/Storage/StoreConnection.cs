@@ -142,6 +142,9 @@ public sealed class StoreConnection : IAsyncDisposable
     /// </summary>
     public Task CommitAsync() => _embedded?.CommitAsync() ?? Task.CompletedTask;
 
+    /// <summary>What the embedded store recovered from its folder at start, or null (Redis, in memory, or a new folder).</summary>
+    public EmbeddedRecovery? Recovery => _embedded?.Recovery;
+
     /// <summary>The embedded store's data folder, or null when the store is Redis or in memory.</summary>
     public string? DataDirectory => _embedded?.DataDirectory;
 
