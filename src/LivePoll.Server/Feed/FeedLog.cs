@@ -21,6 +21,10 @@ internal static partial class FeedLog
         + "of those fields stores them clean. Said once per article version.")]
     public static partial void UnwritableText(ILogger logger, string articleId, int version);
 
+    [LoggerMessage(3007, LogLevel.Warning, "After an unclean stop the embedded store kept {Count} feed sequence number(s) without their event "
+        + "(a publish never acknowledged); the sequence continues from the newest event, {Last}.")]
+    public static partial void TornSequenceRepaired(ILogger logger, long count, long last);
+
     [LoggerMessage(3003, LogLevel.Information, "Published the demo feed: the seed page's article and {Count} more.")]
     public static partial void DemoFeedSeeded(ILogger logger, int count);
 }

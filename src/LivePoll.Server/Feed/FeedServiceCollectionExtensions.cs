@@ -24,6 +24,8 @@ internal static class FeedServiceCollectionExtensions
         services.AddSingleton<ArticleViews>();
         services.AddSingleton<FeedService>();
         services.AddSingleton<FeedRelay>();
+        // First: a sequence number a crash left without its event is given back before the relay reads the position.
+        services.AddHostedService<FeedRepair>();
         services.AddHostedService(sp => sp.GetRequiredService<FeedRelay>());
         services.AddHostedService<FeedScheduler>();
         services.AddHostedService<FeedDemoData>();

@@ -210,6 +210,35 @@ public sealed class FeedStore(IConnectionMultiplexer redis, RedisKeys keys, Stor
 
     public async Task<long> LastSequenceAsync() => (long?)await Db.StringGetAsync(keys.FeedSequence) ?? 0;
 
+    /// <summary>
+    /// Gives back a sequence number taken for an event the log never got. KEYS: sequence, log. Returns how many were
+    /// given back (0 when the counter is the newest event's, or the log is empty).
+    /// </summary>
+    private const string RepairSequenceScript = """
+        local seq = tonumber(redis.call('GET', KEYS[1]) or '0')
+        local newest = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
+        if #newest == 0 then return 0 end
+        local last = tonumber(newest[2])
+        if seq <= last then return 0 end
+        redis.call('SET', KEYS[1], last)
+        return seq - last
+        """;
+
+    /// <summary>
+    /// After the embedded store replayed its file from an unclean stop, which can keep the first writes of a change
+    /// script and not the rest (Polls/PollRepair.cs): a sequence number the replay kept without its event (a publish
+    /// that was never acknowledged) is given back, so the log has no gap and the next event follows the newest one.
+    /// </summary>
+    public async Task<long> RepairTornSequenceAsync()
+    {
+        var givenBack = (long)await Db.ScriptEvaluateAsync(RepairSequenceScript, [keys.FeedSequence, keys.FeedLog]);
+        if (givenBack > 0)
+        {
+            await writeAcks.ConfirmAsync(keys.FeedSequence);
+        }
+        return givenBack;
+    }
+
     public Task UnscheduleAsync(string id) => Db.SortedSetRemoveAsync(keys.FeedSchedule, id);
 
     /// <summary>Ids of scheduled articles whose time has come.</summary>
