@@ -252,39 +252,26 @@ public sealed record ScenarioFile
         }
 
         /// <summary>A transport mix such as <c>{ hub: 70, http: 30 }</c>: weights in any unit, read as the share over HTTP.</summary>
-        private double Mix(YamlMappingNode weights)
-        {
-            double hub = 0, http = 0;
-            foreach (var (keyNode, value) in weights.Children)
-            {
-                var name = Scalar(keyNode, "a transport");
-                var weight = Number(value, name, 0, 1_000_000, "a weight (e.g. 70 for 70 %)");
-                switch (name)
-                {
-                    case "hub": hub = weight; break;
-                    case "http": http = weight; break;
-                    default: throw Refuse(keyNode, $"a transport mix weighs hub and http, not '{name}'.");
-                }
-            }
-            return hub + http > 0 ? http / (hub + http) : throw Refuse(weights, "a transport mix needs a weight above 0 for hub or http.");
-        }
+        private double Mix(YamlMappingNode weights) => ShareOf(weights, "a transport mix", "hub", "http");
 
         /// <summary>A reader protocol mix such as <c>{ messagepack: 80, json: 20 }</c>, read as the share of JSON readers.</summary>
-        private double ProtocolMix(YamlMappingNode weights)
+        private double ProtocolMix(YamlMappingNode weights) => ShareOf(weights, "a protocol mix", "messagepack", "json");
+
+        /// <summary>The weight of <paramref name="second"/> in a mapping that weighs <paramref name="first"/> and it, as a share of both.</summary>
+        private double ShareOf(YamlMappingNode weights, string what, string first, string second)
         {
-            double messagePack = 0, json = 0;
+            double firstWeight = 0, secondWeight = 0;
             foreach (var (keyNode, value) in weights.Children)
             {
-                var name = Scalar(keyNode, "a protocol");
+                var name = Scalar(keyNode, "a name");
                 var weight = Number(value, name, 0, 1_000_000, "a weight (e.g. 20 for 20 %)");
-                switch (name)
-                {
-                    case "messagepack": messagePack = weight; break;
-                    case "json": json = weight; break;
-                    default: throw Refuse(keyNode, $"a protocol mix weighs messagepack and json, not '{name}'.");
-                }
+                if (name == first) firstWeight = weight;
+                else if (name == second) secondWeight = weight;
+                else throw Refuse(keyNode, $"{what} weighs {first} and {second}, not '{name}'.");
             }
-            return messagePack + json > 0 ? json / (messagePack + json) : throw Refuse(weights, "a protocol mix needs a weight above 0 for messagepack or json.");
+            return firstWeight + secondWeight > 0
+                ? secondWeight / (firstWeight + secondWeight)
+                : throw Refuse(weights, $"{what} needs a weight above 0 for {first} or {second}.");
         }
 
         private bool YesNo(YamlNode node, string key) => Scalar(node, $"'{key}'") switch
