@@ -61,10 +61,11 @@ public sealed partial class EmbeddedGarnet : IDisposable
 
     /// <summary>
     /// Starts Garnet on <paramref name="port"/> (0: a free loopback port), keeping its data in
-    /// <paramref name="persistence"/>'s folder when it names one, and recovering what the folder holds first.
+    /// <paramref name="persistence"/>'s folder when it names one, and recovering what the folder holds first. A free
+    /// port is never one of <paramref name="reservedPorts"/> (this server's own HTTP ports, not bound yet).
     /// </summary>
     /// <exception cref="EmbeddedStoreInUseException">Another process has the data folder open.</exception>
-    public static EmbeddedGarnet Start(int port, EmbeddedPersistence persistence, ILoggerFactory? logs)
+    public static EmbeddedGarnet Start(int port, EmbeddedPersistence persistence, ILoggerFactory? logs, IReadOnlySet<int>? reservedPorts = null)
     {
         FileStream? folderLock = null;
         if (persistence.DataDirectory is { } directory)
@@ -82,7 +83,7 @@ public sealed partial class EmbeddedGarnet : IDisposable
             var password = WritePassword(persistence.DataDirectory);
             for (var attempt = 1; ; attempt++)
             {
-                var candidate = port != 0 ? port : FreeLoopbackPort();
+                var candidate = port != 0 ? port : FreeLoopbackPort(reservedPorts);
                 var garnetLogs = new GarnetLogBridge(logs);
                 var started = Stopwatch.GetTimestamp();
                 GarnetServer? server = null;
@@ -224,11 +225,29 @@ public sealed partial class EmbeddedGarnet : IDisposable
         return false;
     }
 
-    public static int FreeLoopbackPort()
+    /// <summary>A loopback port free at this moment (bound and let go), other than any of <paramref name="reserved"/>.</summary>
+    public static int FreeLoopbackPort(IReadOnlySet<int>? reserved = null)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        // Holding every probe until one is acceptable keeps the kernel from offering a reserved one twice.
+        var held = new List<TcpListener>();
+        try
+        {
+            while (true)
+            {
+                var listener = new TcpListener(IPAddress.Loopback, 0);
+                listener.Start();
+                held.Add(listener);
+                var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+                if (reserved is null || !reserved.Contains(port) || held.Count > reserved.Count)
+                {
+                    return port;
+                }
+            }
+        }
+        finally
+        {
+            held.ForEach(l => l.Stop());
+        }
     }
 
     /// <summary>

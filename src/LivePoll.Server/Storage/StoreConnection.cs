@@ -50,13 +50,14 @@ public sealed class StoreConnection : IAsyncDisposable
 
     /// <summary>
     /// A connection to the configured Redis; with none configured, to an embedded Garnet that keeps its data in
-    /// <paramref name="embeddedOptions"/>' folder (relative to <paramref name="contentRoot"/>) unless told not to.
+    /// <paramref name="embeddedOptions"/>' folder (relative to <paramref name="contentRoot"/>) unless told not to, on a port that is none of <paramref name="serverPorts"/> (this server's own HTTP ports).
     /// </summary>
-    public static StoreConnection Create(IOptions<StoreOptions> options, EmbeddedStoreOptions embeddedOptions, string contentRoot, ILoggerFactory logs) =>
-        Create(options, embeddedOptions, contentRoot, logs.CreateLogger<StoreConnection>(), logs);
+    public static StoreConnection Create(IOptions<StoreOptions> options, EmbeddedStoreOptions embeddedOptions, string contentRoot, ILoggerFactory logs,
+        IReadOnlySet<int>? serverPorts = null) =>
+        Create(options, embeddedOptions, contentRoot, logs.CreateLogger<StoreConnection>(), logs, serverPorts);
 
     private static StoreConnection Create(IOptions<StoreOptions> options, EmbeddedStoreOptions embeddedOptions, string contentRoot,
-        ILogger<StoreConnection> logger, ILoggerFactory? logs)
+        ILogger<StoreConnection> logger, ILoggerFactory? logs, IReadOnlySet<int>? serverPorts = null)
     {
         var o = options.Value;
         EmbeddedGarnet? embedded = null;
@@ -64,7 +65,7 @@ public sealed class StoreConnection : IAsyncDisposable
         if (o.UsesEmbeddedStore)
         {
             var persistence = new EmbeddedPersistence(embeddedOptions.ResolveDataDirectory(contentRoot), embeddedOptions.Embedded.CheckpointIntervalSeconds);
-            embedded = EmbeddedGarnet.Start(o.EmbeddedPort, persistence, logs);
+            embedded = EmbeddedGarnet.Start(o.EmbeddedPort, persistence, logs, serverPorts);
             configuration = embedded.ConnectionString;
             if (embedded.DataDirectory is { } directory)
             {

@@ -29,7 +29,8 @@ internal static class StoreServiceCollectionExtensions
 
         services.AddSingleton(sp => StoreConnection.Create(
             sp.GetRequiredService<IOptions<StoreOptions>>(), sp.GetRequiredService<IOptions<EmbeddedStoreOptions>>().Value,
-            sp.GetRequiredService<IHostEnvironment>().ContentRootPath, sp.GetRequiredService<ILoggerFactory>()));
+            sp.GetRequiredService<IHostEnvironment>().ContentRootPath, sp.GetRequiredService<ILoggerFactory>(),
+            ServerListenPorts.From(sp.GetRequiredService<IConfiguration>())));
         services.AddSingleton(sp => sp.GetRequiredService<StoreConnection>().Multiplexer);
         services.AddSingleton<StoredRecords>();
         services.AddSingleton<WriteAcks>();

@@ -52,7 +52,22 @@ public sealed class NodeProcess : IAsyncDisposable
     public static async Task<NodeProcess> StartAsync(string name, string redisConfiguration, string keyPrefix, int? port = null,
         IReadOnlyDictionary<string, string>? settings = null)
     {
-        port ??= LivePoll.Server.Storage.EmbeddedGarnet.FreeLoopbackPort();
+        // A free port picked here can be taken by another test's process before the node binds it; then try another.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(name, redisConfiguration, keyPrefix, port ?? LivePoll.Server.Storage.EmbeddedGarnet.FreeLoopbackPort(), settings);
+            }
+            catch (InvalidOperationException e) when (port is null && attempt < 3 && e.Message.Contains("address already in use", StringComparison.Ordinal))
+            {
+            }
+        }
+    }
+
+    private static async Task<NodeProcess> StartOnceAsync(string name, string redisConfiguration, string keyPrefix, int port,
+        IReadOnlyDictionary<string, string>? settings)
+    {
         var directory = AppContext.BaseDirectory;
         // Photos go to a folder of this node's own (not the project's), unless the test names one or the node keeps them
         // in its embedded store's data folder.
@@ -78,7 +93,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 ["Newsroom__ApiKeys__1__Role"] = "screen",
                 ["Newsroom__ApiKeys__1__KeyHash"] = ApiKeyAuthenticationHandler.HashKey(LivePollServer.ScreenKey),
             }.Concat(settings ?? new Dictionary<string, string>()).GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value), directory);
-        var node = new NodeProcess(process, port.Value, name, media);
+        var node = new NodeProcess(process, port, name, media);
         try
         {
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
