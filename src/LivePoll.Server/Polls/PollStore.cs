@@ -268,6 +268,9 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         return choices.IsNullOrEmpty ? null : Split(choices.ToString());
     }
 
+    /// <summary>How many answers one network may give in one poll before the store holds the rest (0: no cap, limits off).</summary>
+    private int NetworkCap => limits.Value.Enabled ? limits.Value.VotesPerNetworkPerPoll : 0;
+
     /// <summary>
     /// Counts a batch of votes for one poll in one atomic script (<see cref="PollScripts.VoteBatch"/>), each as if it
     /// were alone, in order. Returns one result per vote, in the same order, once the store has answered.
@@ -282,7 +285,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         var args = new RedisValue[length];
         args[0] = UnixMs.Of(now);
         args[1] = node.Name;
-        args[2] = limits.Value.Enabled ? limits.Value.VotesPerNetworkPerPoll : 0;
+        args[2] = NetworkCap;
         var at = 3;
         foreach (var vote in votes)
         {
@@ -352,7 +355,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
             await db.SetRemoveAsync(keys.PollExcluded(pollId), network);
             await db.SetAddAsync(keys.PollAdmitted(pollId), network);
         }
-        var reply = await db.ScriptEvaluateAsync(PollScripts.Recount, VoteKeys(pollId), [limits.Value.Enabled ? limits.Value.VotesPerNetworkPerPoll : 0]);
+        var reply = await db.ScriptEvaluateAsync(PollScripts.Recount, VoteKeys(pollId), [NetworkCap]);
         await writeAcks.ConfirmAsync(keys.PollCounts(pollId));
         return !reply.IsNull;
     }
@@ -366,11 +369,10 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
     public async Task<IReadOnlyList<string>> RepairTornBatchesAsync()
     {
         var db = Db;
-        var cap = limits.Value.Enabled ? limits.Value.VotesPerNetworkPerPoll : 0;
         var repaired = new List<string>();
         foreach (var id in await db.SortedSetRangeByRankAsync(keys.PollIndex))
         {
-            var reply = await db.ScriptEvaluateAsync(PollScripts.Recount, VoteKeys(id.ToString()), [cap, TornBatchTolerance]);
+            var reply = await db.ScriptEvaluateAsync(PollScripts.Recount, VoteKeys(id.ToString()), [NetworkCap, TornBatchTolerance]);
             if (!reply.IsNull && ((RedisResult[])reply!)[3].ToString() == "written")
             {
                 repaired.Add(id.ToString());

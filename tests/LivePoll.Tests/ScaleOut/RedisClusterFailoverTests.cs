@@ -21,11 +21,7 @@ namespace LivePoll.Tests.ScaleOut;
 public sealed class RedisClusterFailoverTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    [InlineData(5)]
+    [MemberData(nameof(FaultRuns.Numbers), MemberType = typeof(FaultRuns))]
     public async Task With_AckAfterReplicas_a_failover_loses_no_acknowledged_vote_or_article(int run)
     {
         var result = await SurgeThroughFailoverAsync(ackAfterReplicas: 1);
