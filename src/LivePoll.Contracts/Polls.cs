@@ -300,6 +300,12 @@ public sealed record VoteResult
 
     /// <summary>A sentence for a person.</summary>
     [Key("message")] public required string Message { get; init; }
+
+    /// <summary>
+    /// For Accepted and Changed: this answer's receipt id in the poll's tally log, to ask for the proof that it was
+    /// counted (<c>GET /api/polls/{id}/log/proof/{receipt}</c>). Reveals nothing about the voter.
+    /// </summary>
+    [Key("receipt")] public string? Receipt { get; init; }
 }
 
 /// <summary>A signed voter token for clients without cookies (load tools, apps).</summary>

@@ -9,6 +9,7 @@ using LivePoll.Server.Pages;
 using LivePoll.Server.Polls;
 using LivePoll.Server.Security;
 using LivePoll.Server.Storage;
+using LivePoll.Server.Tally;
 using LivePoll.Server.Tips;
 using Microsoft.AspNetCore.SignalR;
 using Prometheus;
@@ -88,6 +89,9 @@ builder.Services.AddAbuseLimits();
 // Polls: atomic votes, signed voter ids, coalesced live results, scheduled opening and closing.
 builder.Services.AddPolls();
 
+// Tally: a signed Merkle log per poll of every counted answer, so anyone can check a vote was counted and the sums.
+builder.Services.AddTally();
+
 // Feed: publish, correct, retract, pin; every change numbered and delivered once, in order, with catch-up.
 builder.Services.AddFeed();
 
@@ -162,6 +166,7 @@ app.UseHubDoor();
 app.UseVoters();
 
 app.MapPolls();
+app.MapTally();
 app.MapFeed();
 app.MapFeedSyndication();
 app.MapTips();

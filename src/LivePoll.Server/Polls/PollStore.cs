@@ -13,7 +13,7 @@ namespace LivePoll.Server.Polls;
 /// answered only after the store has answered, so an acknowledged vote is a counted vote.
 /// </summary>
 public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, LivePollMetrics metrics, Live.NodeInfo node,
-    Microsoft.Extensions.Options.IOptions<Abuse.AbuseOptions> limits, StoredRecords records, WriteAcks writeAcks)
+    Microsoft.Extensions.Options.IOptions<Abuse.AbuseOptions> limits, StoredRecords records, WriteAcks writeAcks, VoteReceipts receipts)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private const int MaxCachedDefinitions = 10_000;
@@ -283,7 +283,8 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
             length += 3 + vote.OptionIds.Count;
         }
         var args = new RedisValue[length];
-        args[0] = UnixMs.Of(now);
+        var atMs = UnixMs.Of(now);
+        args[0] = atMs;
         args[1] = node.Name;
         args[2] = NetworkCap;
         var at = 3;
@@ -305,6 +306,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         // With Redis:AckAfterReplicas, no answer (AlreadyVoted included: it too says "your vote is counted") before replicas hold it.
         await writeAcks.ConfirmAsync(keys.PollCounts(pollId));
 
+        var receiptKey = await receipts.KeyAsync();
         var results = new VoteResult[votes.Count];
         for (var i = 0; i < results.Length; i++)
         {
@@ -314,7 +316,13 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
             results[i] = VoteResults.Create(outcome, pollId,
                 choices: choices.Length > 0 ? Split(choices) : null,
                 previous: previous.Length > 0 ? Split(previous) : null,
-                version: outcome is VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted ? (long)reply[4 * i + 3] : null);
+                version: outcome is VoteOutcome.Accepted or VoteOutcome.Changed or VoteOutcome.AlreadyVoted ? (long)reply[4 * i + 3] : null)
+                with
+                {
+                    // The audit record of a counted answer holds the same fields, so the tally log finds the same receipt.
+                    Receipt = outcome is VoteOutcome.Accepted or VoteOutcome.Changed
+                        ? VoteReceipts.Of(receiptKey, pollId, votes[i].VoterId, atMs, choices, previous) : null,
+                };
         }
         return results;
     }

@@ -19,6 +19,7 @@ internal static class PollsServiceCollectionExtensions
         services.AddSingleton<VoteBatcher>();
         services.AddSingleton<PollVoting>();
         services.AddSingleton<VoterKeys>();
+        services.AddSingleton<VoteReceipts>();
         services.AddSingleton<VoterTokens>();
         services.AddSingleton<VoterChallenges>();
         services.AddSingleton<VoteOrigins>();

@@ -24,6 +24,7 @@ public sealed class VoterKeys(IOptions<VoterOptions> options, IConnectionMultipl
     private byte[]? _derivationKey;
     private byte[]? _challengeKey;
     private byte[]? _auditKey;
+    private byte[]? _receiptKey;
 
     /// <summary>
     /// The keys that check tokens, by key id, and the one that signs new tokens. One HMAC instance per thread and key
@@ -112,6 +113,10 @@ public sealed class VoterKeys(IOptions<VoterOptions> options, IConnectionMultipl
     /// </summary>
     public async ValueTask<byte[]> AuditKeyAsync() =>
         _auditKey ??= HMACSHA256.HashData(await DerivationKeyAsync(), "livepoll vote audit network"u8);
+
+    /// <summary>The key of vote receipts (<see cref="VoteReceipts"/>), the same on every node and across key rotations.</summary>
+    public async ValueTask<byte[]> ReceiptKeyAsync() =>
+        _receiptKey ??= HMACSHA256.HashData(await DerivationKeyAsync(), "livepoll vote receipt"u8);
 
     private bool FreshEnough(Ring ring, bool reload) =>
         clock.GetUtcNow() - ring.LoadedAt < (reload ? RingReloadFloor : RingRefresh);

@@ -26,6 +26,30 @@ public sealed class RedisKeys(string prefix)
     /// <summary>List of a poll's counted votes, oldest first, one "ms voter choices previous origin node" line per vote.</summary>
     public RedisKey PollAudit(string pollId) => $"{Prefix}:poll:{{{pollId}}}:audit";
 
+    /// <summary>List of a poll's tally log leaves (<see cref="Contracts.TallyLeaf"/> JSON, the exact hashed text), oldest first: append-only.</summary>
+    public RedisKey PollLogLeaves(string pollId) => $"{Prefix}:poll:{{{pollId}}}:log:leaves";
+
+    /// <summary>How many of the poll's audit records the tally log has read (every later one is still to be logged).</summary>
+    public RedisKey PollLogCursor(string pollId) => $"{Prefix}:poll:{{{pollId}}}:log:cursor";
+
+    /// <summary>Hash of the tally log's receipts: receipt id → the leaf's index.</summary>
+    public RedisKey PollLogReceipts(string pollId) => $"{Prefix}:poll:{{{pollId}}}:log:receipts";
+
+    /// <summary>List of the poll's signed tree heads (<see cref="Contracts.TallyHead"/> JSON), oldest first.</summary>
+    public RedisKey PollLogHeads(string pollId) => $"{Prefix}:poll:{{{pollId}}}:log:heads";
+
+    /// <summary>"size final" of the newest signed head, which a new head must pass: heads only grow.</summary>
+    public RedisKey PollLogHeadMark(string pollId) => $"{Prefix}:poll:{{{pollId}}}:log:head-mark";
+
+    /// <summary>The node that extends the poll's tally log now (expires unless renewed): one writer at a time.</summary>
+    public RedisKey PollLogLease(string pollId) => $"{Prefix}:poll:{{{pollId}}}:log:lease";
+
+    /// <summary>Hash of the tree-head signing keys: key id → JSON with the PKCS#8 private key and when it was made.</summary>
+    public RedisKey TallyKeyRing => $"{Prefix}:tally:keys";
+
+    /// <summary>The id of the key in <see cref="TallyKeyRing"/> that signs new heads.</summary>
+    public RedisKey TallyCurrentKey => $"{Prefix}:tally:current-key";
+
     /// <summary>Hash of how a poll's votes were answered: outcome (or RateLimited) → count.</summary>
     public RedisKey PollOutcomes(string pollId) => $"{Prefix}:poll:{{{pollId}}}:outcomes";
 

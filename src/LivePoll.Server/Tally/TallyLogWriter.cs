@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using LivePoll.Contracts;
+using LivePoll.Server.Polls;
+using LivePoll.Server.Storage;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace LivePoll.Server.Tally;
+
+/// <summary>
+/// Extends every poll's tally log in the background and signs its heads. The store's Lua has no SHA-256 and a vote
+/// must not wait for hashing, so the log trails the audit list by one round (<see cref="TallyOptions.AppendIntervalMs"/>):
+/// one node at a time per poll holds a lease and reads the audit records past the log's cursor into leaves, appended by a
+/// compare-and-set script; then, at most every <see cref="TallyOptions.HeadIntervalMs"/> while the log grows and once when
+/// the poll has closed and every counted answer is in, it signs a head over the whole log.
+/// A node that dies holding the lease only delays the log until the lease runs out (<see cref="TallyOptions.LeaseSeconds"/>);
+/// the next writer carries on from the stored cursor. A writer that lost its lease without knowing appends nothing (the
+/// script sees the cursor moved), and a head is only kept when it passes the newest one, so the log never forks.
+/// With Redis:AckAfterReplicas a head is signed only after the replicas hold the leaves it covers.
+/// </summary>
+internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, TallySigner signer, VoteReceipts receipts,
+    IConnectionMultiplexer redis, RedisKeys keys, Live.NodeInfo node, WriteAcks writeAcks, IOptions<TallyOptions> options,
+    TimeProvider clock, ILogger<TallyLogWriter> logger) : BackgroundService
+{
+    private const int AuditPage = 1024;
+    private const int PagesPerRound = 16;
+
+    // Per poll, when this node last signed a head of it.
+    private readonly Dictionary<string, long> _lastHead = new(StringComparer.Ordinal);
+
+    // Polls closed with a final head: looked at again only every FinishedRecheck rounds (one could be reopened).
+    private readonly HashSet<string> _finished = new(StringComparer.Ordinal);
+    private const int FinishedRecheck = 20;
+    private long _round;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(options.Value.AppendIntervalMs));
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await RoundAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException && !stoppingToken.IsCancellationRequested)
+            {
+                // The store is away: the next round carries on where the log stands.
+                LogRoundFailed(logger, e.Message);
+            }
+        }
+    }
+
+    /// <summary>One pass over every poll.</summary>
+    private async Task RoundAsync(CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        var recheck = ++_round % FinishedRecheck == 0;
+        foreach (var id in await db.SortedSetRangeByRankAsync(keys.PollIndex))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var pollId = id.ToString();
+            if (recheck || !_finished.Contains(pollId))
+            {
+                await StepAsync(pollId);
+            }
+        }
+    }
+
+    /// <summary>Extends and signs one poll's log as far as it can now.</summary>
+    internal async Task StepAsync(string pollId)
+    {
+        var db = redis.GetDatabase();
+        var auditLength = db.ListLengthAsync(keys.PollAudit(pollId));
+        var cursorValue = db.StringGetAsync(keys.PollLogCursor(pollId));
+        var leaves = log.SizeAsync(pollId);
+        var mark = log.HeadMarkAsync(pollId);
+        if (await polls.GetAsync(pollId, clock.GetUtcNow().UtcDateTime) is not { } poll)
+        {
+            return;
+        }
+        var cursor = (long)(await cursorValue is { IsNull: false } c ? (long)c : 0);
+        var audit = await auditLength;
+        var (headSize, headFinal) = await mark;
+        var closed = poll.State == PollState.Closed;
+        var needsAppend = audit > cursor;
+        var needsHead = await leaves > headSize || (closed && !headFinal);
+        if (!needsAppend && !needsHead)
+        {
+            if (closed && headFinal)
+            {
+                _finished.Add(pollId);
+            }
+            return;
+        }
+        _finished.Remove(pollId);
+        if ((int)await db.ScriptEvaluateAsync(TallyScripts.Lease, [keys.PollLogLease(pollId)],
+                [node.Name, options.Value.LeaseSeconds * 1000]) != 1)
+        {
+            return;
+        }
+
+        if (needsAppend && !await AppendAsync(poll, cursor, audit))
+        {
+            return;
+        }
+        await writeAcks.ConfirmAsync(keys.PollLogLeaves(pollId));
+
+        // Final once the poll is closed and the log holds every record the audit list has.
+        var final = closed && (long)(await db.StringGetAsync(keys.PollLogCursor(pollId)) is { IsNull: false } at ? (long)at : 0)
+            == await db.ListLengthAsync(keys.PollAudit(pollId));
+        var now = Stopwatch.GetTimestamp();
+        var due = final || !_lastHead.TryGetValue(pollId, out var last)
+            || Stopwatch.GetElapsedTime(last, now).TotalMilliseconds >= options.Value.HeadIntervalMs;
+        if (!due)
+        {
+            return;
+        }
+        var unsigned = await log.WithLeavesAsync(pollId, view =>
+        {
+            var counts = poll.Definition.Options.ToDictionary(o => o.Id, _ => 0L, StringComparer.Ordinal);
+            foreach (var (option, count) in view.Counts)
+            {
+                counts[option] = count;
+            }
+            return new TallyHead
+            {
+                PollId = pollId,
+                Size = view.Hashes.Count,
+                Root = Convert.ToHexStringLower(MerkleTree.Root(view.Hashes, view.Hashes.Count)),
+                Voters = view.Voters,
+                Counts = counts,
+                At = clock.GetUtcNow().ToUnixTimeMilliseconds(),
+                Final = final,
+                KeyId = "",
+                Signature = "",
+            };
+        });
+        if (unsigned.Size < headSize || (unsigned.Size == headSize && (!final || headFinal)))
+        {
+            return;
+        }
+        var head = await signer.SignAsync(unsigned);
+        var kept = (int)await db.ScriptEvaluateAsync(TallyScripts.AddHead,
+            [keys.PollLogHeads(pollId), keys.PollLogHeadMark(pollId), keys.PollLogLeaves(pollId)],
+            [head.Size, final ? 1 : 0, System.Text.Json.JsonSerializer.Serialize(head)]);
+        if (kept == 1)
+        {
+            _lastHead[pollId] = now;
+            await writeAcks.ConfirmAsync(keys.PollLogHeads(pollId));
+        }
+    }
+
+    /// <summary>Reads audit records past the cursor into leaves; false when another writer moved the log first.</summary>
+    private async Task<bool> AppendAsync(Poll poll, long cursor, long audit)
+    {
+        var db = redis.GetDatabase();
+        var pollId = poll.Id;
+        var key = await receipts.KeyAsync();
+        for (var page = 0; page < PagesPerRound && cursor < audit; page++)
+        {
+            var records = await db.ListRangeAsync(keys.PollAudit(pollId), cursor, Math.Min(audit, cursor + AuditPage) - 1);
+            if (records.Length == 0)
+            {
+                return true;
+            }
+            var size = await log.SizeAsync(pollId);
+            var args = new List<RedisValue>(3 + 2 * records.Length) { cursor, cursor + records.Length, size };
+            foreach (var line in records)
+            {
+                if (AuditRecord.TryParse(line.ToString(), out var record)
+                    && TallyLeaves.Of(pollId, record, poll.Definition.Kind, poll.Definition.MaxChoices,
+                        VoteReceipts.Of(key, pollId, record.Voter, record.AtMs, record.Choices, record.Previous)) is { } leaf)
+                {
+                    args.Add(TallyLeaves.Text(leaf));
+                    args.Add(leaf.Receipt);
+                }
+            }
+            var written = (long)await db.ScriptEvaluateAsync(TallyScripts.Append,
+                [keys.PollLogCursor(pollId), keys.PollLogLeaves(pollId), keys.PollLogReceipts(pollId)], [.. args]);
+            if (written < 0)
+            {
+                return false;
+            }
+            cursor += records.Length;
+        }
+        return true;
+    }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "The tally log could not be extended this round ({Reason}); it carries on at the next.")]
+    private static partial void LogRoundFailed(ILogger logger, string reason);
+}

@@ -1,0 +1,57 @@
+namespace LivePoll.Server.Tally;
+
+/// <summary>
+/// The tally log's scripts. Every key of a poll's log shares the poll's hash tag, so each runs atomically beside the
+/// poll's own keys on Redis, Redis Cluster and Garnet alike. Both writes are compare-and-set: a writer whose view is
+/// stale (it lost its lease, another node appended) changes nothing, so the log never forks and never rewrites history.
+/// </summary>
+internal static class TallyScripts
+{
+    /// <summary>
+    /// Appends leaves read from the audit records [cursor, newCursor).
+    /// KEYS: cursor, leaves, receipts. ARGV: cursor (what the writer read), newCursor, leaves (how many the writer saw),
+    /// then per leaf: its text, its receipt id.
+    /// Returns the log's size after, or -1 when the cursor or the size was not what the writer saw (nothing written).
+    /// </summary>
+    public const string Append = """
+        local cursor_key, leaves_key, receipts_key = KEYS[1], KEYS[2], KEYS[3]
+        if tonumber(redis.call('GET', cursor_key) or '0') ~= tonumber(ARGV[1]) then return -1 end
+        local size = redis.call('LLEN', leaves_key)
+        if size ~= tonumber(ARGV[3]) then return -1 end
+        for i = 4, #ARGV, 2 do
+          redis.call('RPUSH', leaves_key, ARGV[i])
+          redis.call('HSET', receipts_key, ARGV[i + 1], size)
+          size = size + 1
+        end
+        redis.call('SET', cursor_key, ARGV[2])
+        return size
+        """;
+
+    /// <summary>
+    /// Keeps a signed head when it passes the newest one: a larger size (a reopened poll's too), or the same size made final.
+    /// KEYS: heads, head mark, leaves. ARGV: size, final (0/1), the head's JSON. Returns 1 kept, 0 refused.
+    /// </summary>
+    public const string AddHead = """
+        local heads_key, mark_key, leaves_key = KEYS[1], KEYS[2], KEYS[3]
+        local size, final = tonumber(ARGV[1]), tonumber(ARGV[2])
+        if redis.call('LLEN', leaves_key) < size then return 0 end
+        local mark = redis.call('GET', mark_key)
+        if mark then
+          local last_size, last_final = string.match(mark, '^(%d+) (%d)$')
+          last_size, last_final = tonumber(last_size), tonumber(last_final)
+          if size < last_size or (size == last_size and (final == 0 or last_final == 1)) then return 0 end
+        end
+        redis.call('RPUSH', heads_key, ARGV[3])
+        redis.call('SET', mark_key, ARGV[1] .. ' ' .. ARGV[2])
+        return 1
+        """;
+
+    /// <summary>Takes or renews the writer's lease. KEYS: lease. ARGV: node name, milliseconds. Returns 1 when this node holds it.</summary>
+    public const string Lease = """
+        local holder = redis.call('GET', KEYS[1])
+        if holder == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]); return 1 end
+        if holder then return 0 end
+        redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+        return 1
+        """;
+}
