@@ -7,6 +7,7 @@
 // may show a photo.
 import { t, textForm } from "./i18n.js";
 import { animateNumber, api, formatNumber, h, percentages } from "./live.js";
+import { canCheck, checkVote, keepReceipt, keptReceipt } from "./tally-check.js";
 
 /** A rating on a 1–5 scale shows as stars; others as numbers. */
 const stars = snapshot => snapshot.kind === "Rating" && snapshot.options[0].id === "1" && snapshot.options.length <= 5;
@@ -109,6 +110,7 @@ export class PollView {
       rating || words || (ranking && !s.resultsVisible) ? null : list,
       multiple && voting ? h("button", { type: "button", class: "primary vote-multiple", disabled: this.busy, onclick: () => this.voteChecked() }, t("vote")) : null,
       s.yourChoices ? h("p", { class: "poll-voted", role: "status" }, "✓ ", words ? t("wordSent", { w: s.yourChoices[0] }) : t("voted")) : null,
+      s.yourChoices && keptReceipt(s.pollId) && canCheck() ? this.checkLine() : null,
       words && s.yourChoices ? h("p", { class: "poll-hint" }, t("wordPending")) : null,
       kind === "Quiz" && s.yourChoices ? this.quizVerdict() : null,
       kind === "Quiz" && s.quiz && s.yourChoices ? h("p", { class: "quiz-score", role: "status" }) : null,
@@ -300,6 +302,29 @@ export class PollView {
       : h("p", { class: "quiz-verdict wrong", role: "status" }, t("quizWrong", { a: right.map(o => o.text).join(", ") }));
   }
 
+  /** "Check my vote" and what the last check found. */
+  checkLine() {
+    const result = this.check;
+    return h("p", { class: "poll-check" },
+      h("button", { type: "button", class: "check-vote", disabled: result?.busy, onclick: () => this.checkMyVote() }, t("checkVote")),
+      h("span", { class: `check-result${result?.ok ? " ok" : result?.failed ? " failed" : ""}`, role: "status" }, result?.text ?? ""));
+  }
+
+  /** Proves in the browser that this reader's kept receipt is in the newest signed head (see tally-check.js). */
+  async checkMyVote() {
+    const pollId = this.snapshot.pollId;
+    this.check = { busy: true, text: t("checkingVote") };
+    this.render();
+    const found = await checkVote(pollId, keptReceipt(pollId));
+    if (this.snapshot.pollId !== pollId) return;
+    const time = found.head ? new Intl.DateTimeFormat(document.documentElement.lang || undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
+      .format(new Date(found.head.at)) : "";
+    this.check = found.ok ? { ok: true, text: t("voteVerified", { n: found.head.size, time }) }
+      : found.pending ? { text: t("voteNotYet") }
+      : { failed: true, text: t("voteCheckFailed", { reason: t({ leaf: "checkLeafMismatch", root: "checkRootMismatch", signature: "checkSignatureBad" }[found.reason] ?? "checkUnavailable") }) };
+    this.render();
+  }
+
   /** Tells screen readers the new total, at most every 10 s, so a surge does not drown them. */
   maybeAnnounce() {
     const s = this.snapshot;
@@ -331,6 +356,10 @@ export class PollView {
       const result = await this.onVote(this.snapshot.pollId, optionIds, text);
       if (["Accepted", "Changed", "AlreadyVoted"].includes(result.outcome)) {
         this.snapshot = { ...this.snapshot, yourChoices: result.choices };
+        if (result.receipt) {
+          keepReceipt(this.snapshot.pollId, result.receipt, result.choices);
+          this.check = null;
+        }
         this.draftWord = "";
       } else {
         this.error = result.outcome === "PollClosed" ? t("voteClosed") : result.outcome === "StoreUnavailable" ? t("voteAgain")
