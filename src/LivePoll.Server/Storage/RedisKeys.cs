@@ -29,7 +29,7 @@ public sealed class RedisKeys(string prefix)
     /// <summary>List of a poll's tally log leaves (<see cref="Contracts.TallyLeaf"/> JSON, the exact hashed text), oldest first: append-only.</summary>
     public RedisKey PollLogLeaves(string pollId) => $"{Prefix}:poll:{{{pollId}}}:log:leaves";
 
-    /// <summary>How many of the poll's audit records the tally log has read (every later one is still to be logged).</summary>
+    /// <summary>"audit leaves": how many of the poll's audit records the tally log has read, and how many leaves they made.</summary>
     public RedisKey PollLogCursor(string pollId) => $"{Prefix}:poll:{{{pollId}}}:log:cursor";
 
     /// <summary>Hash of the tally log's receipts: receipt id → the leaf's index.</summary>

@@ -82,7 +82,7 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
         {
             return;
         }
-        var cursor = (long)(await cursorValue is { IsNull: false } c ? (long)c : 0);
+        var cursor = AuditCursor(await cursorValue);
         var audit = await auditLength;
         var (headSize, headFinal) = await mark;
         var closed = poll.State == PollState.Closed;
@@ -110,8 +110,7 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
         await writeAcks.ConfirmAsync(keys.PollLogLeaves(pollId));
 
         // Final once the poll is closed and the log holds every record the audit list has.
-        var final = closed && (long)(await db.StringGetAsync(keys.PollLogCursor(pollId)) is { IsNull: false } at ? (long)at : 0)
-            == await db.ListLengthAsync(keys.PollAudit(pollId));
+        var final = closed && AuditCursor(await db.StringGetAsync(keys.PollLogCursor(pollId))) == await db.ListLengthAsync(keys.PollAudit(pollId));
         var now = Stopwatch.GetTimestamp();
         var due = final || !_lastHead.TryGetValue(pollId, out var last)
             || Stopwatch.GetElapsedTime(last, now).TotalMilliseconds >= options.Value.HeadIntervalMs;
@@ -167,8 +166,7 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
             {
                 return true;
             }
-            var size = await log.SizeAsync(pollId);
-            var args = new List<RedisValue>(3 + 2 * records.Length) { cursor, cursor + records.Length, size };
+            var args = new List<RedisValue>(2 + 2 * records.Length) { cursor, cursor + records.Length };
             foreach (var line in records)
             {
                 if (AuditRecord.TryParse(line.ToString(), out var record)
@@ -181,6 +179,10 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
             }
             var written = (long)await db.ScriptEvaluateAsync(TallyScripts.Append,
                 [keys.PollLogCursor(pollId), keys.PollLogLeaves(pollId), keys.PollLogReceipts(pollId)], [.. args]);
+            if (written == -2)
+            {
+                LogStoreLostLeaves(logger, pollId);
+            }
             if (written < 0)
             {
                 return false;
@@ -189,6 +191,14 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
         }
         return true;
     }
+
+    /// <summary>How many audit records the log has read: the first number of "audit leaves" (0 before the first append).</summary>
+    private static long AuditCursor(RedisValue cursor) =>
+        cursor.IsNullOrEmpty ? 0 : long.Parse(cursor.ToString().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Error, Message = "Poll {PollId}'s tally log holds fewer leaves than its cursor says: the store lost data. "
+        + "The log cannot grow without contradicting heads it signed; restore the store from a backup.")]
+    private static partial void LogStoreLostLeaves(ILogger logger, string pollId);
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "The tally log could not be extended this round ({Reason}); it carries on at the next.")]
     private static partial void LogRoundFailed(ILogger logger, string reason);

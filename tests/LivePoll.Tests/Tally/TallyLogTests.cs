@@ -142,6 +142,28 @@ public sealed class TallyLogTests(RedisStoreFixture store) : IClassFixture<Redis
         await TimeoutExtensions.WaitUntilAsync(async () => await NewestHeadAsync(poll.PollId) is { Final: true, Size: 1 }, "the final head is signed and shown");
     }
 
+    [Fact]
+    public async Task Leaves_a_crash_left_past_the_cursor_are_dropped_and_written_again()
+    {
+        var poll = await _server.CreatePollAsync();
+        var first = await _server.LoadTool.NewVoterTokenAsync();
+        await _server.VoteHttpAsync(_server.LoadTool, poll.PollId, first.Token, poll.Options[0].Id);
+        await TimeoutExtensions.WaitUntilAsync(async () => await NewestHeadAsync(poll.PollId) is { Size: 1 }, "the first head");
+
+        // What the embedded store can keep of an append it replayed in part after kill -9: leaves without the cursor's move.
+        await Db.ListRightPushAsync(Keys.PollLogLeaves(poll.PollId), ["{\"torn\":1}", "{\"torn\":2}"]);
+        var second = await _server.LoadTool.NewVoterTokenAsync();
+        var (_, _, result) = await _server.VoteHttpAsync(_server.LoadTool, poll.PollId, second.Token, poll.Options[1].Id);
+        (await _server.Http.PostAsync($"/api/newsroom/polls/{poll.PollId}/close", null)).EnsureSuccessStatusCode();
+        await TimeoutExtensions.WaitUntilAsync(async () => await NewestHeadAsync(poll.PollId) is { Final: true }, "the final head");
+
+        var leaves = (await Db.ListRangeAsync(Keys.PollLogLeaves(poll.PollId))).Select(l => l.ToString()).ToList();
+        Assert.Equal(2, leaves.Count);
+        Assert.Contains(result!.Receipt!, leaves[1]);
+        var verdict = await VerifyAsync(poll.PollId);
+        Assert.True(verdict.Passed, verdict.Summary);
+    }
+
     public static TheoryData<string> Tamperings() => ["leaf changed", "leaf removed", "counts changed without a leaf", "head re-signed with another key", "heads that fork"];
 
     [Theory]
