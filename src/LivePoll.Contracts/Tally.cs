@@ -5,15 +5,16 @@ using System.Text.Json.Serialization;
 namespace LivePoll.Contracts;
 
 /// <summary>
-/// One leaf of a poll's tally log: a counted answer or a changed one, in the order the store counted them. It says what
-/// the answer added to and took from each option (a ranking's Borda points; one per option otherwise), when to the
-/// minute, and the receipt id its voter got; never a voter id, token, cookie or network. The log serves each leaf as
+/// One leaf of a poll's tally log: a counted answer or a changed one, in the order the store counted them, or a recount
+/// (the newsroom excluded or admitted a network, or a crash's torn batch was repaired) at the place it happened. It says
+/// what the answer added to and took from each option (a ranking's Borda points; one per option otherwise), when to the
+/// minute, and the receipt id its voter got (none for a recount); never a voter id, token, cookie or network. The log serves each leaf as
 /// the exact JSON text that was hashed: a verifier hashes that text's UTF-8 bytes, so it never depends on how JSON is
 /// written.
 /// </summary>
 public sealed record TallyLeaf
 {
-    /// <summary>"vote" (a first answer: one more voter) or "change" (a voter's answer replaced).</summary>
+    /// <summary>"vote" (a first answer: one more voter), "change" (a voter's answer replaced) or "recount".</summary>
     [JsonPropertyName("kind")] public required string Kind { get; init; }
 
     [JsonPropertyName("poll")] public required string PollId { get; init; }
@@ -27,11 +28,26 @@ public sealed record TallyLeaf
     /// <summary>The minute it was counted, UTC ("2026-12-06T22:40Z").</summary>
     [JsonPropertyName("minute")] public required string Minute { get; init; }
 
-    /// <summary>The receipt id the voter's answer carried (<see cref="VoteResult.Receipt"/>).</summary>
+    /// <summary>The receipt id the voter's answer carried (<see cref="VoteResult.Receipt"/>); "" for a recount.</summary>
     [JsonPropertyName("receipt")] public required string Receipt { get; init; }
+
+    /// <summary>A recount's change to the number of voters counted (negative when a network was excluded); absent otherwise.</summary>
+    [JsonPropertyName("voters")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Voters { get; init; }
+
+    /// <summary>Why a recount happened: "exclude" or "admit" (a network), "repair" (a crash's torn batch); absent otherwise.</summary>
+    [JsonPropertyName("reason")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Reason { get; init; }
 
     public const string Vote = "vote";
     public const string Change = "change";
+    public const string Recount = "recount";
+
+    /// <summary>How many voters this leaf adds: one for a first answer, a recount's own change, none for a change.</summary>
+    [JsonIgnore]
+    public long VoterChange => Kind switch { Vote => 1, Recount => Voters ?? 0, _ => 0 };
 }
 
 /// <summary>

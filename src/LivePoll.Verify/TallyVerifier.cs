@@ -26,7 +26,7 @@ public sealed class TallyVerifier(HttpClient http, TextWriter output)
     public const int Discrepancy = 1;
     public const int CouldNotVerify = 2;
 
-    private static readonly HashSet<string> LeafFields = ["kind", "poll", "add", "remove", "minute", "receipt"];
+    private static readonly HashSet<string> LeafFields = ["kind", "poll", "add", "remove", "minute", "receipt", "voters", "reason"];
 
     private sealed class Failure(int exitCode, string message) : Exception(message)
     {
@@ -80,11 +80,16 @@ public sealed class TallyVerifier(HttpClient http, TextWriter output)
         // Every leaf: its hash, its sums, and nothing it may not say.
         var hashes = new List<byte[]>(leaves.Count);
         var receipts = new HashSet<string>(StringComparer.Ordinal);
+        var recounts = new List<string>();
         foreach (var (text, index) in leaves.Select((t, i) => (t, i)))
         {
             hashes.Add(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(text)));
             var leaf = ReadLeaf(text, index, pollId);
-            if (!receipts.Add(leaf.Receipt))
+            if (leaf.Kind == TallyLeaf.Recount)
+            {
+                recounts.Add($"leaf {index}: {leaf.Reason} ({(leaf.Voters >= 0 ? "+" : "")}{leaf.Voters} voters)");
+            }
+            else if (!receipts.Add(leaf.Receipt))
             {
                 throw new Failure(Discrepancy, $"leaf {index} repeats receipt {leaf.Receipt}.");
             }
@@ -150,6 +155,10 @@ public sealed class TallyVerifier(HttpClient http, TextWriter output)
             previous = head;
         }
         output.WriteLine($"every head: signature, root, sums and consistency with the one before hold");
+        if (recounts.Count > 0)
+        {
+            output.WriteLine($"recounts by the newsroom, in the log where they happened: {string.Join("; ", recounts)}");
+        }
 
         // What the poll shows.
         using var poll = JsonDocument.Parse(await GetStringAsync($"/api/polls/{pollId}"));
@@ -197,9 +206,13 @@ public sealed class TallyVerifier(HttpClient http, TextWriter output)
         }
         var leaf = document.RootElement.Deserialize<TallyLeaf>()
             ?? throw new Failure(Discrepancy, $"leaf {index} is not a leaf.");
-        if (leaf.PollId != Uri.UnescapeDataString(pollId) || leaf.Kind is not (TallyLeaf.Vote or TallyLeaf.Change))
+        if (leaf.PollId != Uri.UnescapeDataString(pollId) || leaf.Kind is not (TallyLeaf.Vote or TallyLeaf.Change or TallyLeaf.Recount))
         {
             throw new Failure(Discrepancy, $"leaf {index} is of poll {leaf.PollId}, kind {leaf.Kind}: not a leaf of this poll's log.");
+        }
+        if ((leaf.Kind == TallyLeaf.Recount) != (leaf.Receipt.Length == 0) || (leaf.Kind == TallyLeaf.Recount) != leaf.Voters.HasValue)
+        {
+            throw new Failure(Discrepancy, $"leaf {index}: a {leaf.Kind} leaf {(leaf.Receipt.Length == 0 ? "without" : "with")} a receipt{(leaf.Voters.HasValue ? " and a voters change" : "")} is not one LivePoll writes.");
         }
         return leaf;
     }
@@ -219,7 +232,7 @@ public sealed class TallyVerifier(HttpClient http, TextWriter output)
             {
                 counts[option] = counts.GetValueOrDefault(option) - points;
             }
-            voters += leaf.Kind == TallyLeaf.Vote ? 1 : 0;
+            voters += leaf.VoterChange;
         }
         return (counts, voters);
     }

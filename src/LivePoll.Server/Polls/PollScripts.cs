@@ -203,10 +203,13 @@ internal static class PollScripts
     /// choices count unless the voter's network (of their first record) is excluded, or, not admitted, past the cap of
     /// counted voters, in the order voters first came; the rest are held. Rewrites counts, voters, held and per-network
     /// counts in one step and raises the version by one, so every reader gets the corrected snapshot.
-    /// KEYS: as <see cref="VoteBatch"/>. ARGV[1]: the per-network cap (0: none). ARGV[2] (optional, the repair after an
-    /// unclean stop of the embedded store): the most any count may differ from what the records give for the recount to
-    /// be written (times a ranking's top points); a poll whose counts already agree, or differ by more (counts the records do not explain, such as a
-    /// seeded poll's), is left as it is. Returns {counted voters, held voters, version, "written" | "same" | "left"}.
+    /// KEYS: as <see cref="VoteBatch"/>, then the tally log's recounts list. ARGV[1]: the per-network cap (0: none). ARGV[2]
+    /// (-1: none; the repair after an unclean stop of the embedded store): the most any count may differ from what the
+    /// records give for the recount to be written (times a ranking's top points); a poll whose counts already agree, or
+    /// differ by more (counts the records do not explain, such as a seeded poll's), is left as it is. ARGV[3]: why
+    /// ("exclude", "admit", "repair"). A recount that writes notes itself in the recounts list ("auditLength voters reason
+    /// option count…", see <see cref="Storage.RedisKeys.PollLogRecounts"/>), so the tally log records it at its place.
+    /// Returns {counted voters, held voters, version, "written" | "same" | "left"}.
     /// A ranking's counts are Borda points, as in <see cref="VoteBatch"/>.
     /// The whole audit list is read at once: a poll of a million votes blocks the store for about a second.
     /// </summary>
@@ -280,6 +283,11 @@ internal static class PollScripts
         for network, count in pairs(net_count) do redis.call('HSET', networks_key, network, count) end
         redis.call('HSET', counts_key, '_total', total)
         local version = redis.call('HINCRBY', counts_key, '_version', 1)
+        if KEYS[10] then
+          local note = { tostring(redis.call('LLEN', audit_key)), tostring(total), ARGV[3] or 'recount' }
+          for id, count in pairs(counts) do note[#note + 1] = id; note[#note + 1] = tostring(count) end
+          redis.call('RPUSH', KEYS[10], table.concat(note, ' '))
+        end
         return {total, #held, version, 'written'}
         """;
 

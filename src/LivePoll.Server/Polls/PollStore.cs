@@ -333,6 +333,9 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         keys.PollHeld(pollId), keys.PollNetworks(pollId), keys.PollExcluded(pollId), keys.PollAdmitted(pollId), keys.PollOutcomes(pollId),
     ];
 
+    /// <summary>The vote script's keys and the tally log's list of recounts, where a recount that changed the counts is noted.</summary>
+    private RedisKey[] RecountKeys(string pollId) => [.. VoteKeys(pollId), keys.PollLogRecounts(pollId)];
+
     /// <summary>Tallies a vote refused before the store (e.g. "RateLimited", "VoterRequired") for the integrity view; fire and forget.</summary>
     public void CountRefusal(string pollId, string outcome)
     {
@@ -363,7 +366,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
             await db.SetRemoveAsync(keys.PollExcluded(pollId), network);
             await db.SetAddAsync(keys.PollAdmitted(pollId), network);
         }
-        var reply = await db.ScriptEvaluateAsync(PollScripts.Recount, VoteKeys(pollId), [NetworkCap]);
+        var reply = await db.ScriptEvaluateAsync(PollScripts.Recount, RecountKeys(pollId), [NetworkCap, -1, exclude ? "exclude" : "admit"]);
         await writeAcks.ConfirmAsync(keys.PollCounts(pollId));
         return !reply.IsNull;
     }
@@ -380,7 +383,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         var repaired = new List<string>();
         foreach (var id in await db.SortedSetRangeByRankAsync(keys.PollIndex))
         {
-            var reply = await db.ScriptEvaluateAsync(PollScripts.Recount, VoteKeys(id.ToString()), [NetworkCap, TornBatchTolerance]);
+            var reply = await db.ScriptEvaluateAsync(PollScripts.Recount, RecountKeys(id.ToString()), [NetworkCap, TornBatchTolerance, "repair"]);
             if (!reply.IsNull && ((RedisResult[])reply!)[3].ToString() == "written")
             {
                 repaired.Add(id.ToString());

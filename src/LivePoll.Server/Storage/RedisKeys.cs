@@ -29,8 +29,14 @@ public sealed class RedisKeys(string prefix)
     /// <summary>List of a poll's tally log leaves (<see cref="Contracts.TallyLeaf"/> JSON, the exact hashed text), oldest first: append-only.</summary>
     public RedisKey PollLogLeaves(string pollId) => $"{Prefix}:poll:{{{pollId}}}:log:leaves";
 
-    /// <summary>"audit leaves": how many of the poll's audit records the tally log has read, and how many leaves they made.</summary>
+    /// <summary>"audit leaves recounts": how many of the poll's audit records and recounts the tally log has read, and how many leaves it holds.</summary>
     public RedisKey PollLogCursor(string pollId) => $"{Prefix}:poll:{{{pollId}}}:log:cursor";
+
+    /// <summary>
+    /// List of the recounts that changed a poll's counts (a network excluded or admitted, a torn batch repaired), oldest
+    /// first, each "auditLength voters reason option count option count…": the tally log turns each into a leaf at its place.
+    /// </summary>
+    public RedisKey PollLogRecounts(string pollId) => $"{Prefix}:poll:{{{pollId}}}:log:recounts";
 
     /// <summary>Hash of the tally log's receipts: receipt id → the leaf's index.</summary>
     public RedisKey PollLogReceipts(string pollId) => $"{Prefix}:poll:{{{pollId}}}:log:receipts";

@@ -48,10 +48,7 @@ public sealed class TallyLog(IConnectionMultiplexer redis, RedisKeys keys)
             {
                 Counts[option] = Counts.GetValueOrDefault(option) - points;
             }
-            if (leaf.Kind == TallyLeaf.Vote)
-            {
-                Voters++;
-            }
+            Voters += leaf.VoterChange;
         }
 
         internal void Clear()
@@ -144,6 +141,40 @@ public static class TallyLeaves
             Remove = Points(record.Previous, kind, maxChoices),
             Minute = DateTimeOffset.FromUnixTimeMilliseconds(record.AtMs).ToString("yyyy-MM-dd'T'HH:mm'Z'", CultureInfo.InvariantCulture),
             Receipt = receipt,
+        };
+    }
+
+    /// <summary>
+    /// The leaf of a recount that left the counts at <paramref name="counts"/> and <paramref name="voters"/>: what it
+    /// changed against what the log summed to just before (<paramref name="before"/>, <paramref name="votersBefore"/>).
+    /// </summary>
+    public static TallyLeaf Recount(string pollId, string reason, IReadOnlyDictionary<string, long> counts, long voters,
+        IReadOnlyDictionary<string, long> before, long votersBefore, DateTimeOffset at)
+    {
+        var add = new Dictionary<string, long>(StringComparer.Ordinal);
+        var remove = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var option in counts.Keys.Union(before.Keys).Order(StringComparer.Ordinal))
+        {
+            var change = counts.GetValueOrDefault(option) - before.GetValueOrDefault(option);
+            if (change > 0)
+            {
+                add[option] = change;
+            }
+            else if (change < 0)
+            {
+                remove[option] = -change;
+            }
+        }
+        return new TallyLeaf
+        {
+            Kind = TallyLeaf.Recount,
+            PollId = pollId,
+            Add = add,
+            Remove = remove,
+            Minute = at.ToString("yyyy-MM-dd'T'HH:mm'Z'", CultureInfo.InvariantCulture),
+            Receipt = "",
+            Voters = voters - votersBefore,
+            Reason = reason,
         };
     }
 

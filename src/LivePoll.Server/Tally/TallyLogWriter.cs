@@ -76,17 +76,19 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
         var db = redis.GetDatabase();
         var auditLength = db.ListLengthAsync(keys.PollAudit(pollId));
         var cursorValue = db.StringGetAsync(keys.PollLogCursor(pollId));
+        var recountNotes = db.ListLengthAsync(keys.PollLogRecounts(pollId));
         var leaves = log.SizeAsync(pollId);
         var mark = log.HeadMarkAsync(pollId);
         if (await polls.GetAsync(pollId, clock.GetUtcNow().UtcDateTime) is not { } poll)
         {
             return;
         }
-        var cursor = AuditCursor(await cursorValue);
+        var cursor = LogCursor.Parse(await cursorValue);
         var audit = await auditLength;
+        var recounts = await recountNotes;
         var (headSize, headFinal) = await mark;
         var closed = poll.State == PollState.Closed;
-        var needsAppend = audit > cursor;
+        var needsAppend = audit > cursor.Audit || recounts > cursor.Recounts;
         var needsHead = await leaves > headSize || (closed && !headFinal);
         if (!needsAppend && !needsHead)
         {
@@ -110,8 +112,10 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
         await writeAcks.ConfirmAsync(keys.PollLogLeaves(pollId));
 
         // Final once the poll is closed and the log holds every record the audit list has.
-        var final = closed && AuditCursor(await db.StringGetAsync(keys.PollLogCursor(pollId))) == await db.ListLengthAsync(keys.PollAudit(pollId));
         var now = Stopwatch.GetTimestamp();
+        var after = LogCursor.Parse(await db.StringGetAsync(keys.PollLogCursor(pollId)));
+        var final = closed && after.Audit == await db.ListLengthAsync(keys.PollAudit(pollId))
+            && after.Recounts == await db.ListLengthAsync(keys.PollLogRecounts(pollId));
         var due = final || !_lastHead.TryGetValue(pollId, out var last)
             || Stopwatch.GetElapsedTime(last, now).TotalMilliseconds >= options.Value.HeadIntervalMs;
         if (!due)
@@ -153,29 +157,56 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
         }
     }
 
-    /// <summary>Reads audit records past the cursor into leaves; false when another writer moved the log first.</summary>
-    private async Task<bool> AppendAsync(Poll poll, long cursor, long audit)
+    /// <summary>
+    /// Reads the audit records and recount notes past the cursor into leaves, in the order they happened: the records
+    /// counted before a recount, its leaf, then the records after it. False when another writer moved the log first.
+    /// </summary>
+    private async Task<bool> AppendAsync(Poll poll, LogCursor cursor, long audit)
     {
         var db = redis.GetDatabase();
         var pollId = poll.Id;
         var key = await receipts.KeyAsync();
-        for (var page = 0; page < PagesPerRound && cursor < audit; page++)
+        var notes = (await db.ListRangeAsync(keys.PollLogRecounts(pollId), cursor.Recounts, -1)).Select(n => RecountNote.Parse(n.ToString())).ToList();
+        var next = 0;
+        for (var page = 0; page < PagesPerRound; page++)
         {
-            var records = await db.ListRangeAsync(keys.PollAudit(pollId), cursor, Math.Min(audit, cursor + AuditPage) - 1);
-            if (records.Length == 0)
+            var note = next < notes.Count ? notes[next] : null;
+            var limit = note is null ? audit : Math.Min(audit, note.AuditLength);
+            List<RedisValue> args;
+            LogCursor moved;
+            if (cursor.Audit < limit)
             {
-                return true;
-            }
-            var args = new List<RedisValue>(2 + 2 * records.Length) { cursor, cursor + records.Length };
-            foreach (var line in records)
-            {
-                if (AuditRecord.TryParse(line.ToString(), out var record)
-                    && TallyLeaves.Of(pollId, record, poll.Definition.Kind, poll.Definition.MaxChoices,
-                        VoteReceipts.Of(key, pollId, record.Voter, record.AtMs, record.Choices, record.Previous)) is { } leaf)
+                var records = await db.ListRangeAsync(keys.PollAudit(pollId), cursor.Audit, Math.Min(limit, cursor.Audit + AuditPage) - 1);
+                if (records.Length == 0)
                 {
-                    args.Add(TallyLeaves.Text(leaf));
-                    args.Add(leaf.Receipt);
+                    return true;
                 }
+                moved = cursor with { Audit = cursor.Audit + records.Length };
+                args = [cursor.Audit, cursor.Recounts, moved.Audit, moved.Recounts];
+                foreach (var line in records)
+                {
+                    if (AuditRecord.TryParse(line.ToString(), out var record)
+                        && TallyLeaves.Of(pollId, record, poll.Definition.Kind, poll.Definition.MaxChoices,
+                            VoteReceipts.Of(key, pollId, record.Voter, record.AtMs, record.Choices, record.Previous)) is { } leaf)
+                    {
+                        args.Add(TallyLeaves.Text(leaf));
+                        args.Add(leaf.Receipt);
+                    }
+                }
+            }
+            else if (note is not null && cursor.Audit == note.AuditLength)
+            {
+                // Every record counted before the recount is in the log: its leaf is what it changed against the log's sums.
+                var (sums, voters) = await log.WithLeavesAsync(pollId, view => (new Dictionary<string, long>(view.Counts), view.Voters));
+                var leaf = TallyLeaves.Recount(pollId, note.Reason, note.Counts, note.Voters, sums, voters, clock.GetUtcNow());
+                moved = cursor with { Recounts = cursor.Recounts + 1 };
+                args = [cursor.Audit, cursor.Recounts, moved.Audit, moved.Recounts, TallyLeaves.Text(leaf), ""];
+                next++;
+            }
+            else
+            {
+                // Caught up, or a recount noted after this round read the audit list's length: the next round goes on.
+                return true;
             }
             var written = (long)await db.ScriptEvaluateAsync(TallyScripts.Append,
                 [keys.PollLogCursor(pollId), keys.PollLogLeaves(pollId), keys.PollLogReceipts(pollId)], [.. args]);
@@ -187,14 +218,38 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
             {
                 return false;
             }
-            cursor += records.Length;
+            cursor = moved;
         }
         return true;
     }
 
-    /// <summary>How many audit records the log has read: the first number of "audit leaves" (0 before the first append).</summary>
-    private static long AuditCursor(RedisValue cursor) =>
-        cursor.IsNullOrEmpty ? 0 : long.Parse(cursor.ToString().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>Where the log stands: audit records and recount notes read ("audit leaves recounts" in the store).</summary>
+    private sealed record LogCursor(long Audit, long Recounts)
+    {
+        public static LogCursor Parse(RedisValue value)
+        {
+            var parts = value.IsNullOrEmpty ? [] : value.ToString().Split(' ');
+            return parts.Length == 3
+                ? new LogCursor(long.Parse(parts[0], System.Globalization.CultureInfo.InvariantCulture), long.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture))
+                : new LogCursor(0, 0);
+        }
+    }
+
+    /// <summary>A recount's note (<see cref="RedisKeys.PollLogRecounts"/>): "auditLength voters reason option count option count…".</summary>
+    private sealed record RecountNote(long AuditLength, long Voters, string Reason, Dictionary<string, long> Counts)
+    {
+        public static RecountNote Parse(string note)
+        {
+            var fields = note.Split(' ');
+            var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+            for (var i = 3; i + 1 < fields.Length; i += 2)
+            {
+                counts[fields[i]] = long.Parse(fields[i + 1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            return new RecountNote(long.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture),
+                long.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture), fields[2], counts);
+        }
+    }
 
     [LoggerMessage(EventId = 7002, Level = LogLevel.Error, Message = "Poll {PollId}'s tally log holds fewer leaves than its cursor says: the store lost data. "
         + "The log cannot grow without contradicting heads it signed; restore the store from a backup.")]

@@ -8,35 +8,36 @@ namespace LivePoll.Server.Tally;
 internal static class TallyScripts
 {
     /// <summary>
-    /// Appends leaves read from the audit records [cursor, newCursor). The cursor key holds "audit leaves": how many audit
-    /// records the log has read and how many leaves they made. KEYS: cursor, leaves, receipts. ARGV: cursor (what the
-    /// writer read), newCursor, then per leaf: its text, its receipt id.
-    /// Returns the log's size after; -1 when the cursor was not what the writer saw (nothing written); -2 when the log
-    /// holds fewer leaves than its cursor says (the store lost data). Leaves past the cursor's count are the torn tail of
-    /// an append the embedded store replayed in part after a crash: never acknowledged, so never in a signed head; they
-    /// are dropped and written again.
+    /// Appends leaves made from audit records and recount notes. The cursor key holds "audit leaves recounts": how many
+    /// audit records and recount notes the log has read, and how many leaves it holds. KEYS: cursor, leaves, receipts.
+    /// ARGV: the audit and recount positions the writer read, the positions after these leaves, then per leaf: its text,
+    /// its receipt id ("" for a recount).
+    /// Returns the log's size after; -1 when the positions were not what the writer saw (nothing written); -2 when the
+    /// log holds fewer leaves than its cursor says (the store lost data). Leaves past the cursor's count are the torn
+    /// tail of an append the embedded store replayed in part after a crash: never acknowledged, so never in a signed
+    /// head; they are dropped and written again.
     /// </summary>
     public const string Append = """
         local cursor_key, leaves_key, receipts_key = KEYS[1], KEYS[2], KEYS[3]
-        local audit, count = 0, 0
+        local audit, count, recounts = 0, 0, 0
         local stored = redis.call('GET', cursor_key)
         if stored then
-          local a, c = string.match(stored, '^(%d+) (%d+)$')
-          audit, count = tonumber(a), tonumber(c)
+          local a, c, r = string.match(stored, '^(%d+) (%d+) (%d+)$')
+          audit, count, recounts = tonumber(a), tonumber(c), tonumber(r)
         end
-        if audit ~= tonumber(ARGV[1]) then return -1 end
+        if audit ~= tonumber(ARGV[1]) or recounts ~= tonumber(ARGV[2]) then return -1 end
         local size = redis.call('LLEN', leaves_key)
         if size < count then return -2 end
         if size > count then
           if count == 0 then redis.call('DEL', leaves_key) else redis.call('LTRIM', leaves_key, 0, count - 1) end
           size = count
         end
-        for i = 3, #ARGV, 2 do
+        for i = 5, #ARGV, 2 do
           redis.call('RPUSH', leaves_key, ARGV[i])
-          redis.call('HSET', receipts_key, ARGV[i + 1], size)
+          if ARGV[i + 1] ~= '' then redis.call('HSET', receipts_key, ARGV[i + 1], size) end
           size = size + 1
         end
-        redis.call('SET', cursor_key, ARGV[2] .. ' ' .. size)
+        redis.call('SET', cursor_key, ARGV[3] .. ' ' .. size .. ' ' .. ARGV[4])
         return size
         """;
 

@@ -84,6 +84,21 @@ public abstract class HeldVoteTests<TStore>(TStore store) : IClassFixture<TStore
         await AssertCountsAsync(poll.PollId, one: 6, two: 0);
         await SetNetworkAsync(poll.PollId, neighbour, "admit");
         await AssertCountsAsync(poll.PollId, one: 6, two: 2);
+
+        // Each recount is a leaf of the poll's tally log at its place; the public verifier recomputes the corrected counts.
+        (await _server.Http.PostAsync($"/api/newsroom/polls/{poll.PollId}/close", null).DefaultTimeout()).EnsureSuccessStatusCode();
+        await TimeoutExtensions.WaitUntilAsync(async () =>
+        {
+            using var head = await _server.Anonymous.GetAsync($"/api/polls/{poll.PollId}/log");
+            return head.IsSuccessStatusCode && (await head.Content.ReadFromJsonAsync<TallyHead>())!.Final;
+        }, "the final head");
+        var leaves = (await _server.Anonymous.GetFromJsonAsync<TallyLeavesPage>($"/api/polls/{poll.PollId}/log/leaves"))!.Leaves
+            .Select(l => System.Text.Json.JsonSerializer.Deserialize<TallyLeaf>(l)!).ToList();
+        Assert.Equal(["vote", "vote", "vote", "vote", "vote", "recount", "recount", "recount", "recount"], leaves.Select(l => l.Kind));
+        Assert.Equal(["exclude", "admit", "exclude", "admit"], leaves.Where(l => l.Kind == TallyLeaf.Recount).Select(l => l.Reason));
+        Assert.Equal([-3L, 6, -2, 2], leaves.Where(l => l.Kind == TallyLeaf.Recount).Select(l => l.Voters!.Value));
+        var verdict = await new LivePoll.Verify.TallyVerifier(_server.Anonymous, new StringWriter()).VerifyAsync(poll.PollId).DefaultTimeout();
+        Assert.True(verdict.Passed, verdict.Summary);
     }
 
     [Fact]
