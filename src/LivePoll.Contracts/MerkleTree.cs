@@ -42,6 +42,43 @@ public static class MerkleTree
         return path;
     }
 
+    /// <summary>
+    /// Every level of the tree of the first <paramref name="size"/> leaves, leaves first, root last, built bottom-up: a
+    /// level's last node without a partner goes up unchanged, which gives RFC 9162's tree (split at the largest power of
+    /// two) exactly. Made once per signed head, it answers any number of inclusion proofs in log2(n) steps each.
+    /// </summary>
+    public static List<byte[][]> Levels(IReadOnlyList<byte[]> leafHashes, int size)
+    {
+        var levels = new List<byte[][]> { leafHashes.Take(size).ToArray() };
+        while (levels[^1].Length > 1)
+        {
+            var below = levels[^1];
+            var level = new byte[(below.Length + 1) / 2][];
+            for (var i = 0; i < level.Length; i++)
+            {
+                level[i] = 2 * i + 1 < below.Length ? NodeHash(below[2 * i], below[2 * i + 1]) : below[2 * i];
+            }
+            levels.Add(level);
+        }
+        return levels;
+    }
+
+    /// <summary>The audit path of leaf <paramref name="index"/> from a tree's <see cref="Levels"/>: the same path as <see cref="InclusionProof(IReadOnlyList{byte[]}, int, int)"/>.</summary>
+    public static List<byte[]> InclusionProof(List<byte[][]> levels, int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, levels[0].Length);
+        var path = new List<byte[]>();
+        for (var level = 0; level < levels.Count - 1; level++, index /= 2)
+        {
+            var sibling = index ^ 1;
+            if (sibling < levels[level].Length)
+            {
+                path.Add(levels[level][sibling]);
+            }
+        }
+        return path;
+    }
+
     /// <summary>The proof that the tree of <paramref name="first"/> leaves is a prefix of the tree of <paramref name="second"/>.</summary>
     public static List<byte[]> ConsistencyProof(IReadOnlyList<byte[]> leafHashes, int first, int second)
     {

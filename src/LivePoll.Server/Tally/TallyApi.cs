@@ -117,7 +117,7 @@ internal static class TallyApi
                 + "Heads are signed every few seconds while the poll changes; try again shortly.");
         }
         var (leaf, path) = await log.WithLeavesAsync(pollId, view =>
-            (index, MerkleTree.InclusionProof(view.Hashes, (int)index, (int)head.Size)));
+            (index, view.InclusionProof((int)index, (int)head.Size)));
         var text = (await log.LeavesAsync(pollId, index, 1)).Single();
         context.Response.Headers.CacheControl = "no-store";
         return TypedResults.Ok(new TallyInclusionProof

@@ -30,6 +30,19 @@ public sealed class TallyLog(IConnectionMultiplexer redis, RedisKeys keys)
         /// <summary>Option id → the leaves' adds minus removes.</summary>
         public Dictionary<string, long> Counts { get; } = new(StringComparer.Ordinal);
 
+        /// <summary>The tree's levels for the newest head this node proved against (size → levels), made once per head.</summary>
+        internal (int Size, List<byte[][]> Levels)? Tree { get; set; }
+
+        /// <summary>The audit path of leaf <paramref name="index"/> in the tree of the first <paramref name="size"/> leaves.</summary>
+        public List<byte[]> InclusionProof(int index, int size)
+        {
+            if (Tree is not { } tree || tree.Size != size)
+            {
+                Tree = tree = (size, MerkleTree.Levels(Hashes, size));
+            }
+            return MerkleTree.InclusionProof(tree.Levels, index);
+        }
+
         /// <summary>The "vote" leaves: voters counted.</summary>
         public long Voters { get; private set; }
 
@@ -53,6 +66,7 @@ public sealed class TallyLog(IConnectionMultiplexer redis, RedisKeys keys)
 
         internal void Clear()
         {
+            Tree = null;
             Hashes.Clear();
             Counts.Clear();
             Voters = 0;

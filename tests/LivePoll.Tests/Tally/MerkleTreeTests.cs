@@ -66,6 +66,20 @@ public sealed class MerkleTreeTests
     }
 
     [Fact]
+    public void Paths_from_the_levels_built_bottom_up_are_the_RFC_paths_and_the_top_level_is_the_root()
+    {
+        for (var n = 1; n <= Leaves.Length; n++)
+        {
+            var levels = MerkleTree.Levels(Hashes, n);
+            Assert.Equal(MerkleTree.Root(Hashes, n), Assert.Single(levels[^1]));
+            for (var m = 0; m < n; m++)
+            {
+                Assert.Equal(MerkleTree.InclusionProof(Hashes, m, n), MerkleTree.InclusionProof(levels, m));
+            }
+        }
+    }
+
+    [Fact]
     public void Every_consistency_proof_verifies_and_one_between_forked_trees_does_not()
     {
         var forked = Hashes.ToList();
