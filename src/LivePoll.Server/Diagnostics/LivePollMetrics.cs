@@ -45,6 +45,7 @@ public sealed class LivePollMetrics
     private static int _exportStarted;
 
     private readonly Histogram<double> _storeLatency;
+    private readonly Histogram<double> _tallyInclusion;
     private readonly Counter<long> _snapshots;
     private readonly Counter<long> _feedEvents;
     private readonly Counter<long> _badRecords;
@@ -67,6 +68,8 @@ public sealed class LivePollMetrics
         var meter = meterFactory.Create(MeterName);
         _storeLatency = meter.CreateHistogram<double>(
             "store.latency", unit: "s", description: "Round-trip time of store operations, by operation (a vote batch is one 'vote').");
+        _tallyInclusion = meter.CreateHistogram<double>("tally.inclusion.delay", unit: "s",
+            description: "Per signed tally head: how long ago the oldest answer it newly covers was counted (vote to a signed, provable count).");
         meter.CreateObservableCounter("votes", ObserveVotes, description: "Votes answered, by outcome and transport.");
         _feedEvents = meter.CreateCounter<long>("feed.events", description: "Feed changes recorded, by kind.");
         _badRecords = meter.CreateCounter<long>("bad.records", description: "Records in the store that could not be read and were skipped, by kind.");
@@ -162,6 +165,8 @@ public sealed class LivePollMetrics
     /// <summary>A hub call ended: "ok", "refused" (HubException) or "failed".</summary>
     public void RecordHubCall(string method, HubCallResult result) =>
         Interlocked.Increment(ref _hubCalls.GetOrAdd(method, static _ => new long[3])[(int)result]);
+
+    public void RecordTallyInclusionDelay(TimeSpan delay) => _tallyInclusion.Record(Math.Max(0, delay.TotalSeconds));
 
     public void RecordStoreLatency(TimeSpan elapsed, string operation) =>
         _storeLatency.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("operation", operation));

@@ -20,13 +20,16 @@ namespace LivePoll.Server.Tally;
 /// </summary>
 internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, TallySigner signer, VoteReceipts receipts,
     IConnectionMultiplexer redis, RedisKeys keys, Live.NodeInfo node, WriteAcks writeAcks, IOptions<TallyOptions> options,
-    TimeProvider clock, ILogger<TallyLogWriter> logger) : BackgroundService
+    TimeProvider clock, Diagnostics.LivePollMetrics metrics, ILogger<TallyLogWriter> logger) : BackgroundService
 {
     private const int AuditPage = 1024;
     private const int PagesPerRound = 16;
 
     // Per poll, when this node last signed a head of it.
     private readonly Dictionary<string, long> _lastHead = new(StringComparer.Ordinal);
+
+    // Per poll, when the oldest answer this node logged since its last head was counted (Unix ms): the inclusion delay.
+    private readonly Dictionary<string, long> _oldestUnsigned = new(StringComparer.Ordinal);
 
     // Polls closed with a final head: looked at again only every FinishedRecheck rounds (one could be reopened).
     private readonly HashSet<string> _finished = new(StringComparer.Ordinal);
@@ -153,6 +156,10 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
         if (kept == 1)
         {
             _lastHead[pollId] = now;
+            if (_oldestUnsigned.Remove(pollId, out var oldest))
+            {
+                metrics.RecordTallyInclusionDelay(TimeSpan.FromMilliseconds(head.At - oldest));
+            }
             await writeAcks.ConfirmAsync(keys.PollLogHeads(pollId));
         }
     }
@@ -191,6 +198,7 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
                     {
                         args.Add(TallyLeaves.Text(leaf));
                         args.Add(leaf.Receipt);
+                        _oldestUnsigned.TryAdd(pollId, record.AtMs);
                     }
                 }
             }

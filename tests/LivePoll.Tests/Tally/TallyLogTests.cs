@@ -105,6 +105,10 @@ public sealed class TallyLogTests(RedisStoreFixture store) : IClassFixture<Redis
 
         var verdict = await VerifyAsync(poll.PollId);
         Assert.True(verdict.Passed, verdict.Summary);
+
+        // How long votes waited for a signed head is measured.
+        var metrics = await _server.Http.GetStringAsync("/metrics");
+        Assert.Matches(@"livepoll_tally_inclusion_delay\w*_count(\{[^}]*\})? [1-9]", metrics);
     }
 
     [Fact]
