@@ -79,6 +79,8 @@ surge() {
     --voters $((rate * (HOLD + 2 * RAMP) + 1000)) --rate "$rate" --ramp-up "$RAMP" --hold "$HOLD" --ramp-down "$RAMP" \
     --connections "$CONNECTIONS" --server-pid "$NODE_PID" --report "$REPORTS/$name-$rate" >"$work/tool-$name-$rate.log" 2>&1 || true
   store_after=$(cpu_ticks ${STORE_PIDS:-})
+  # A script may look at the node before it stops (e.g. its /metrics): define after_surge NAME RATE.
+  if declare -F after_surge >/dev/null; then after_surge "$name" "$rate"; fi
   cp "$work/tool-$name-$rate.log" "$work/server-$name-$rate.log" "$REPORTS/" 2>/dev/null || true
   kill "$NODE_PID" 2>/dev/null || true; wait "$NODE_PID" 2>/dev/null || true
   if [[ ! -f $REPORTS/$name-$rate/report.json ]]; then
