@@ -109,14 +109,7 @@ public static class MerkleTree
             if ((fn & 1) == 1 || fn == sn)
             {
                 r = NodeHash(p, r);
-                if ((fn & 1) == 0)
-                {
-                    while ((fn & 1) == 0 && fn != 0)
-                    {
-                        fn >>= 1;
-                        sn >>= 1;
-                    }
-                }
+                ClimbToRightChild(ref fn, ref sn);
             }
             else
             {
@@ -171,14 +164,7 @@ public static class MerkleTree
             {
                 fr = NodeHash(c, fr);
                 sr = NodeHash(c, sr);
-                if ((fn & 1) == 0)
-                {
-                    while ((fn & 1) == 0 && fn != 0)
-                    {
-                        fn >>= 1;
-                        sn >>= 1;
-                    }
-                }
+                ClimbToRightChild(ref fn, ref sn);
             }
             else
             {
@@ -188,6 +174,16 @@ public static class MerkleTree
             sn >>= 1;
         }
         return sn == 0 && fr.AsSpan().SequenceEqual(firstRoot) && sr.AsSpan().SequenceEqual(secondRoot);
+    }
+
+    /// <summary>RFC 9162's "right-shift fn and sn equally until LSB(fn) is set or fn is 0", shared by both verifications.</summary>
+    private static void ClimbToRightChild(ref long fn, ref long sn)
+    {
+        while ((fn & 1) == 0 && fn != 0)
+        {
+            fn >>= 1;
+            sn >>= 1;
+        }
     }
 
     /// <summary>The largest power of two below <paramref name="n"/> (n ≥ 2): where a tree of n leaves splits.</summary>
