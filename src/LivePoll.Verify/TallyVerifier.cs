@@ -184,10 +184,38 @@ public sealed class TallyVerifier(HttpClient http, TextWriter output)
             {
                 throw new Failure(Discrepancy, $"the poll shows {shownVoters} voters, but the final signed head (and its leaves) count {final.Voters}.");
             }
-            return $"poll {Uri.UnescapeDataString(pollId)} is closed; {final.Size} leaves, {heads.Count} heads; its published counts are the signed, logged sums ({string.Join(", ", shown.Select(s => $"{s.Key}: {s.Value}"))}; {shownVoters} voters).";
+            await CheckPageAsync(pollId, final);
+            return $"poll {Uri.UnescapeDataString(pollId)} is closed; {final.Size} leaves, {heads.Count} heads; its published counts (API and page) are the signed, logged sums ({string.Join(", ", shown.Select(s => $"{s.Key}: {s.Value}"))}; {shownVoters} voters).";
         }
         output.WriteLine($"poll is {state}: its counts move on while this runs; compared with the newest head only after it closes (final head).");
         return $"poll {Uri.UnescapeDataString(pollId)} ({state}): {newest.Size} leaves and {heads.Count} heads are consistent and correctly signed; the final comparison with its published counts waits for its close.";
+    }
+
+    /// <summary>The poll's own page (/polls/{id}) shows each option's count in data-count and the voters in data-voters.</summary>
+    private async Task CheckPageAsync(string pollId, TallyHead final)
+    {
+        using var response = await http.GetAsync($"/polls/{pollId}");
+        if (!response.IsSuccessStatusCode)
+        {
+            output.WriteLine($"the poll's page answered {(int)response.StatusCode}: not compared");
+            return;
+        }
+        var page = await response.Content.ReadAsStringAsync();
+        var shown = System.Text.RegularExpressions.Regex.Matches(page, "data-option-id=\"([^\"]+)\" data-count=\"(\\d+)\"")
+            .ToDictionary(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value), m => long.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var (option, count) in shown)
+        {
+            if (final.Counts.GetValueOrDefault(option) != count)
+            {
+                throw new Failure(Discrepancy, $"the poll's page shows {count} for option {option}, but the final signed head (and its leaves) say {final.Counts.GetValueOrDefault(option)}.");
+            }
+        }
+        var voters = System.Text.RegularExpressions.Regex.Match(page, "data-voters=\"(\\d+)\"");
+        if (voters.Success && long.Parse(voters.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) != final.Voters)
+        {
+            throw new Failure(Discrepancy, $"the poll's page shows {voters.Groups[1].Value} voters, but the final signed head (and its leaves) count {final.Voters}.");
+        }
+        output.WriteLine(shown.Count > 0 ? $"the poll's page shows the same {shown.Count} counts and {final.Voters} voters" : "the poll's page shows no counts: not compared");
     }
 
     private static TallyLeaf ReadLeaf(string text, int index, string pollId)
