@@ -36,7 +36,7 @@ public sealed record TallyLeaf
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Voters { get; init; }
 
-    /// <summary>Why a recount happened: "exclude" or "admit" (a network), "repair" (a crash's torn batch); absent otherwise.</summary>
+    /// <summary>Why a recount happened: "exclude" or "admit" (a network), "repair" (a crash's torn batch), "seed" (demo counts); absent otherwise.</summary>
     [JsonPropertyName("reason")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Reason { get; init; }

@@ -52,6 +52,13 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
 
         // Counts first, meta last: a poll exists for votes once its meta hash does.
         await Db.HashSetAsync(keys.PollCounts(poll.Id), counts);
+        if (initialCounts is { Count: > 0 })
+        {
+            // Seeded counts are no one's answers: the tally log says so with a "seed" leaf before any vote.
+            await Db.ListRightPushAsync(keys.PollLogRecounts(poll.Id), string.Join(' ',
+                new[] { "0", (initialCounts.Values.Sum()).ToString(CultureInfo.InvariantCulture), "seed" }
+                    .Concat(counts.Where(c => !c.Name.ToString().StartsWith('_')).SelectMany(c => new[] { c.Name.ToString(), c.Value.ToString() }))));
+        }
         await Db.HashSetAsync(keys.PollMeta(poll.Id), meta);
         await Db.SortedSetAddAsync(keys.PollIndex, poll.Id, UnixMs.Of(poll.CreatedAt));
         if (state == "scheduled")

@@ -166,6 +166,34 @@ public sealed class TallyLogTests(RedisStoreFixture store) : IClassFixture<Redis
         Assert.True(verdict.Passed, verdict.Summary);
     }
 
+    [Fact]
+    public async Task The_demo_polls_seeded_counts_are_a_seed_leaf_and_its_log_verifies()
+    {
+        // The demo poll is seeded on the embedded store only.
+        await using var embedded = await LivePollServer.StartAsync("", new Dictionary<string, string?>
+        {
+            ["Tally:AppendIntervalMs"] = "100",
+            ["Tally:HeadIntervalMs"] = "200",
+        });
+        var polls = (await embedded.Http.GetFromJsonAsync<List<PollSnapshot>>("/api/newsroom/polls", PollTestKit.Json))!;
+        var demo = polls.Single(p => p.TotalVoters == 347 + 2184 + 73);
+        var voter = await embedded.LoadTool.NewVoterTokenAsync();
+        await embedded.VoteHttpAsync(embedded.LoadTool, demo.PollId, voter.Token, demo.Options[0].Id);
+        (await embedded.Http.PostAsync($"/api/newsroom/polls/{demo.PollId}/close", null)).EnsureSuccessStatusCode();
+        await TimeoutExtensions.WaitUntilAsync(async () =>
+        {
+            using var head = await embedded.Anonymous.GetAsync($"/api/polls/{demo.PollId}/log");
+            return head.IsSuccessStatusCode && (await head.Content.ReadFromJsonAsync<TallyHead>())!.Final;
+        }, "the final head");
+
+        var page = (await embedded.Anonymous.GetFromJsonAsync<TallyLeavesPage>($"/api/polls/{demo.PollId}/log/leaves"))!;
+        var leaves = page.Leaves.Select(l => JsonSerializer.Deserialize<TallyLeaf>(l)!).ToList();
+        Assert.Equal((TallyLeaf.Recount, "seed", 2604L), (leaves[0].Kind, leaves[0].Reason, leaves[0].Voters!.Value));
+        Assert.Equal(TallyLeaf.Vote, leaves[1].Kind);
+        var verdict = await new TallyVerifier(embedded.Anonymous, new StringWriter()).VerifyAsync(demo.PollId).DefaultTimeout();
+        Assert.True(verdict.Passed, verdict.Summary);
+    }
+
     public static TheoryData<string> Tamperings() => ["leaf changed", "leaf removed", "counts changed without a leaf", "head re-signed with another key", "heads that fork"];
 
     [Theory]
