@@ -45,12 +45,12 @@ while time.time() - started < 60:
 caught_up = time.time() - started
 buckets, count, total = [], 0, 0.0
 for line in get("/metrics", auth=True).splitlines():
-    if line.startswith("livepoll_tally_inclusion_delay_seconds_bucket"):
+    if line.startswith("livepoll_tally_inclusion_delay_bucket"):
         le = line.split('le="')[1].split('"')[0]
         buckets.append((float("inf") if le == "+Inf" else float(le), float(line.rsplit(" ", 1)[1])))
-    elif line.startswith("livepoll_tally_inclusion_delay_seconds_count"):
+    elif line.startswith("livepoll_tally_inclusion_delay_count"):
         count = float(line.rsplit(" ", 1)[1])
-    elif line.startswith("livepoll_tally_inclusion_delay_seconds_sum"):
+    elif line.startswith("livepoll_tally_inclusion_delay_sum"):
         total = float(line.rsplit(" ", 1)[1])
 def quantile(q):
     for le, n in sorted(buckets):

@@ -82,6 +82,11 @@ public sealed record TallyHead
     [JsonPropertyName("signature")] public required string Signature { get; init; }
 }
 
+/// <summary>Leaves and heads as JSON without reflection (the log writer makes a leaf per counted answer).</summary>
+[JsonSerializable(typeof(TallyLeaf))]
+[JsonSerializable(typeof(TallyHead))]
+public sealed partial class TallyJson : JsonSerializerContext;
+
 /// <summary>The text a tree head's signature covers, and how readers check it.</summary>
 public static class TallyHeads
 {

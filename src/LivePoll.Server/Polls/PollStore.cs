@@ -313,7 +313,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
         // With Redis:AckAfterReplicas, no answer (AlreadyVoted included: it too says "your vote is counted") before replicas hold it.
         await writeAcks.ConfirmAsync(keys.PollCounts(pollId));
 
-        var receiptKey = await receipts.KeyAsync();
+        using var receiptHmac = VoteReceipts.NewHmac(await receipts.KeyAsync());
         var results = new VoteResult[votes.Count];
         for (var i = 0; i < results.Length; i++)
         {
@@ -328,7 +328,7 @@ public sealed class PollStore(IConnectionMultiplexer redis, RedisKeys keys, Live
                 {
                     // The audit record of a counted answer holds the same fields, so the tally log finds the same receipt.
                     Receipt = outcome is VoteOutcome.Accepted or VoteOutcome.Changed
-                        ? VoteReceipts.Of(receiptKey, pollId, votes[i].VoterId, atMs, choices, previous) : null,
+                        ? VoteReceipts.Of(receiptHmac, pollId, votes[i].VoterId, atMs, choices, previous) : null,
                 };
         }
         return results;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using LivePoll.Contracts;
@@ -48,11 +49,63 @@ public sealed class TallyLog(IConnectionMultiplexer redis, RedisKeys keys)
 
         internal void Add(string text)
         {
-            Hashes.Add(MerkleTree.LeafHash(Encoding.UTF8.GetBytes(text)));
-            if (TallyLeaves.TryParse(text) is not { } leaf)
+            if (TallyLeaves.TryParse(text) is { } leaf)
             {
-                return;
+                Add(text, leaf);
             }
+            else
+            {
+                AddHash(Hash(0, Encoding.UTF8.GetBytes(text), []));
+            }
+        }
+
+        /// <summary>SHA-256 of the prefix byte (0 a leaf, 1 a node, as <see cref="MerkleTree"/>) and the parts.</summary>
+        private byte[] Hash(byte prefix, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+        {
+            _sha256.AppendData([prefix]);
+            _sha256.AppendData(first);
+            _sha256.AppendData(second);
+            return _sha256.GetHashAndReset();
+        }
+
+        internal void AddHash(byte[] hash)
+        {
+            // Leaf n completes one perfect subtree for each low bit of n that is 1.
+            var node = hash;
+            for (var size = Hashes.Count; (size & 1) == 1; size >>= 1)
+            {
+                node = Hash(1, _frontier[^1], node);
+                _frontier.RemoveAt(_frontier.Count - 1);
+            }
+            _frontier.Add(node);
+            Hashes.Add(hash);
+        }
+
+        // The roots of the perfect subtrees along the tree's right edge, largest first: the root in log2(n) steps, and a
+        // new leaf folds into it in amortised constant time (a head is signed over the whole log every few seconds).
+        private readonly List<byte[]> _frontier = [];
+
+        // One SHA-256 for the view's hashing (used alone, under the gate): cheaper than a new one per hash.
+        private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        /// <summary>The Merkle root of all the leaves in the view (RFC 9162), from the right edge.</summary>
+        public byte[] Root()
+        {
+            if (_frontier.Count == 0)
+            {
+                return MerkleTree.Root([], 0);
+            }
+            var root = _frontier[^1];
+            for (var i = _frontier.Count - 2; i >= 0; i--)
+            {
+                root = MerkleTree.NodeHash(_frontier[i], root);
+            }
+            return root;
+        }
+
+        internal void Add(string text, TallyLeaf leaf)
+        {
+            AddHash(Hash(0, Encoding.UTF8.GetBytes(text), []));
             foreach (var (option, points) in leaf.Add)
             {
                 Counts[option] = Counts.GetValueOrDefault(option) + points;
@@ -67,6 +120,7 @@ public sealed class TallyLog(IConnectionMultiplexer redis, RedisKeys keys)
         internal void Clear()
         {
             Tree = null;
+            _frontier.Clear();
             Hashes.Clear();
             Counts.Clear();
             Voters = 0;
@@ -100,6 +154,33 @@ public sealed class TallyLog(IConnectionMultiplexer redis, RedisKeys keys)
                 }
             }
             return use(view);
+        }
+        finally
+        {
+            view.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Tells this node's view of the leaves that the writer just appended <paramref name="leaves"/> after
+    /// <paramref name="sizeBefore"/> leaves, so the view takes them without reading back and parsing what it wrote. A view
+    /// of another size (it read leaves a crash left past the cursor, which the append dropped) is read again from the start.
+    /// </summary>
+    public async Task AppendedAsync(string pollId, long sizeBefore, IReadOnlyList<(string Text, TallyLeaf Leaf)> leaves)
+    {
+        var view = _views.GetOrAdd(pollId, _ => new Leaves());
+        await view.Gate.WaitAsync();
+        try
+        {
+            if (view.Hashes.Count != sizeBefore)
+            {
+                view.Clear();
+                return;
+            }
+            foreach (var (text, leaf) in leaves)
+            {
+                view.Add(text, leaf);
+            }
         }
         finally
         {
@@ -192,13 +273,13 @@ public static class TallyLeaves
         };
     }
 
-    public static string Text(TallyLeaf leaf) => JsonSerializer.Serialize(leaf);
+    public static string Text(TallyLeaf leaf) => JsonSerializer.Serialize(leaf, TallyJson.Default.TallyLeaf);
 
     public static TallyLeaf? TryParse(string text)
     {
         try
         {
-            return JsonSerializer.Deserialize<TallyLeaf>(text);
+            return JsonSerializer.Deserialize(text, TallyJson.Default.TallyLeaf);
         }
         catch (JsonException)
         {

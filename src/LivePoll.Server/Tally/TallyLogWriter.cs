@@ -136,7 +136,7 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
             {
                 PollId = pollId,
                 Size = view.Hashes.Count,
-                Root = Convert.ToHexStringLower(MerkleTree.Root(view.Hashes, view.Hashes.Count)),
+                Root = Convert.ToHexStringLower(view.Root()),
                 Voters = view.Voters,
                 Counts = counts,
                 At = clock.GetUtcNow().ToUnixTimeMilliseconds(),
@@ -172,7 +172,7 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
     {
         var db = redis.GetDatabase();
         var pollId = poll.Id;
-        var key = await receipts.KeyAsync();
+        using var hmac = VoteReceipts.NewHmac(await receipts.KeyAsync());
         var notes = (await db.ListRangeAsync(keys.PollLogRecounts(pollId), cursor.Recounts, -1)).Select(n => RecountNote.Parse(n.ToString())).ToList();
         var next = 0;
         for (var page = 0; page < PagesPerRound; page++)
@@ -180,6 +180,7 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
             var note = next < notes.Count ? notes[next] : null;
             var limit = note is null ? audit : Math.Min(audit, note.AuditLength);
             List<RedisValue> args;
+            var appended = new List<(string Text, TallyLeaf Leaf)>();
             LogCursor moved;
             if (cursor.Audit < limit)
             {
@@ -194,9 +195,11 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
                 {
                     if (AuditRecord.TryParse(line.ToString(), out var record)
                         && TallyLeaves.Of(pollId, record, poll.Definition.Kind, poll.Definition.MaxChoices,
-                            VoteReceipts.Of(key, pollId, record.Voter, record.AtMs, record.Choices, record.Previous)) is { } leaf)
+                            VoteReceipts.Of(hmac, pollId, record.Voter, record.AtMs, record.Choices, record.Previous)) is { } leaf)
                     {
-                        args.Add(TallyLeaves.Text(leaf));
+                        var text = TallyLeaves.Text(leaf);
+                        appended.Add((text, leaf));
+                        args.Add(text);
                         args.Add(leaf.Receipt);
                         _oldestUnsigned.TryAdd(pollId, record.AtMs);
                     }
@@ -208,7 +211,9 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
                 var (sums, voters) = await log.WithLeavesAsync(pollId, view => (new Dictionary<string, long>(view.Counts), view.Voters));
                 var leaf = TallyLeaves.Recount(pollId, note.Reason, note.Counts, note.Voters, sums, voters, clock.GetUtcNow());
                 moved = cursor with { Recounts = cursor.Recounts + 1 };
-                args = [cursor.Audit, cursor.Recounts, moved.Audit, moved.Recounts, TallyLeaves.Text(leaf), ""];
+                var text = TallyLeaves.Text(leaf);
+                appended.Add((text, leaf));
+                args = [cursor.Audit, cursor.Recounts, moved.Audit, moved.Recounts, text, ""];
                 next++;
             }
             else
@@ -226,6 +231,7 @@ internal sealed partial class TallyLogWriter(PollStore polls, TallyLog log, Tall
             {
                 return false;
             }
+            await log.AppendedAsync(pollId, written - appended.Count, appended);
             cursor = moved;
         }
         return true;

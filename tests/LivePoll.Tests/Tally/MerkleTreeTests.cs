@@ -66,6 +66,18 @@ public sealed class MerkleTreeTests
     }
 
     [Fact]
+    public void A_nodes_view_folds_each_new_leaf_into_its_right_edge_and_gives_the_RFC_root_at_every_size()
+    {
+        var view = new LivePoll.Server.Tally.TallyLog.Leaves();
+        Assert.Equal(MerkleTree.Root(Hashes, 0), view.Root());
+        for (var n = 1; n <= Leaves.Length; n++)
+        {
+            view.AddHash(Hashes[n - 1]);
+            Assert.Equal(MerkleTree.Root(Hashes, n), view.Root());
+        }
+    }
+
+    [Fact]
     public void Paths_from_the_levels_built_bottom_up_are_the_RFC_paths_and_the_top_level_is_the_root()
     {
         for (var n = 1; n <= Leaves.Length; n++)
