@@ -101,7 +101,7 @@ public sealed class ReadersEverywhereTests(Chromium chromium, Xunit.Abstractions
             await Expect(en.Locator("#poll .poll-total")).ToHaveTextAsync(count == 1 ? "1 vote in all" : $"{count} votes in all");
             // The poll's own page, rendered by the server, says the same.
             var rendered = await server.Http.GetStringAsync($"/polls/{pollId}?lang=ru");
-            Assert.Contains($"<p class=\"poll-total\">Всего: {russian}</p>", rendered);
+            Assert.Contains($"<p class=\"poll-total\" data-voters=\"{count}\">Всего: {russian}</p>", rendered);
         }
         await Expect(en.Locator("#poll .poll-total")).ToHaveTextAsync("25 votes in all");
 
