@@ -21,12 +21,6 @@ public sealed class VoteReceipts(VoterKeys voterKeys)
     /// <summary>An HMAC under the receipt key, for many receipts in a row (one per batch: making one costs more than using it).</summary>
     public static IncrementalHash NewHmac(byte[] key) => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, key);
 
-    public static string Of(byte[] key, string pollId, string voter, long atMs, string choices, string previous)
-    {
-        using var hmac = NewHmac(key);
-        return Of(hmac, pollId, voter, atMs, choices, previous);
-    }
-
     public static string Of(IncrementalHash hmac, string pollId, string voter, long atMs, string choices, string previous)
     {
         var text = Encoding.UTF8;
