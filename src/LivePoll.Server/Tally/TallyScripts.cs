@@ -32,10 +32,20 @@ internal static class TallyScripts
           if count == 0 then redis.call('DEL', leaves_key) else redis.call('LTRIM', leaves_key, 0, count - 1) end
           size = count
         end
+        -- One RPUSH and one HSET per chunk of leaves, not per leaf: a call from Lua costs Redis more than the write itself.
+        local texts, receipts = {}, {}
         for i = 5, #ARGV, 2 do
-          redis.call('RPUSH', leaves_key, ARGV[i])
-          if ARGV[i + 1] ~= '' then redis.call('HSET', receipts_key, ARGV[i + 1], size) end
+          texts[#texts + 1] = ARGV[i]
+          if ARGV[i + 1] ~= '' then
+            receipts[#receipts + 1] = ARGV[i + 1]
+            receipts[#receipts + 1] = size
+          end
           size = size + 1
+          if #texts == 256 or i + 2 > #ARGV then
+            redis.call('RPUSH', leaves_key, unpack(texts))
+            if #receipts > 0 then redis.call('HSET', receipts_key, unpack(receipts)) end
+            texts, receipts = {}, {}
+          end
         end
         redis.call('SET', cursor_key, ARGV[3] .. ' ' .. size .. ' ' .. ARGV[4])
         return size

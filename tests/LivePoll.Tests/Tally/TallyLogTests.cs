@@ -14,10 +14,11 @@ using StackExchange.Redis;
 namespace LivePoll.Tests.Tally;
 
 /// <summary>
-/// A poll's tally log on a real redis-server: receipts lead to inclusion proofs, changed votes are leaves, the public
+/// A poll's tally log on a real redis-server and on Garnet (the embedded store runs the same scripts): receipts lead to inclusion proofs, changed votes are leaves, the public
 /// verifier passes on an honest log and names each kind of tampering, and nothing in the log's answers names a voter.
 /// </summary>
-public sealed class TallyLogTests(RedisStoreFixture store) : IClassFixture<RedisStoreFixture>, IAsyncLifetime
+public abstract class TallyLogTests<TStore>(TStore store) : IClassFixture<TStore>, IAsyncLifetime
+    where TStore : class, IStoreFixture
 {
     private LivePollServer _server = null!;
 
@@ -282,3 +283,7 @@ public sealed class TallyLogTests(RedisStoreFixture store) : IClassFixture<Redis
         }
     }
 }
+
+public sealed class TallyLogTestsOnRedis(RedisStoreFixture store) : TallyLogTests<RedisStoreFixture>(store);
+
+public sealed class TallyLogTestsOnGarnet(GarnetStoreFixture store) : TallyLogTests<GarnetStoreFixture>(store);
