@@ -56,6 +56,7 @@ public sealed class LivePollMetrics
     private readonly long[] _votes = new long[Enum.GetValues<VoteOutcome>().Length * Transports];
     private long _snapshotDeliveries;
     private long _deferredSlices;
+    private long _busySkips;
     private long _relayLag;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long[]> _hubCalls = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, double> _scheduleLag = new(StringComparer.Ordinal);
@@ -80,6 +81,8 @@ public sealed class LivePollMetrics
             description: "Poll snapshot messages this node wrote to its own connections (one per connection per snapshot).");
         meter.CreateObservableCounter("fanout.deferred", () => Interlocked.Read(ref _deferredSlices),
             description: "Fan-out turns put off because the node's thread pool was backed up (the node is out of CPU).");
+        meter.CreateObservableCounter("fanout.busy", () => Interlocked.Read(ref _busySkips),
+            description: "Readers a fan-out turn passed over because their previous snapshot was still being written (they wait a whole interval for the next).");
         meter.CreateObservableCounter("hub.invocations", ObserveHubCalls,
             description: "Hub method calls answered, by method and result (ok; refused: a HubException the caller can act on; failed: our error).");
         meter.CreateObservableGauge("store.up", () => _storeConnected is { } connected ? (connected() ? 1 : 0) : 1,
@@ -146,6 +149,9 @@ public sealed class LivePollMetrics
 
     /// <summary>A fan-out turn waited for the next tick: earlier writes had not drained.</summary>
     public void RecordFanOutDeferred() => Interlocked.Increment(ref _deferredSlices);
+
+    /// <summary>A turn passed over readers whose previous write had not completed.</summary>
+    public void RecordFanOutBusy(int connections) => Interlocked.Add(ref _busySkips, connections);
 
     /// <summary>Where <c>livepoll_store_up</c> reads whether the store is connected.</summary>
     public void ObserveStore(Func<bool> connected) => _storeConnected = connected;

@@ -111,26 +111,32 @@ internal sealed class PollAudience(string pollId, int slices)
 
     /// <summary>
     /// Writes the newest snapshot to every connection of <paramref name="slice"/> (all of them when null) that is
-    /// behind it and not still busy with an earlier write. Returns how many were written to, with and without counts.
+    /// behind it and not still busy with an earlier write. Returns how many were written to, with and without counts,
+    /// and how many were behind but passed over because their previous write had not completed.
     /// </summary>
-    public (int Counts, int Blind) Send(int? slice)
+    public (int Counts, int Blind, int Busy) Send(int? slice)
     {
         var bySlice = Followers();
-        return slice is { } one ? SendTo(bySlice[one]) : bySlice.Aggregate((0, 0), (sum, s) =>
+        return slice is { } one ? SendTo(bySlice[one]) : bySlice.Aggregate((0, 0, 0), (sum, s) =>
         {
-            var (counts, blind) = SendTo(s);
-            return (sum.Item1 + counts, sum.Item2 + blind);
+            var (counts, blind, busy) = SendTo(s);
+            return (sum.Item1 + counts, sum.Item2 + blind, sum.Item3 + busy);
         });
     }
 
-    private (int Counts, int Blind) SendTo(Follower[] followers)
+    private (int Counts, int Blind, int Busy) SendTo(Follower[] followers)
     {
-        int counts = 0, blind = 0;
+        int counts = 0, blind = 0, busy = 0;
         foreach (var follower in followers)
         {
             var (message, version) = follower.SeesCounts ? (_counts, Version) : (_blind, _blindVersion);
-            if (message is null || follower.SentVersion >= version || follower.Pending is { IsCompleted: false })
+            if (message is null || follower.SentVersion >= version)
             {
+                continue;
+            }
+            if (follower.Pending is { IsCompleted: false })
+            {
+                busy++;
                 continue;
             }
             follower.SentVersion = version;
@@ -145,7 +151,7 @@ internal sealed class PollAudience(string pollId, int slices)
                 blind++;
             }
         }
-        return (counts, blind);
+        return (counts, blind, busy);
     }
 
     private Follower[][] Followers()

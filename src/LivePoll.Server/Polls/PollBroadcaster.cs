@@ -250,7 +250,7 @@ public sealed class PollBroadcaster : BackgroundService
         {
             audience.Update(poll);
         }
-        var (counts, blind) = audience.Send(slice);
+        var (counts, blind, busy) = audience.Send(slice);
         if (LivePollTracing.Source.HasListeners())
         {
             _traces.StartSnapshot(audience.PollId, audience.Version, counts)?.Dispose();
@@ -262,6 +262,10 @@ public sealed class PollBroadcaster : BackgroundService
         if (blind > 0)
         {
             _metrics.RecordSnapshotSent("state", blind);
+        }
+        if (busy > 0)
+        {
+            _metrics.RecordFanOutBusy(busy);
         }
     }
 

@@ -79,6 +79,8 @@ public abstract class ServerTests<TStore>(TStore store) : IClassFixture<TStore>,
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.StartsWith("text/plain", response.Content.Headers.ContentType?.MediaType);
         Assert.Contains("livepoll_store_latency_bucket", text);
+        Assert.Contains("livepoll_fanout_deferred", text);
+        Assert.Contains("livepoll_fanout_busy", text);
         Assert.Contains("signalr_server_active_connections", text);
         Assert.Contains("http_server_request_duration", text);
         Assert.DoesNotContain("private_internaldiagnostics", text);
