@@ -12,10 +12,13 @@ namespace LivePoll.Contracts;
 /// </summary>
 public static class MerkleTree
 {
+    private const byte LeafPrefix = 0;
+    private const byte NodePrefix = 1;
+
     public static byte[] LeafHash(ReadOnlySpan<byte> leaf)
     {
         Span<byte> input = leaf.Length < 512 ? stackalloc byte[leaf.Length + 1] : new byte[leaf.Length + 1];
-        input[0] = 0;
+        input[0] = LeafPrefix;
         leaf.CopyTo(input[1..]);
         return SHA256.HashData(input);
     }
@@ -23,10 +26,27 @@ public static class MerkleTree
     public static byte[] NodeHash(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
     {
         Span<byte> input = stackalloc byte[65];
-        input[0] = 1;
+        input[0] = NodePrefix;
         left.CopyTo(input[1..]);
         right.CopyTo(input[33..]);
         return SHA256.HashData(input);
+    }
+
+    /// <summary><see cref="LeafHash(ReadOnlySpan{byte})"/> with a SHA-256 the caller reuses (one per leaf in a row costs less than a new one).</summary>
+    public static byte[] LeafHash(IncrementalHash sha256, ReadOnlySpan<byte> leaf)
+    {
+        sha256.AppendData([LeafPrefix]);
+        sha256.AppendData(leaf);
+        return sha256.GetHashAndReset();
+    }
+
+    /// <summary><see cref="NodeHash(ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> with a SHA-256 the caller reuses.</summary>
+    public static byte[] NodeHash(IncrementalHash sha256, ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
+    {
+        sha256.AppendData([NodePrefix]);
+        sha256.AppendData(left);
+        sha256.AppendData(right);
+        return sha256.GetHashAndReset();
     }
 
     /// <summary>The root of the first <paramref name="size"/> leaves (SHA-256 of nothing for none).</summary>

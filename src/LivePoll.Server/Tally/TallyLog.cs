@@ -55,17 +55,8 @@ public sealed class TallyLog(IConnectionMultiplexer redis, RedisKeys keys)
             }
             else
             {
-                AddHash(Hash(0, Encoding.UTF8.GetBytes(text), []));
+                AddHash(MerkleTree.LeafHash(_sha256, Encoding.UTF8.GetBytes(text)));
             }
-        }
-
-        /// <summary>SHA-256 of the prefix byte (0 a leaf, 1 a node, as <see cref="MerkleTree"/>) and the parts.</summary>
-        private byte[] Hash(byte prefix, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
-        {
-            _sha256.AppendData([prefix]);
-            _sha256.AppendData(first);
-            _sha256.AppendData(second);
-            return _sha256.GetHashAndReset();
         }
 
         internal void AddHash(byte[] hash)
@@ -74,7 +65,7 @@ public sealed class TallyLog(IConnectionMultiplexer redis, RedisKeys keys)
             var node = hash;
             for (var size = Hashes.Count; (size & 1) == 1; size >>= 1)
             {
-                node = Hash(1, _frontier[^1], node);
+                node = MerkleTree.NodeHash(_sha256, _frontier[^1], node);
                 _frontier.RemoveAt(_frontier.Count - 1);
             }
             _frontier.Add(node);
@@ -105,7 +96,7 @@ public sealed class TallyLog(IConnectionMultiplexer redis, RedisKeys keys)
 
         internal void Add(string text, TallyLeaf leaf)
         {
-            AddHash(Hash(0, Encoding.UTF8.GetBytes(text), []));
+            AddHash(MerkleTree.LeafHash(_sha256, Encoding.UTF8.GetBytes(text)));
             foreach (var (option, points) in leaf.Add)
             {
                 Counts[option] = Counts.GetValueOrDefault(option) + points;
