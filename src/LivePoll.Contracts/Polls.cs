@@ -199,9 +199,11 @@ public sealed record PollOptionView
 
 /// <summary>
 /// A poll with its current counts as one reader may see them; also the live event <see cref="ClientEvents.PollSnapshot"/>.
-/// A client keeps the snapshot with the highest <see cref="Version"/> and drops older ones.
+/// A client keeps the snapshot with the highest <see cref="Version"/> and drops older ones. In MessagePack, members that
+/// are null are left out (<see cref="NilOmittingFormatter{T}"/>): an absent member means null.
 /// </summary>
 [MessagePackObject]
+[MessagePackFormatter(typeof(NilOmittingFormatter<PollSnapshot>))]
 public sealed record PollSnapshot
 {
     [Key("pollId")] public required string PollId { get; init; }

@@ -131,7 +131,7 @@ export class PollView {
     const s = this.snapshot;
     // Shares of voters (several choices each: of voters, not of votes); a ranking's of all points.
     const shares = s.maxChoices > 1 && s.totalVoters && s.kind !== "Ranking"
-      ? s.options.map(o => o.count === null ? null : Math.round(o.count * 100 / s.totalVoters))
+      ? s.options.map(o => o.count == null ? null : Math.round(o.count * 100 / s.totalVoters))
       : percentages(s.options);
     s.options.forEach((option, i) => {
       const item = this.root.querySelector(`li[data-option-id="${CSS.escape(option.id)}"]`);
@@ -328,7 +328,7 @@ export class PollView {
   /** Tells screen readers the new total, at most every 10 s, so a surge does not drown them. */
   maybeAnnounce() {
     const s = this.snapshot;
-    if (!this.announce || !s.resultsVisible || s.totalVoters === null) return;
+    if (!this.announce || !s.resultsVisible || s.totalVoters == null) return;
     const now = Date.now();
     if (now - this.lastAnnounced < 10_000) return;
     this.lastAnnounced = now;
