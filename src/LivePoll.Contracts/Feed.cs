@@ -132,9 +132,11 @@ public sealed record Correction
 
 /// <summary>
 /// One change to the feed, live event <see cref="ClientEvents.FeedEvent"/>. Sequence numbers grow by one per
-/// change across the whole feed; a client that saw N asks for everything after N when it reconnects.
+/// change across the whole feed; a client that saw N asks for everything after N when it reconnects. In MessagePack,
+/// members that are null (the article's too) are left out (<see cref="NilOmittingFormatter{T}"/>).
 /// </summary>
 [MessagePackObject]
+[MessagePackFormatter(typeof(NilOmittingFormatter<FeedEvent>))]
 public sealed record FeedEvent
 {
     [Key("sequence")] public required long Sequence { get; init; }

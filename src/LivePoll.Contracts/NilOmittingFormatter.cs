@@ -7,10 +7,12 @@ namespace LivePoll.Contracts;
 
 /// <summary>
 /// Writes <typeparamref name="T"/> as its usual MessagePack map, but without the members whose value is nil, in it and in
-/// every map nested in it (a snapshot's options, its words): a quiz's, a schedule's or a ranking's members are nil in
-/// most polls, and each one left out is a key every reader no longer decodes (a choice poll's live snapshot: 19 of 41
-/// entries, two fifths of its bytes). Reads the usual map: a member that is absent reads as null, so clients that expect
-/// every member, and earlier servers' snapshots, both still read. Arrays keep their nils: there a position is meaning.
+/// every map nested in it (a snapshot's options, its words; a feed event's article). Used for the messages sent to every
+/// reader, poll snapshots and feed events: most of a choice poll's members for quizzes, schedules, ratings, words and
+/// photos are nil, and each one left out is a key every reader no longer decodes (its live snapshot: 19 of 41 entries,
+/// two fifths of its bytes). Reads the usual map: an absent member reads as its default, which for these types is null
+/// wherever null can be written, so clients that expect every member and earlier servers' messages both still read.
+/// Arrays keep their nils: there a position is meaning.
 /// </summary>
 public sealed class NilOmittingFormatter<T> : IMessagePackFormatter<T>
 {

@@ -9,8 +9,9 @@ namespace LivePoll.Contracts;
 /// How messages look on the wire, the same over HTTP JSON, SignalR JSON and SignalR MessagePack: camelCase
 /// members, enums as their names ("Accepted"), times in UTC. .NET clients configure their SignalR protocol with
 /// these too (<c>AddJsonProtocol(o => WireFormats.Configure(o.PayloadSerializerOptions))</c>,
-/// <c>AddMessagePackProtocol(o => o.SerializerOptions = WireFormats.MessagePack)</c>). One difference: a poll snapshot,
-/// the message sent most, leaves out its null members in MessagePack (<see cref="NilOmittingFormatter{T}"/>).
+/// <c>AddMessagePackProtocol(o => o.SerializerOptions = WireFormats.MessagePack)</c>). One difference: poll snapshots and
+/// feed events, the messages sent to every reader, leave out their null members in MessagePack
+/// (<see cref="NilOmittingFormatter{T}"/>).
 /// </summary>
 public static class WireFormats
 {

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using LivePoll.Contracts;
 using MessagePack;
@@ -6,8 +7,8 @@ using MessagePack.Resolvers;
 namespace LivePoll.Tests.Live;
 
 /// <summary>
-/// A poll snapshot in MessagePack leaves out its nil members, at every depth, and reads back to the same snapshot; a
-/// snapshot written with every member (an earlier server's) reads the same too.
+/// A poll snapshot or feed event in MessagePack leaves out its nil members, at every depth, and reads back to the same
+/// message; one written with every member (an earlier server's) reads the same too.
 /// </summary>
 public sealed class WireFormatTests
 {
@@ -60,6 +61,56 @@ public sealed class WireFormatTests
         Assert.Contains("\"closesAt\"", json);
         Assert.Contains("\"imageAlt\":\"A bridge\"", json);
         Assert.DoesNotContain("null", json);
+    }
+
+    [Fact]
+    public void A_feed_event_leaves_out_the_articles_nil_members_and_reads_back_the_same()
+    {
+        var feedEvent = new FeedEvent
+        {
+            Sequence = 42, Kind = FeedEventKind.Published, At = new DateTime(2026, 12, 7, 9, 0, 0, DateTimeKind.Utc), Epoch = "e1",
+            Article = new ArticleView
+            {
+                Id = "a1", Sequence = 42, State = ArticleState.Published, Title = "Bridge opens", Body = "<p>Today.</p>", Tags = ["city"],
+                Language = "kk", Pinned = false, KeyEvent = true, PublishedAt = new DateTime(2026, 12, 7, 9, 0, 0, DateTimeKind.Utc),
+                UpdatedAt = new DateTime(2026, 12, 7, 9, 0, 0, DateTimeKind.Utc), Version = 3, Corrections = [],
+                Url = "/articles/a1", Share = new Dictionary<string, string> { ["x"] = "https://x.example/share" },
+            },
+        };
+        var bytes = MessagePackSerializer.Serialize(feedEvent, WireFormats.MessagePack);
+        var full = MessagePackSerializer.Serialize(feedEvent, Everything);
+
+        var reader = new MessagePackReader(bytes);
+        Assert.Equal(0, Walk(ref reader).Nils);
+        var fullReader = new MessagePackReader(full);
+        Assert.True(Walk(ref fullReader).Nils >= 8, "the article's lead, photo, byline, desk, source, schedule, correction note and tip credit are nil");
+        Assert.Equal(JsonSerializer.Serialize(feedEvent), JsonSerializer.Serialize(MessagePackSerializer.Deserialize<FeedEvent>(bytes, WireFormats.MessagePack)));
+        Assert.Equal(JsonSerializer.Serialize(feedEvent), JsonSerializer.Serialize(MessagePackSerializer.Deserialize<FeedEvent>(full, WireFormats.MessagePack)));
+    }
+
+    /// <summary>
+    /// Leaving a nil out is only safe where an absent member reads back as null: no nullable member of these messages may
+    /// start with another value (a <c>string? X = "…"</c> would read back as "…" after a null was left out).
+    /// </summary>
+    [Theory]
+    [InlineData(typeof(PollSnapshot))]
+    [InlineData(typeof(PollOptionView))]
+    [InlineData(typeof(WordCount))]
+    [InlineData(typeof(FeedEvent))]
+    [InlineData(typeof(ArticleView))]
+    [InlineData(typeof(ArticleImage))]
+    [InlineData(typeof(ArticleDesk))]
+    [InlineData(typeof(Correction))]
+    public void Every_nullable_member_of_a_message_that_leaves_out_nils_starts_as_null(Type type)
+    {
+        var empty = Activator.CreateInstance(type)!;
+        var nullability = new NullabilityInfoContext();
+        var members = type.GetProperties().Where(p => p.GetCustomAttribute<KeyAttribute>() is not null).ToList();
+        Assert.NotEmpty(members);
+        foreach (var member in members.Where(p => nullability.Create(p).ReadState == NullabilityState.Nullable))
+        {
+            Assert.True(member.GetValue(empty) is null, $"{type.Name}.{member.Name} starts as {member.GetValue(empty)}, not null");
+        }
     }
 
     private static string Json(PollSnapshot snapshot) => JsonSerializer.Serialize(snapshot);
