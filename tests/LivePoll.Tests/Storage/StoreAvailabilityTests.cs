@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using LivePoll.Contracts;
 using LivePoll.Server.Storage;
@@ -30,7 +31,13 @@ public sealed class StoreAvailabilityTests
     [Fact]
     public async Task With_nothing_listening_the_server_is_live_not_ready_and_recovers_when_Redis_appears()
     {
-        var port = EmbeddedGarnet.FreeLoopbackPort();
+        // The port is held bound, not listening, until Redis takes it: meanwhile no other test's store can listen there,
+        // and the kernel cannot give it to the server's own outgoing connection (which would then connect to itself).
+        // A port only probed free and let go was taken by one or the other in one run of the suite, and the server
+        // reported ready with nothing of ours listening.
+        using var held = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        held.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)held.LocalEndPoint!).Port;
         await using var server = await LivePollServer.StartAsync($"127.0.0.1:{port}");
 
         using (var live = await server.Http.GetAsync("/health/live").DefaultTimeout())
@@ -48,6 +55,7 @@ public sealed class StoreAvailabilityTests
         }
 
         // The server kept retrying in the background: once Redis listens there, it becomes ready by itself.
+        held.Dispose();
         await using var redis = await RedisServerProcess.StartAsync(port);
         await TimeoutExtensions.WaitUntilAsync(async () =>
         {
