@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using LivePoll.Tests.Infrastructure;
 
 namespace LivePoll.Tests.Live;
@@ -12,11 +10,8 @@ public sealed class StartupTests(RedisStoreFixture store) : IClassFixture<RedisS
     {
         await using var node = await NodeProcess.StartAsync("probed", store.Configuration, TestPrefix.New());
         Assert.Equal(0, await ProbeAsync(new Uri(node.BaseAddress, "/health/ready").ToString()));
-        // Held bound, not listening, so no other test's node can be listening there while it is probed.
-        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var closedPort = ((IPEndPoint)closed.LocalEndPoint!).Port;
-        Assert.Equal(1, await ProbeAsync($"http://127.0.0.1:{closedPort}/health/ready"));
+        using var closed = new ClosedLoopbackPort();
+        Assert.Equal(1, await ProbeAsync($"http://127.0.0.1:{closed.Port}/health/ready"));
         Assert.Equal(1, await ProbeAsync(new Uri(node.BaseAddress, "/no-such-page").ToString()));
     }
 

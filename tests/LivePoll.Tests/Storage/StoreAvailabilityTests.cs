@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using LivePoll.Contracts;
 using LivePoll.Server.Storage;
@@ -31,13 +30,10 @@ public sealed class StoreAvailabilityTests
     [Fact]
     public async Task With_nothing_listening_the_server_is_live_not_ready_and_recovers_when_Redis_appears()
     {
-        // The port is held bound, not listening, until Redis takes it: meanwhile no other test's store can listen there,
-        // and the kernel cannot give it to the server's own outgoing connection (which would then connect to itself).
-        // A port only probed free and let go was taken by one or the other in one run of the suite, and the server
-        // reported ready with nothing of ours listening.
-        using var held = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        held.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        var port = ((IPEndPoint)held.LocalEndPoint!).Port;
+        // Held closed until Redis takes it: a port only probed free and let go was taken in one run of the suite (by
+        // another test's store, or as the server's own outgoing port), and the server reported ready.
+        using var held = new ClosedLoopbackPort();
+        var port = held.Port;
         await using var server = await LivePollServer.StartAsync($"127.0.0.1:{port}");
 
         using (var live = await server.Http.GetAsync("/health/live").DefaultTimeout())
