@@ -13,8 +13,7 @@ namespace LivePoll.Tests.Live;
 public sealed class WireFormatTests
 {
     private static readonly MessagePackSerializerOptions Everything = WireFormats.MessagePack.WithResolver(
-        CompositeResolver.Create(
-        BuiltinResolver.Instance, DynamicEnumAsStringResolver.Instance, DynamicObjectResolver.Instance, StandardResolver.Instance));
+        CompositeResolver.Create(BuiltinResolver.Instance, DynamicEnumAsStringResolver.Instance, DynamicObjectResolver.Instance, StandardResolver.Instance));
 
     private static PollSnapshot ChoiceBroadcast() => new()
     {
@@ -84,8 +83,8 @@ public sealed class WireFormatTests
         Assert.Equal(0, Walk(ref reader).Nils);
         var fullReader = new MessagePackReader(full);
         Assert.True(Walk(ref fullReader).Nils >= 8, "the article's lead, photo, byline, desk, source, schedule, correction note and tip credit are nil");
-        Assert.Equal(JsonSerializer.Serialize(feedEvent), JsonSerializer.Serialize(MessagePackSerializer.Deserialize<FeedEvent>(bytes, WireFormats.MessagePack)));
-        Assert.Equal(JsonSerializer.Serialize(feedEvent), JsonSerializer.Serialize(MessagePackSerializer.Deserialize<FeedEvent>(full, WireFormats.MessagePack)));
+        Assert.Equal(Json(feedEvent), Json(MessagePackSerializer.Deserialize<FeedEvent>(bytes, WireFormats.MessagePack)));
+        Assert.Equal(Json(feedEvent), Json(MessagePackSerializer.Deserialize<FeedEvent>(full, WireFormats.MessagePack)));
     }
 
     /// <summary>
@@ -113,7 +112,7 @@ public sealed class WireFormatTests
         }
     }
 
-    private static string Json(PollSnapshot snapshot) => JsonSerializer.Serialize(snapshot);
+    private static string Json<T>(T message) => JsonSerializer.Serialize(message);
 
     /// <summary>Map entries and nil-valued map entries, at every depth.</summary>
     private static (int Entries, int Nils) Walk(ref MessagePackReader reader)
