@@ -376,6 +376,15 @@ public sealed class FeedSettings : CommonSettings
 
     [CommandOption("--publish-rate <PER_SECOND>")] [Description("Articles a second (default 10).")]
     public double? PublishRate { get; init; }
+
+    [CommandOption("--warm-up <ARTICLES>")]
+    [Description("Articles published to the same readers first and left out of every figure (default 0): a node just started compiles its hot paths under its first load.")]
+    public int? WarmUp { get; init; }
+
+    public override ValidationResult Validate() =>
+        base.Validate() is { Successful: false } refused ? refused
+        : WarmUp is < 0 ? ValidationResult.Error("--warm-up is a number of articles from 0 (no warm-up).")
+        : ValidationResult.Success();
 }
 
 public sealed class SoakSettings : CommonSettings
@@ -516,6 +525,7 @@ public sealed class FeedCommand : AsyncCommand<FeedSettings>
             Readers = s.Readers ?? s.Scenario?.Readers ?? 100,
             Articles = s.Articles ?? s.Scenario?.Articles ?? 100,
             PublishRate = s.PublishRate ?? s.Scenario?.PublishRate ?? 10,
+            WarmUpArticles = s.WarmUp ?? s.Scenario?.WarmUpArticles ?? 0,
         }, progress).RunAsync(ct), cancellationToken);
 }
 

@@ -14,6 +14,12 @@ public sealed record FeedRunOptions
     /// <summary>Articles published per second.</summary>
     public double PublishRate { get; init; } = 10;
 
+    /// <summary>
+    /// Articles published to the same readers before the measured ones, at the same rate, and left out of every
+    /// figure: a node that has just started compiles its hot paths during its first seconds under load.
+    /// </summary>
+    public int WarmUpArticles { get; init; }
+
     /// <summary>How long to wait, after the last publication, for every reader to have every article.</summary>
     public TimeSpan DeliveryWait { get; init; } = TimeSpan.FromSeconds(30);
 }
@@ -35,6 +41,11 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
         var readers = new IFeedReader[options.Readers];
         await Parallel.ForAsync(0, options.Readers, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
             async (i, ct) => readers[i] = await IFeedReader.StartAsync(target, i, tag, meter, ct));
+        if (options.WarmUpArticles > 0)
+        {
+            progress.Status($"warming up: {options.WarmUpArticles} articles, not measured");
+            await WarmUpAsync(target, readers, tag, meter, progress, cancellationToken);
+        }
         var setupSeconds = setup.Elapsed.TotalSeconds;
 
         progress.Status($"publishing {options.Articles} articles");
@@ -67,17 +78,35 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
                 ["readers"] = options.Readers.ToString(),
                 ["articles"] = options.Articles.ToString(),
                 ["publish rate"] = $"{options.PublishRate}/s",
+                ["warm-up articles"] = options.WarmUpArticles.ToString(),
             },
             SetupSeconds = Math.Round(setupSeconds, 2),
             RunSeconds = Math.Round(meter.ElapsedSeconds - setupSeconds, 2),
         };
     }
 
+    /// <summary>
+    /// Publishes the warm-up articles under a title the readers' ledgers do not count, and waits until every reader
+    /// has had the last of them, so that none is still on its way when the measured ones start.
+    /// </summary>
+    private async Task WarmUpAsync(Target target, IFeedReader[] readers, string tag, RunMeter meter, IProgressSink progress,
+        CancellationToken cancellationToken)
+    {
+        long last = 0;
+        await PublishAsync(target, "[warm-up]" + tag, options.WarmUpArticles, options.PublishRate, meter, progress, cancellationToken,
+            article => last = Math.Max(last, article.Sequence));
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < options.DeliveryWait && readers.Any(r => r.Ledger.LastSequence < last))
+        {
+            await Task.Delay(100, cancellationToken);
+        }
+    }
+
     /// <summary>Publishes <paramref name="count"/> articles at <paramref name="rate"/> per second; returns id → request start.</summary>
     internal static async Task<Dictionary<string, long>> PublishAsync(Target target, string tag, int count, double rate, RunMeter meter,
-        IProgressSink progress, CancellationToken cancellationToken)
+        IProgressSink progress, CancellationToken cancellationToken, Action<ArticleView>? onPublished = null)
     {
-        var published = new Dictionary<string, long>();
+        var ids = new Dictionary<string, long>();
         var clock = Stopwatch.StartNew();
         using var ticker = progress.Start(meter, TimeSpan.FromSeconds(count / Math.Max(0.1, rate)));
         var tasks = new List<Task>();
@@ -98,9 +127,10 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
                         new ArticleInput { Title = $"{tag} article {n}", Lead = "Load test", Body = $"<p>Article {n} of a load test.</p>" }, Target.Json, cancellationToken);
                     await Target.EnsureAsync(response, "publish an article (needs an editor API key: --api-key)");
                     var article = (await response.Content.ReadFromJsonAsync<ArticleView>(Target.Json, cancellationToken))!;
-                    lock (published)
+                    lock (ids)
                     {
-                        published[article.Id] = started;
+                        ids[article.Id] = started;
+                        onPublished?.Invoke(article);
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -110,7 +140,7 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
             }, cancellationToken));
         }
         await Task.WhenAll(tasks);
-        return published;
+        return ids;
     }
 
     internal static RunReport Summarize(IReadOnlyList<IFeedReader> readers, IReadOnlyDictionary<string, long> published, RunMeter meter)

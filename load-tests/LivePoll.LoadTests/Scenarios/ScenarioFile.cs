@@ -54,6 +54,7 @@ public sealed record ScenarioFile
     // feed
     public int? Articles { get; init; }
     public double? PublishRate { get; init; }
+    public int? WarmUpArticles { get; init; }
 
     // soak
     public TimeSpan? Duration { get; init; }
@@ -67,7 +68,7 @@ public sealed record ScenarioFile
     private static readonly Dictionary<string, string[]> KeysOf = new()
     {
         ["surge"] = [.. Common, "readers", "voters", "stages", "transport", "connections", "maxInFlight", "abortOnFail", "kind", "poll", "polls", "readerArrival"],
-        ["feed"] = [.. Common, "readers", "articles", "publishRate"],
+        ["feed"] = [.. Common, "readers", "articles", "publishRate", "warmUpArticles"],
         ["soak"] = [.. Common, "duration", "rate", "voters", "pollReaders", "feedReaders", "churnPercent", "transport"],
     };
 
@@ -176,6 +177,7 @@ public sealed record ScenarioFile
                 Poll = Text("poll"),
                 Articles = Get("articles", (n, k) => Whole(n, k, 1, 1_000_000)),
                 PublishRate = Get("publishRate", (n, k) => Number(n, k, 0.001, 100_000, "articles a second")),
+                WarmUpArticles = Get("warmUpArticles", (n, k) => Whole(n, k, 0, 1_000_000)),
                 Duration = Get("duration", (n, k) => Span(n, k)),
                 Rate = Get("rate", (n, k) => Number(n, k, 0, 10_000_000, "votes a second")),
                 PollReaders = Get("pollReaders", (n, k) => Whole(n, k, 0, 1_000_000)),

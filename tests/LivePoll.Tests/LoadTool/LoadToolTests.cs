@@ -136,6 +136,21 @@ public sealed class LoadToolTests(RedisStoreFixture store) : IClassFixture<Redis
         Assert.Equal("600 of 600", report.Extra["deliveries"]);
     }
 
+    [Fact]
+    public async Task A_feed_run_with_a_warm_up_measures_only_the_articles_after_it_and_waits_for_the_warm_up_to_arrive()
+    {
+        using var target = Target(Protocol.MessagePack, ReaderClient.Light);
+        var report = await new FeedScenario(target, new FeedRunOptions { Readers = 20, Articles = 10, PublishRate = 40, WarmUpArticles = 15 }, new SilentProgress())
+            .RunAsync(CancellationToken.None).DefaultTimeout(TimeSpan.FromMinutes(2));
+
+        Assert.True(report.Verdict.Passed, string.Join("; ", report.Verdict.Checks));
+        Assert.Equal(20 * 10, report.PublishToDeliveryLatency!.Count);
+        Assert.Equal("200 of 200", report.Extra["deliveries"]);
+        Assert.Equal("15", report.Settings["warm-up articles"]);
+        // The CPU window opens after every reader had the warm-up: it holds the measured deliveries only.
+        Assert.Equal(20 * 10, report.Cpu!.Delivered);
+    }
+
     [Theory]
     [InlineData(+3, "counted beyond")]
     [InlineData(-2, "missing from the count")]
