@@ -106,7 +106,7 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
     internal static async Task<Dictionary<string, long>> PublishAsync(Target target, string tag, int count, double rate, RunMeter meter,
         IProgressSink progress, CancellationToken cancellationToken, Action<ArticleView>? onPublished = null)
     {
-        var ids = new Dictionary<string, long>();
+        var published = new Dictionary<string, long>();
         var clock = Stopwatch.StartNew();
         using var ticker = progress.Start(meter, TimeSpan.FromSeconds(count / Math.Max(0.1, rate)));
         var tasks = new List<Task>();
@@ -127,9 +127,9 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
                         new ArticleInput { Title = $"{tag} article {n}", Lead = "Load test", Body = $"<p>Article {n} of a load test.</p>" }, Target.Json, cancellationToken);
                     await Target.EnsureAsync(response, "publish an article (needs an editor API key: --api-key)");
                     var article = (await response.Content.ReadFromJsonAsync<ArticleView>(Target.Json, cancellationToken))!;
-                    lock (ids)
+                    lock (published)
                     {
-                        ids[article.Id] = started;
+                        published[article.Id] = started;
                         onPublished?.Invoke(article);
                     }
                 }
@@ -140,7 +140,7 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
             }, cancellationToken));
         }
         await Task.WhenAll(tasks);
-        return ids;
+        return published;
     }
 
     internal static RunReport Summarize(IReadOnlyList<IFeedReader> readers, IReadOnlyDictionary<string, long> published, RunMeter meter)
