@@ -41,10 +41,12 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
         var readers = new IFeedReader[options.Readers];
         await Parallel.ForAsync(0, options.Readers, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = cancellationToken },
             async (i, ct) => readers[i] = await IFeedReader.StartAsync(target, i, tag, meter, ct));
+        string? warmUp = null;
         if (options.WarmUpArticles > 0)
         {
             progress.Status($"warming up: {options.WarmUpArticles} articles, not measured");
-            await WarmUpAsync(target, readers, tag, meter, progress, cancellationToken);
+            warmUp = await WarmUpAsync(target, readers, tag, meter, progress, cancellationToken);
+            progress.Status($"warm-up: {warmUp}");
         }
         var setupSeconds = setup.Elapsed.TotalSeconds;
 
@@ -61,6 +63,14 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
         var delivered = await cpu.SampleAsync(meter, cancellationToken);
 
         var report = Summarize(readers, published, meter);
+        if (warmUp is not null)
+        {
+            report = report with
+            {
+                Extra = new Dictionary<string, string>(report.Extra) { ["warm-up"] = warmUp },
+                Verdict = report.Verdict with { Checks = [.. report.Verdict.Checks, $"warm-up: {warmUp}"] },
+            };
+        }
         foreach (var reader in readers)
         {
             await reader.DisposeAsync();
@@ -87,9 +97,11 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
 
     /// <summary>
     /// Publishes the warm-up articles under a title the readers' ledgers do not count, and waits until every reader
-    /// has had the last of them, so that none is still on its way when the measured ones start.
+    /// has had the last of them, so that none is still on its way when the measured ones start. Returns what the report
+    /// says of it: how long that took, or, when some readers still lack the last one after the delivery wait, how many
+    /// (the run then measures behind what is left of the warm-up's queue).
     /// </summary>
-    private async Task WarmUpAsync(Target target, IFeedReader[] readers, string tag, RunMeter meter, IProgressSink progress,
+    private async Task<string> WarmUpAsync(Target target, IFeedReader[] readers, string tag, RunMeter meter, IProgressSink progress,
         CancellationToken cancellationToken)
     {
         long last = 0;
@@ -100,6 +112,11 @@ public sealed class FeedScenario(Target target, FeedRunOptions options, IProgres
         {
             await Task.Delay(100, cancellationToken);
         }
+        var behind = readers.Count(r => r.Ledger.LastSequence < last);
+        return behind == 0
+            ? $"{options.WarmUpArticles} articles; every reader had the last {clock.Elapsed.TotalSeconds:0.0} s after it was published"
+            : $"{options.WarmUpArticles} articles; {behind:N0} of {readers.Length:N0} readers still lacked the last after " +
+              $"{options.DeliveryWait.TotalSeconds:0} s, so the measured articles queued behind it";
     }
 
     /// <summary>Publishes <paramref name="count"/> articles at <paramref name="rate"/> per second; returns id → request start.</summary>

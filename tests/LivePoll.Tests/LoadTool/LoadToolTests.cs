@@ -147,6 +147,8 @@ public sealed class LoadToolTests(RedisStoreFixture store) : IClassFixture<Redis
         Assert.Equal(20 * 10, report.PublishToDeliveryLatency!.Count);
         Assert.Equal("200 of 200", report.Extra["deliveries"]);
         Assert.Equal("15", report.Settings["warm-up articles"]);
+        Assert.StartsWith("15 articles; every reader had the last", report.Extra["warm-up"]);
+        Assert.Contains(report.Verdict.Checks, c => c.StartsWith("warm-up: 15 articles; every reader had the last"));
         // The CPU window opens after every reader had the warm-up: it holds the measured deliveries only.
         Assert.Equal(20 * 10, report.Cpu!.Delivered);
     }
