@@ -15,12 +15,12 @@
 #   load-tests/send-floor.sh                                   # the run in load-tests/README.md
 #   CONNECTIONS=2000 MODES="frame signalr" ROUNDS=1 load-tests/send-floor.sh
 #
-# Settings (environment): CONNECTIONS (5000), RATE (10), MEASURE (s, 20), WARMUP (s, 10), BYTES (400), MODES ("frame
+# Settings (environment): CONNECTIONS (5000), RATE (10), MEASURE (s, 20), WARMUP (s, 20), BYTES (400), MODES ("frame
 # websocket signalr livepoll"), ROUNDS (2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CONNECTIONS=${CONNECTIONS:-5000} RATE=${RATE:-10} MEASURE=${MEASURE:-20} WARMUP=${WARMUP:-10} BYTES=${BYTES:-400}
+CONNECTIONS=${CONNECTIONS:-5000} RATE=${RATE:-10} MEASURE=${MEASURE:-20} WARMUP=${WARMUP:-20} BYTES=${BYTES:-400}
 MODES=${MODES:-"frame websocket signalr livepoll"} ROUNDS=${ROUNDS:-2}
 
 . load-tests/bench-lib.sh
@@ -62,15 +62,18 @@ livepoll() {
   start_readers livepoll "/hubs/live?access_token=$key" feed  # the newsroom key: exempt from the per-IP connection limit
   for _ in $(seq 600); do grep -q connected "$work/readers-livepoll.log" && break; sleep 0.2; done
   sleep 2
-  publish() { # $1 articles at RATE a second, titled $2
-    local n
-    for n in $(seq "$1"); do
+  publish() { # $1 articles at RATE a second (article n due n/RATE s after the first), titled $2
+    local n start now due posts=()
+    start=${EPOCHREALTIME/./}
+    for n in $(seq 0 $(($1 - 1))); do
+      due=$((start + n * 1000000 / RATE)) now=${EPOCHREALTIME/./}
+      ((due > now)) && sleep "$(printf '%d.%06d' $(((due - now) / 1000000)) $(((due - now) % 1000000)))"
       curl -fs -o /dev/null -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
         -d "{\"title\":\"$2 $n\",\"lead\":\"Load test\",\"body\":\"<p>Article $n of the send floor.</p>\"}" \
         "http://127.0.0.1:$NODE_PORT/api/newsroom/articles" &
-      sleep "$(awk "BEGIN{print 1/$RATE}")"
+      posts+=($!)
     done
-    wait $(jobs -p | grep -v -e "$READERS_PID" -e "$NODE_PID") 2>/dev/null || true
+    wait "${posts[@]}" || true
   }
   publish $((WARMUP * RATE)) "Warm-up"
   local before after started ended

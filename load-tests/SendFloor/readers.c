@@ -13,6 +13,9 @@
  * MAX_SECONDS; prints one line: messages received, connections short of the expected count, its own CPU seconds.
  */
 #define _GNU_SOURCE
+#ifndef IDLE_SECONDS
+#define IDLE_SECONDS 5
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -158,7 +161,7 @@ int main(int argc, char **argv) {
     double started = now(), last = 0, pinged = started;
     long total = 0, goal = expected * count;
     struct epoll_event events[256];
-    while (total < goal && now() - started < max_seconds && (last == 0 || now() - last < 5)) {
+    while (total < goal && now() - started < max_seconds && (last == 0 || now() - last < IDLE_SECONDS)) {
         if (signalr && now() - pinged > 10) {
             for (int i = 0; i < count; i++) send_masked_text(readers[i].fd, "{\"type\":6}\x1e");
             pinged = now();
