@@ -212,40 +212,74 @@ public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMu
     }
 }
 
-/// <summary>One local subscriber: its events in order, written one after another by its own pump.</summary>
-internal sealed class Subscriber
+/// <summary>
+/// One local subscriber: its events in order. The relay writes an event straight into the connection when nothing of
+/// this reader's is waiting (SignalR's own broadcast does the same), so the common case costs no extra thread-pool hop;
+/// while a write is pending, later events queue (up to the capacity, past which the reader is too slow) and the
+/// pending write's continuation drains them.
+/// </summary>
+internal sealed class Subscriber(HubCallerContext connection, HubConnectionContext local, int capacity)
 {
-    private readonly System.Threading.Channels.Channel<SerializedHubMessage> _queue;
-    private readonly HubCallerContext _connection;
+    private readonly ConcurrentQueue<SerializedHubMessage> _queue = new();
+    private int _queued;
+    private int _draining;
+    private volatile bool _completed;
 
-    public Subscriber(HubCallerContext connection, HubConnectionContext local, int capacity)
+    public string ConnectionId => connection.ConnectionId;
+
+    /// <summary>False when the reader already has <c>capacity</c> events waiting, or has unsubscribed.</summary>
+    public bool TryEnqueue(SerializedHubMessage feedEvent)
     {
-        _connection = connection;
-        _queue = System.Threading.Channels.Channel.CreateBounded<SerializedHubMessage>(
-            new System.Threading.Channels.BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true, FullMode = System.Threading.Channels.BoundedChannelFullMode.Wait });
-        _ = PumpAsync(local);
+        if (_completed)
+        {
+            return false;
+        }
+        if (Interlocked.Increment(ref _queued) > capacity)
+        {
+            Interlocked.Decrement(ref _queued);
+            return false;
+        }
+        _queue.Enqueue(feedEvent);
+        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
+        {
+            _ = DrainAsync();
+        }
+        return true;
     }
 
-    public string ConnectionId => _connection.ConnectionId;
+    /// <summary>No more events are taken; those already queued are still written.</summary>
+    public void Complete() => _completed = true;
 
-    public bool TryEnqueue(SerializedHubMessage feedEvent) => _queue.Writer.TryWrite(feedEvent);
+    public void Abort() => connection.Abort();
 
-    public void Complete() => _queue.Writer.TryComplete();
-
-    public void Abort() => _connection.Abort();
-
-    private async Task PumpAsync(HubConnectionContext local)
+    /// <summary>Writes the queued events one after another; runs on the relay's thread until a write has to wait.</summary>
+    private async Task DrainAsync()
     {
         try
         {
-            await foreach (var feedEvent in _queue.Reader.ReadAllAsync())
+            while (true)
             {
-                await local.WriteAsync(feedEvent);
+                while (_queue.TryDequeue(out var feedEvent))
+                {
+                    Interlocked.Decrement(ref _queued);
+                    var write = local.WriteAsync(feedEvent);
+                    if (!write.IsCompletedSuccessfully)
+                    {
+                        await write;
+                    }
+                }
+                Volatile.Write(ref _draining, 0);
+                // An event queued after the queue looked empty and before the flag cleared is drained here.
+                if (_queue.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+                {
+                    return;
+                }
             }
         }
         catch (Exception)
         {
-            // The connection went away; its disconnect unsubscribes it.
+            // The connection went away; its disconnect unsubscribes it. Events queued from now on count against the
+            // capacity, so a connection that stays half-open is aborted as a slow reader.
         }
     }
 }
