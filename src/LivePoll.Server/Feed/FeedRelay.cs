@@ -14,7 +14,8 @@ namespace LivePoll.Server.Feed;
 /// the feed log (the source of truth) after the last sequence it delivered whenever a publisher's pub/sub
 /// notice wakes it, and on a timer besides; a connection that subscribes with a sequence number first gets
 /// the events after it (catch-up) and then the live ones, with no gap and no duplicate in between.
-/// Each subscriber has its own queue and writer, so a slow reader delays nobody but itself.
+/// An event waits only behind its own reader's pending write, so a slow reader delays nobody but itself, and one that
+/// falls <see cref="FeedOptions.MaxQueuedPerConnection"/> events behind is disconnected (it reconnects and catches up).
 /// </summary>
 public sealed class FeedRelay(FeedStore store, ArticleViews views, IConnectionMultiplexer redis, RedisKeys keys,
     LocalConnections connections, IOptions<FeedOptions> options, ILogger<FeedRelay> logger, Diagnostics.LivePollMetrics metrics) : BackgroundService
