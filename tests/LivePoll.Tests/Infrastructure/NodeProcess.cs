@@ -103,7 +103,9 @@ public sealed class NodeProcess : IAsyncDisposable
                 try
                 {
                     using var ready = await http.GetAsync(new Uri(node.BaseAddress, "/health/ready"));
-                    return ready.IsSuccessStatusCode;
+                    // Another test's process may hold the port (then this one fails to bind it and exits): only an answer
+                    // while this process listens there is this node's.
+                    return ready.IsSuccessStatusCode && node.ListeningPorts().Contains(port);
                 }
                 catch (HttpRequestException)
                 {
@@ -111,6 +113,11 @@ public sealed class NodeProcess : IAsyncDisposable
                 }
                 catch (TaskCanceledException)
                 {
+                    return false;
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    // The process exited while its sockets were read: the next round's check says why.
                     return false;
                 }
             }, $"node {name} is ready", TimeSpan.FromSeconds(60));

@@ -36,7 +36,8 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
         ["Newsroom__Accounts__0__PasswordHash"] = PasswordHash,
     };
 
-    private Task<NodeProcess> StartNodeAsync(int port, int checkpointSeconds = 300) => NodeProcess.StartAsync("embedded", redisConfiguration: "", keyPrefix: "lp", port,
+    /// <param name="port">The port to listen on; null: a free one (tried again if another process takes it first).</param>
+    private Task<NodeProcess> StartNodeAsync(int? port, int checkpointSeconds = 300) => NodeProcess.StartAsync("embedded", redisConfiguration: "", keyPrefix: "lp", port,
         new Dictionary<string, string>(NodeSettings)
         {
             ["Store__Embedded__CheckpointIntervalSeconds"] = checkpointSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -437,7 +438,8 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
             Assert.Contains("already holds LivePoll keys", again.Output);
 
             // The same answers from the embedded store (started again on its folder) and from Redis, through the HTTP API.
-            await using var embedded = await StartNodeAsync(port);
+            // On a new port: the old one may have gone to another test's process during the export and import.
+            await using var embedded = await StartNodeAsync(port: null);
             await using var moved = await NodeProcess.StartAsync("moved", redis.Configuration, "lp",
                 settings: new Dictionary<string, string>(NodeSettings) { ["Media__Directory"] = movedMedia.FullName });
             using var before = Editor(embedded);
