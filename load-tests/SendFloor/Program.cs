@@ -232,9 +232,19 @@ internal sealed class Connection(WebSocket? socket, Stream? stream)
         {
             return false;
         }
-        var write = socket is not null
-            ? socket.SendAsync(new ReadOnlyMemory<byte>(bytes), WebSocketMessageType.Text, true, CancellationToken.None)
-            : stream!.WriteAsync(new ReadOnlyMemory<byte>(bytes));
+        ValueTask write;
+        try
+        {
+            write = socket is not null
+                ? socket.SendAsync(new ReadOnlyMemory<byte>(bytes), WebSocketMessageType.Text, true, CancellationToken.None)
+                : stream!.WriteAsync(new ReadOnlyMemory<byte>(bytes));
+        }
+        catch (Exception ex) when (ex is IOException or WebSocketException or ObjectDisposedException or InvalidOperationException)
+        {
+            // A reader that went away; the run's count of what arrived shows it.
+            Volatile.Write(ref _pending, 0);
+            return false;
+        }
         if (write.IsCompletedSuccessfully)
         {
             Volatile.Write(ref _pending, 0);
