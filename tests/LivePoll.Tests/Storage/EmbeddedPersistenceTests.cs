@@ -36,8 +36,12 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
         ["Newsroom__Accounts__0__PasswordHash"] = PasswordHash,
     };
 
-    /// <param name="port">The port to listen on; null: a free one (tried again if another process takes it first).</param>
-    private Task<NodeProcess> StartNodeAsync(int? port, int checkpointSeconds = 300) => NodeProcess.StartAsync("embedded", redisConfiguration: "", keyPrefix: "lp", port,
+    /// <param name="port">
+    /// The port to listen on; null: a free one (tried again if another process takes it first). A restart goes to a free
+    /// port too unless a client must find the node where it was: tests run in parallel, and the old port may have gone to
+    /// another test's process while this node was down.
+    /// </param>
+    private Task<NodeProcess> StartNodeAsync(int? port = null, int checkpointSeconds = 300) => NodeProcess.StartAsync("embedded", redisConfiguration: "", keyPrefix: "lp", port,
         new Dictionary<string, string>(NodeSettings)
         {
             ["Store__Embedded__CheckpointIntervalSeconds"] = checkpointSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -265,8 +269,7 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
     [Fact]
     public async Task A_torn_tail_of_the_append_only_file_is_reported_and_the_server_starts_with_what_came_before_it()
     {
-        var port = EmbeddedGarnet.FreeLoopbackPort();
-        var node = await StartNodeAsync(port);
+        var node = await StartNodeAsync();
         PollSnapshot poll;
         const int votes = 40;
         try
@@ -298,7 +301,7 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
         }
         await File.WriteAllBytesAsync(segment.Path, segment.Bytes);
 
-        await using var restarted = await StartNodeAsync(port);
+        await using var restarted = await StartNodeAsync();
         Assert.Contains("ended in a torn or unreadable record", restarted.Output);
         Assert.Contains("Recovered the embedded store from " + _data.FullName, restarted.Output);
         using var again = Editor(restarted);
@@ -317,9 +320,8 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task The_embedded_store_answers_no_other_local_process_and_the_node_still_works_after_a_restart()
     {
-        var port = EmbeddedGarnet.FreeLoopbackPort();
         PollSnapshot poll;
-        await using (var node = await StartNodeAsync(port))
+        await using (var node = await StartNodeAsync())
         {
             using var editor = Editor(node);
             poll = await editor.CreateYesNoPollAsync("Whose store?");
@@ -349,7 +351,7 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
         }
 
         // Restarted on the same folder (a new password), it has what it had and counts on.
-        await using var restarted = await StartNodeAsync(port);
+        await using var restarted = await StartNodeAsync();
         using var again = Editor(restarted);
         Assert.Equal(1, (await GetPollAsync(again, poll.PollId)).TotalVoters);
         using (var next = await again.VoteAsync(poll.PollId, (await again.NewVoterTokenAsync()).Token, poll.Options[1].Id).DefaultTimeout())
@@ -371,11 +373,10 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
     public async Task Export_from_the_embedded_store_and_import_into_redis_server_gives_the_same_polls_counts_articles_feed_and_tips()
     {
         // History on the embedded default: polls in several states with votes, articles published, corrected, retracted and pinned, tips.
-        var port = EmbeddedGarnet.FreeLoopbackPort();
         string earlyVoter;
         PollSnapshot open;
         MediaItem photo;
-        await using (var node = await StartNodeAsync(port))
+        await using (var node = await StartNodeAsync())
         {
             using var editor = Editor(node);
             open = await editor.CreateYesNoPollAsync("Стадион салу керек пе?");
@@ -438,8 +439,7 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
             Assert.Contains("already holds LivePoll keys", again.Output);
 
             // The same answers from the embedded store (started again on its folder) and from Redis, through the HTTP API.
-            // On a new port: the old one may have gone to another test's process during the export and import.
-            await using var embedded = await StartNodeAsync(port: null);
+            await using var embedded = await StartNodeAsync();
             await using var moved = await NodeProcess.StartAsync("moved", redis.Configuration, "lp",
                 settings: new Dictionary<string, string>(NodeSettings) { ["Media__Directory"] = movedMedia.FullName });
             using var before = Editor(embedded);
@@ -484,10 +484,9 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
     [Fact]
     public async Task Backup_and_restore_bring_a_data_folder_back_to_the_backed_up_state()
     {
-        var port = EmbeddedGarnet.FreeLoopbackPort();
         PollSnapshot poll;
         MediaItem photo;
-        await using (var node = await StartNodeAsync(port))
+        await using (var node = await StartNodeAsync())
         {
             using var editor = Editor(node);
             poll = await editor.CreateYesNoPollAsync("Backed up");
@@ -509,7 +508,7 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
             Assert.Contains("1 polls with 1 voters", backedUp.Output);
 
             // Later votes, then a restore: the folder is back to one vote, and what it held is kept aside.
-            await using (var node = await StartNodeAsync(port))
+            await using (var node = await StartNodeAsync())
             {
                 using var editor = Editor(node);
                 using var vote = await editor.VoteAsync(poll.PollId, (await editor.NewVoterTokenAsync()).Token, poll.Options[1].Id).DefaultTimeout();
@@ -518,7 +517,7 @@ public sealed class EmbeddedPersistenceTests(Xunit.Abstractions.ITestOutputHelpe
             var restored = await RunOnFolderAsync("--restore", backup);
             Assert.True(restored.ExitCode == 0, restored.Output);
             Assert.Contains("What the folder held before is kept in", restored.Output);
-            await using (var node = await StartNodeAsync(port))
+            await using (var node = await StartNodeAsync())
             {
                 using var editor = Editor(node);
                 Assert.Equal(1, (await GetPollAsync(editor, poll.PollId)).TotalVoters);
