@@ -91,6 +91,8 @@ internal static class PollScripts
         local touched = {}        -- option ids in the order first changed
         local decided = {}        -- voter id -> choices recorded earlier in this batch
         local held_now = {}       -- voter id -> choices held earlier in this batch
+        -- Most polls never hold a vote: then no voter needs looking up in the held hash (asked once per batch).
+        local any_held = redis.call('EXISTS', held_key) == 1
         local net_count = {}      -- network -> counted voters (read once per batch)
         local net_added = {}      -- network -> counted voters added in this batch
         local net_rule = {}       -- network -> 'x' excluded, 'a' admitted, 'n' normal (asked once per batch)
@@ -145,7 +147,7 @@ internal static class PollScripts
               local previous = decided[voter]
               if previous == nil then previous = redis.call('HGET', voters_key, voter) end
               local held = held_now[voter]
-              if held == nil and not previous then held = redis.call('HGET', held_key, voter) end
+              if held == nil and not previous and any_held then held = redis.call('HGET', held_key, voter) end
               if held then
                 answer('Held', held, '', tostring(version))
               elseif previous and (not may_change or previous == choices) then
