@@ -70,7 +70,7 @@ public sealed class NewsroomPagesTests(Chromium chromium)
         await PageSession.WaitLiveAsync(desk);
 
         // Two minutes ahead in the newsroom's time zone (Asia/Almaty), with the poll attached.
-        var almaty = TimeZoneInfo.FindSystemTimeZoneById("Asia/Almaty");
+        var almaty = TimeZoneInfo.FindSystemTimeZoneById(PageSession.NewsroomTimeZone);
         var now = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, almaty);
         var at = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0).AddMinutes(2);
         await desk.Locator("#a-title").FillAsync("Scheduled story");

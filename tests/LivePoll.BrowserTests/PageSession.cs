@@ -24,6 +24,9 @@ public sealed class PageSession(IBrowser browser, Uri baseAddress, string testNa
         return Task.CompletedTask;
     });
 
+    /// <summary>The newsroom's time zone as the test servers run (Newsroom:TimeZone's default); the browsers read in it too.</summary>
+    public const string NewsroomTimeZone = "Asia/Almaty";
+
     public async Task<IPage> OpenAsync(string path, int width = 1366, int height = 900, bool phone = false, float scale = 1,
         Func<IPage, Task>? configure = null)
     {
@@ -35,7 +38,7 @@ public sealed class PageSession(IBrowser browser, Uri baseAddress, string testNa
             IsMobile = phone,
             HasTouch = phone,
             Locale = "kk-KZ",
-            TimezoneId = "Asia/Almaty",
+            TimezoneId = NewsroomTimeZone,
         });
         _contexts.Add(context);
         var page = await context.NewPageAsync();

@@ -38,12 +38,12 @@ internal static class ServerCalls
 
     /// <summary>
     /// The day of the feed's newest article and today, as the reader page names days: in the newsroom's time zone
-    /// (Newsroom:TimeZone, Asia/Almaty unless the test's server sets another), yyyy-MM-dd.
+    /// (<see cref="PageSession.NewsroomTimeZone"/>), yyyy-MM-dd.
     /// </summary>
     public static async Task<(string Newest, string Today)> FeedDaysAsync(HttpClient http)
     {
         var feed = (await http.GetFromJsonAsync<FeedPage>("/api/feed", Json))!;
-        var now = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById("Asia/Almaty"));
+        var now = TimeZoneInfo.ConvertTime(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById(PageSession.NewsroomTimeZone));
         return (feed.Days[0].Date, now.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
     }
 
