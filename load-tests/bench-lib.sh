@@ -1,15 +1,21 @@
-# Shared parts of the store benchmarks (cluster-bench.sh, embedded-bench.sh): source it after setting RATES, HOLD, RAMP,
-# READERS, CONNECTIONS, TRANSPORT and REPORTS. It builds the server and the load tool (Release), hands out free loopback
-# ports, starts redis-server, and runs one load-tool surge through a fresh LivePoll node, printing one summary line.
+# Shared parts of the store and floor benchmarks (cluster-bench.sh, embedded-bench.sh, send-floor.sh, vote-floor.sh):
+# source it (after RATES, HOLD, RAMP, READERS, CONNECTIONS, TRANSPORT and REPORTS where a script runs surges). It
+# installs what is missing, builds the server and the load tool (Release), hands out free loopback ports, starts
+# redis-server, and runs one load-tool surge through a fresh LivePoll node, printing one summary line.
 # Every process it starts is stopped on exit.
 
-if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+# Installs the Debian packages $2… when the command $1 is missing (as root, with apt-get), or says what to install.
+need() {
+  local command=$1; shift
+  command -v "$command" >/dev/null && return
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server redis-tools >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
   else
-    echo "$(basename "$0"): needs redis-server and redis-cli: sudo apt-get install redis-server redis-tools" >&2; exit 1
+    echo "$(basename "$0"): needs $command: sudo apt-get install $*" >&2; exit 1
   fi
-fi
+}
+need redis-server redis-server redis-tools
+need redis-cli redis-server redis-tools
 
 taken=()
 STORE_PIDS=""

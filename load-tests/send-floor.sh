@@ -25,13 +25,7 @@ MODES=${MODES:-"frame websocket signalr livepoll"} ROUNDS=${ROUNDS:-2}
 
 . load-tests/bench-lib.sh
 
-if ! command -v cc >/dev/null; then  # the C readers are built here
-  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gcc libc6-dev >/dev/null
-  else
-    echo "$(basename "$0"): needs a C compiler: sudo apt-get install gcc" >&2; exit 1
-  fi
-fi
+need cc gcc libc6-dev  # the C readers are built here
 
 dotnet build -c Release -v q --nologo load-tests/SendFloor >/dev/null
 floor_dll=load-tests/SendFloor/bin/Release/net10.0/SendFloor.dll

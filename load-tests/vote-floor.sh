@@ -25,13 +25,7 @@ MODES=${MODES:-"bare redis livepoll peer"} LIVEPOLL_ENV=${LIVEPOLL_ENV:-}
 
 . load-tests/bench-lib.sh
 
-if ! command -v wrk >/dev/null; then
-  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk >/dev/null
-  else
-    echo "$(basename "$0"): needs wrk: sudo apt-get install wrk" >&2; exit 1
-  fi
-fi
+need wrk wrk  # the load generator
 
 dotnet build -c Release -v q --nologo load-tests/VoteFloor >/dev/null
 floor_dll=load-tests/VoteFloor/bin/Release/net10.0/VoteFloor.dll
